@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class CouponsConfig(AppConfig):
+    name = "coupons"
+    verbose_name = _("쿠폰/프로모션")
+
+    def ready(self):
+        from .roles import sync_role_permissions
+
+        post_migrate.connect(sync_role_permissions, sender=self, dispatch_uid="coupons.roles")

@@ -1,0 +1,422 @@
+"""The mall's promotions (coupon masters), issued member coupons, and the catalog mirror."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from . import codes
+from .fields import CodeListField
+
+DC_CPN_CD_RE = re.compile(r"^[A-Z0-9]{4,20}$")
+
+
+class CommonCode(models.Model):
+    """An entry of an extensible code table (MK008 auto-issue types in particular)."""
+
+    group = models.CharField(_("코드그룹"), max_length=10, db_index=True)
+    code = models.CharField(_("코드"), max_length=10)
+    name = models.CharField(_("코드명"), max_length=100)
+    sort_order = models.PositiveIntegerField(_("정렬순서"), default=0)
+    in_use = models.BooleanField(_("사용여부"), default=True)
+
+    class Meta:
+        verbose_name = _("공통코드")
+        verbose_name_plural = _("공통코드")
+        ordering = ["group", "sort_order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "code"], name="commoncode_group_code_uniq"),
+        ]
+
+    def __str__(self):
+        return f"{self.group} {self.code} {self.name}"
+
+    def clean(self):
+        if self.group == "MK008" and not re.fullmatch(r"\d{4}", self.code or ""):
+            raise ValidationError({"code": _("자동발급유형(MK008) 코드는 숫자 4자리입니다.")})
+
+
+class Member(models.Model):
+    """Mirror of a mall member: enough to decide eligibility."""
+
+    mbr_no = models.CharField(_("회원번호"), max_length=20, primary_key=True)
+    grade_cd = models.CharField(_("회원등급"), max_length=2, choices=codes.Grade.choices)
+    birthday = models.DateField(_("생일"), null=True, blank=True)
+    anniversary = models.DateField(_("결혼기념일"), null=True, blank=True)
+    joined_at = models.DateTimeField(_("가입일시"), null=True, blank=True)
+    site_no = models.CharField(_("사이트번호"), max_length=10, default="1")
+
+    class Meta:
+        verbose_name = _("회원")
+        verbose_name_plural = _("회원")
+        ordering = ["mbr_no"]
+
+    def __str__(self):
+        return self.mbr_no
+
+
+class Goods(models.Model):
+    """Mirror of a catalog goods: price and the codes a coupon can target."""
+
+    goods_no = models.CharField(_("상품번호"), max_length=20, primary_key=True)
+    goods_nm = models.CharField(_("상품명"), max_length=200)
+    sale_price = models.PositiveBigIntegerField(_("판매가(원)"))
+    entr_no = models.CharField(_("협력사번호"), max_length=20, db_index=True)
+    disp_ctg_no = models.CharField(_("전시카테고리번호"), max_length=20, db_index=True)
+    brand_no = models.CharField(_("브랜드번호"), max_length=20, blank=True, db_index=True)
+    site_no = models.CharField(_("사이트번호"), max_length=10, default="1")
+
+    class Meta:
+        verbose_name = _("상품")
+        verbose_name_plural = _("상품")
+        ordering = ["goods_no"]
+
+    def __str__(self):
+        return f"{self.goods_no} {self.goods_nm}"
+
+
+class Exhibition(models.Model):
+    """A 기획전 (curated exhibition) and the goods in it."""
+
+    exhibition_no = models.CharField(_("기획전번호"), max_length=20, primary_key=True)
+    exhibition_nm = models.CharField(_("기획전명"), max_length=200)
+    goods = models.ManyToManyField(Goods, related_name="exhibitions", blank=True, verbose_name=_("상품"))
+
+    class Meta:
+        verbose_name = _("기획전")
+        verbose_name_plural = _("기획전")
+        ordering = ["exhibition_no"]
+
+    def __str__(self):
+        return f"{self.exhibition_no} {self.exhibition_nm}"
+
+
+class PromoNoCounter(models.Model):
+    """One row holding the next promoNo; moved by an atomic UPDATE … RETURNING."""
+
+    name = models.CharField(max_length=20, primary_key=True)
+    next_value = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("프로모션번호 채번")
+        verbose_name_plural = _("프로모션번호 채번")
+
+
+# Fields that make up a promotion's terms: frozen once a coupon has been issued (rule 8).
+FROZEN_FIELDS = (
+    "promo_typ_cd", "cpn_issu_main_cd", "cpn_issu_way_cd", "fix_amt_fxrt_gb_cd", "dc_rate_amt",
+    "min_buy_amt", "min_buy_qty", "max_dc_amt", "our_chrg_rate", "entr_chrg_rate",
+    "vali_basis_cd", "vali_strt_dtm", "vali_end_dtm", "vali_days", "weekdays",
+    "time_from", "time_to", "mbr_issu_lmt_qty", "ord_media_cds", "grade_cds",
+    "upr_grade_aply_yn", "site_nos", "all_goods_yn", "dc_cpn_cd", "auto_issu_typ_cd",
+)
+
+
+class Promotion(models.Model):
+    """A coupon master (프로모션): discount, eligibility, limits, validity, status."""
+
+    promo_no = models.CharField(_("프로모션번호"), max_length=8, unique=True, editable=False)
+    promo_nm = models.CharField(_("프로모션명"), max_length=100)
+    promo_typ_cd = models.CharField(_("프로모션유형"), max_length=2, choices=codes.PromoType.choices)
+    cpn_issu_main_cd = models.CharField(_("쿠폰발급주체"), max_length=2, choices=codes.Issuer.choices)
+    cpn_issu_way_cd = models.CharField(_("쿠폰발급방식"), max_length=2, choices=codes.IssueMethod.choices)
+
+    fix_amt_fxrt_gb_cd = models.CharField(
+        _("정액/정률"), max_length=2, choices=codes.DiscountKind.choices, blank=True
+    )
+    dc_rate_amt = models.PositiveIntegerField(_("할인금액/율"), null=True, blank=True,
+                                              help_text=_("정액이면 원, 정률이면 %"))
+    min_buy_amt = models.PositiveBigIntegerField(_("최소구매금액"), default=0)
+    min_buy_qty = models.PositiveIntegerField(_("최소구매수량"), default=1)
+    max_dc_amt = models.PositiveBigIntegerField(_("최대할인금액"), null=True, blank=True)
+    our_chrg_rate = models.PositiveSmallIntegerField(_("당사부담율(%)"), default=100)
+    entr_chrg_rate = models.PositiveSmallIntegerField(_("협력사부담율(%)"), default=0)
+
+    promo_str_dtm = models.DateTimeField(_("프로모션 시작일시"))
+    promo_end_dtm = models.DateTimeField(_("프로모션 종료일시"))
+    vali_basis_cd = models.CharField(_("유효기간 기준"), max_length=2,
+                                     choices=codes.ValidityBasis.choices, default=codes.ValidityBasis.FIXED)
+    vali_strt_dtm = models.DateTimeField(_("유효기간 시작일시"), null=True, blank=True)
+    vali_end_dtm = models.DateTimeField(_("유효기간 종료일시"), null=True, blank=True)
+    vali_days = models.PositiveSmallIntegerField(_("발급 후 유효일수"), null=True, blank=True)
+    weekdays = CodeListField(_("사용 요일"), choices=codes.Weekday.choices,
+                             help_text=_("비우면 모든 요일"))
+    time_from = models.TimeField(_("사용 시작 시각"), null=True, blank=True)
+    time_to = models.TimeField(_("사용 종료 시각"), null=True, blank=True)
+
+    issu_lmt_qty = models.PositiveIntegerField(_("총 발급한도"), null=True, blank=True,
+                                               help_text=_("비우면 무제한"))
+    issu_qty = models.PositiveIntegerField(_("발급수량"), default=0, editable=False)
+    mbr_issu_lmt_qty = models.PositiveIntegerField(_("회원당 발급한도"), default=1)
+
+    ord_media_cds = CodeListField(_("주문매체"), choices=codes.OrdMedia.choices, blank=False)
+    grade_cds = CodeListField(_("회원등급"), choices=codes.Grade.choices,
+                              help_text=_("비우면 전체 등급"))
+    upr_grade_aply_yn = models.BooleanField(_("상위등급 포함"), default=False)
+    site_nos = CodeListField(_("사이트"), help_text=_("쉼표로 구분, 비우면 전체 사이트"))
+    all_goods_yn = models.BooleanField(_("전체상품 적용"), default=True,
+                                       help_text=_("해제하면 적용대상(상품/카테고리/협력사/브랜드/기획전/사이트)에만 적용"))
+
+    dc_cpn_cd = models.CharField(_("할인쿠폰코드"), max_length=20, null=True, blank=True, unique=True)
+    auto_issu_typ_cd = models.CharField(_("자동발급유형(MK008)"), max_length=4, blank=True)
+    auto_issu_potm_cd = models.CharField(_("자동발급시점"), max_length=2, blank=True,
+                                         choices=codes.AutoIssueTiming.choices)
+    anvy_pre_isu_dds = models.PositiveSmallIntegerField(_("사전발급일수"), null=True, blank=True)
+    auto_issu_qty = models.PositiveSmallIntegerField(_("자동발급수량"), null=True, blank=True)
+
+    promo_stat_cd = models.CharField(_("상태"), max_length=10, choices=codes.PromoStatus.choices,
+                                     default=codes.PromoStatus.DRAFT, editable=False)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                    blank=True, related_name="+", editable=False, verbose_name=_("승인자"))
+    approved_at = models.DateTimeField(_("승인일시"), null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                   blank=True, related_name="+", editable=False, verbose_name=_("등록자"))
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                   blank=True, related_name="+", editable=False, verbose_name=_("최종수정자"))
+    created_at = models.DateTimeField(_("등록일시"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("수정일시"), auto_now=True)
+    copied_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                                    editable=False, related_name="copies", verbose_name=_("원본 프로모션"))
+
+    class Meta:
+        verbose_name = _("프로모션(쿠폰)")
+        verbose_name_plural = _("프로모션(쿠폰)")
+        ordering = ["-promo_no"]
+        permissions = [
+            ("approve_promotion", _("프로모션 승인/중지/종료")),
+        ]
+        indexes = [
+            models.Index(fields=["promo_stat_cd", "cpn_issu_way_cd", "promo_end_dtm"],
+                         name="promo_status_way_end_idx"),
+            models.Index(fields=["auto_issu_typ_cd", "promo_stat_cd"], name="promo_autotype_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(our_chrg_rate__lte=100) & Q(entr_chrg_rate__lte=100)
+                & Q(our_chrg_rate=100 - F("entr_chrg_rate")),
+                name="promo_cost_split_100",
+            ),
+            models.CheckConstraint(condition=Q(promo_str_dtm__lt=F("promo_end_dtm")),
+                                   name="promo_period_ordered"),
+            models.CheckConstraint(
+                condition=Q(issu_lmt_qty__isnull=True) | Q(issu_qty__lte=F("issu_lmt_qty")),
+                name="promo_issued_within_limit",
+            ),
+            models.CheckConstraint(condition=Q(mbr_issu_lmt_qty__gte=1), name="promo_member_limit_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.promo_no} {self.promo_nm}"
+
+    # -- derived ---------------------------------------------------------------------------
+    @property
+    def has_discount(self) -> bool:
+        return self.promo_typ_cd not in codes.NO_DISCOUNT_TYPES
+
+    @property
+    def remaining_qty(self) -> int | None:
+        return None if self.issu_lmt_qty is None else max(self.issu_lmt_qty - self.issu_qty, 0)
+
+    def validity_for(self, issued_at):
+        """(valid_from, valid_until) for a copy issued at `issued_at` (MK015)."""
+        if self.vali_basis_cd == codes.ValidityBasis.DAYS:
+            return issued_at, issued_at + timedelta(days=self.vali_days or 0)
+        return self.vali_strt_dtm, self.vali_end_dtm
+
+    def cost_split(self, order_value: int) -> dict:
+        """Discount on a sample order value and who pays it, in KRW."""
+        discount = 0
+        if self.has_discount and self.dc_rate_amt and order_value >= (self.min_buy_amt or 0):
+            if self.fix_amt_fxrt_gb_cd == codes.DiscountKind.RATE:
+                discount = order_value * self.dc_rate_amt // 100
+                if self.max_dc_amt:
+                    discount = min(discount, self.max_dc_amt)
+            else:
+                discount = min(self.dc_rate_amt, order_value)
+        ours = discount * (self.our_chrg_rate or 0) // 100
+        return {"order_value": order_value, "discount": discount, "ours": ours, "vendor": discount - ours}
+
+    # -- one-row rules (SPEC §3 rules 1–7) --------------------------------------------------
+    def clean(self):
+        errors: dict[str, list] = {}
+
+        def add(field, message):
+            errors.setdefault(field, []).append(message)
+
+        kind, value = self.fix_amt_fxrt_gb_cd, self.dc_rate_amt
+        if self.promo_typ_cd in codes.NO_DISCOUNT_TYPES:
+            # Rule 2
+            if value:
+                add("dc_rate_amt", _("무료배송/무료반품 쿠폰에는 할인금액이나 할인율을 둘 수 없습니다."))
+            if kind:
+                add("fix_amt_fxrt_gb_cd", _("무료배송/무료반품 쿠폰에는 정액/정률 구분을 둘 수 없습니다."))
+            if self.max_dc_amt:
+                add("max_dc_amt", _("무료배송/무료반품 쿠폰에는 최대할인금액을 둘 수 없습니다."))
+        elif self.promo_typ_cd:
+            # Rule 1
+            if not kind:
+                add("fix_amt_fxrt_gb_cd", _("정액 또는 정률을 선택하세요."))
+            elif kind == codes.DiscountKind.AMOUNT:
+                if not value or value <= 0:
+                    add("dc_rate_amt", _("정액 할인금액은 0보다 커야 합니다."))
+                elif value % 10:
+                    add("dc_rate_amt", _("정액 할인금액은 10원 단위여야 합니다."))
+                if self.max_dc_amt is not None:
+                    add("max_dc_amt", _("최대할인금액은 정률 할인에만 설정할 수 있습니다."))
+                if value and (self.min_buy_amt or 0) < value:
+                    add("min_buy_amt", _("정액 할인이면 최소구매금액이 할인금액 이상이어야 합니다."))
+            elif kind == codes.DiscountKind.RATE:
+                if value is None or not 1 <= value <= 99:
+                    add("dc_rate_amt", _("정률 할인율은 1~99% 사이여야 합니다."))
+                if self.max_dc_amt is not None and (self.max_dc_amt <= 0 or self.max_dc_amt % 10):
+                    add("max_dc_amt", _("최대할인금액은 10원 단위의 양수여야 합니다."))
+        # Rule 3
+        for field in ("our_chrg_rate", "entr_chrg_rate"):
+            rate = getattr(self, field)
+            if rate is not None and not 0 <= rate <= 100:
+                add(field, _("부담율은 0~100 사이여야 합니다."))
+        if (self.our_chrg_rate or 0) + (self.entr_chrg_rate or 0) != 100:
+            add("entr_chrg_rate", _("당사부담율과 협력사부담율의 합은 100이어야 합니다."))
+        # Rule 4
+        if self.promo_str_dtm and self.promo_end_dtm and self.promo_str_dtm >= self.promo_end_dtm:
+            add("promo_end_dtm", _("프로모션 종료일시는 시작일시 이후여야 합니다."))
+        if self.vali_basis_cd == codes.ValidityBasis.FIXED:
+            if not self.vali_strt_dtm:
+                add("vali_strt_dtm", _("유효기간 시작일시를 입력하세요."))
+            if not self.vali_end_dtm:
+                add("vali_end_dtm", _("유효기간 종료일시를 입력하세요."))
+            elif self.vali_strt_dtm and self.vali_end_dtm <= self.vali_strt_dtm:
+                add("vali_end_dtm", _("쿠폰 유효기간 종료일시는 시작일시 이후여야 합니다."))
+            if self.vali_days:
+                add("vali_days", _("기간 지정 유효기간에는 유효일수를 둘 수 없습니다."))
+        elif self.vali_basis_cd == codes.ValidityBasis.DAYS:
+            if self.vali_days is None or not 1 <= self.vali_days <= 365:
+                add("vali_days", _("유효일수는 1~365일이어야 합니다."))
+            if self.vali_strt_dtm or self.vali_end_dtm:
+                add("vali_strt_dtm", _("발급일 기준 유효기간에는 유효기간 일시를 둘 수 없습니다."))
+        if (self.time_from is None) != (self.time_to is None):
+            add("time_to", _("사용 시각은 시작과 종료를 함께 입력하세요."))
+        elif self.time_from is not None and self.time_from >= self.time_to:
+            add("time_to", _("사용 종료 시각은 시작 시각 이후여야 합니다."))
+        if not self.ord_media_cds:
+            add("ord_media_cds", _("주문매체를 하나 이상 선택하세요."))
+        # Rule 5
+        way = self.cpn_issu_way_cd
+        if way == codes.IssueMethod.CODE:
+            if not self.dc_cpn_cd:
+                add("dc_cpn_cd", _("할인쿠폰코드 발급에는 할인쿠폰코드가 필요합니다."))
+            elif not DC_CPN_CD_RE.match(self.dc_cpn_cd):
+                add("dc_cpn_cd", _("할인쿠폰코드는 영문 대문자와 숫자 4~20자입니다."))
+        elif self.dc_cpn_cd:
+            add("dc_cpn_cd", _("할인쿠폰코드는 할인쿠폰코드 발급(04) 방식에만 입력합니다."))
+        # Rule 6 (the in-use MK008 check needs the code table: see services.promotion_validate)
+        if way == codes.IssueMethod.AUTO:
+            if not self.auto_issu_typ_cd:
+                add("auto_issu_typ_cd", _("조건부 자동발급에는 자동발급유형이 필요합니다."))
+            if not self.auto_issu_qty or self.auto_issu_qty < 1:
+                add("auto_issu_qty", _("자동발급수량은 1 이상이어야 합니다."))
+            if not self.auto_issu_potm_cd:
+                add("auto_issu_potm_cd", _("자동발급시점을 선택하세요."))
+            elif self.auto_issu_potm_cd == codes.AutoIssueTiming.BEFORE:
+                if self.anvy_pre_isu_dds is None or not 1 <= self.anvy_pre_isu_dds <= 30:
+                    add("anvy_pre_isu_dds", _("사전발급일수는 1~30일이어야 합니다."))
+            elif self.anvy_pre_isu_dds:
+                add("anvy_pre_isu_dds", _("사전발급일수는 자동발급시점이 사전 발급(20)일 때만 입력합니다."))
+        else:
+            for field in ("auto_issu_typ_cd", "auto_issu_potm_cd", "anvy_pre_isu_dds", "auto_issu_qty"):
+                if getattr(self, field):
+                    add(field, _("자동발급 항목은 조건부 자동발급(02) 방식에만 입력합니다."))
+        # Rule 7
+        issuer = self.cpn_issu_main_cd
+        if issuer == codes.Issuer.CS and way and way != codes.IssueMethod.TARGETED:
+            add("cpn_issu_way_cd", _("CS보상쿠폰은 대상자지정발급(01)으로만 발급합니다."))
+        if way in (codes.IssueMethod.DOWNLOAD, codes.IssueMethod.CODE) and issuer and issuer != codes.Issuer.FIXED:
+            add("cpn_issu_way_cd", _("고객다운로드(03)와 할인쿠폰코드(04) 발급은 고정판촉쿠폰에만 쓸 수 있습니다."))
+        if self.issu_lmt_qty is not None and self.issu_lmt_qty < (self.issu_qty or 0):
+            add("issu_lmt_qty", _("총 발급한도는 이미 발급된 수량보다 작을 수 없습니다."))
+        if errors:
+            raise ValidationError(errors)
+
+
+class PromotionTarget(models.Model):
+    """An apply or exclude target of a promotion (MK013 × MK014)."""
+
+    promotion = models.ForeignKey(Promotion, on_delete=models.CASCADE, related_name="targets")
+    aply_gb_cd = models.CharField(_("적용구분"), max_length=2, choices=codes.ApplyKind.choices,
+                                  default=codes.ApplyKind.APPLY)
+    aply_typ_cd = models.CharField(_("적용대상유형"), max_length=2, choices=codes.TargetType.choices)
+    tgt_no = models.CharField(_("대상번호"), max_length=20)
+
+    class Meta:
+        verbose_name = _("적용대상")
+        verbose_name_plural = _("적용대상")
+        constraints = [
+            models.UniqueConstraint(fields=["promotion", "aply_typ_cd", "tgt_no"],
+                                    name="promotarget_uniq"),
+        ]
+        indexes = [models.Index(fields=["aply_typ_cd", "tgt_no"], name="promotarget_lookup_idx")]
+
+    def __str__(self):
+        return f"{self.get_aply_gb_cd_display()} {self.get_aply_typ_cd_display()} {self.tgt_no}"
+
+
+class MemberCoupon(models.Model):
+    """One issued copy of a promotion held by a member (회원쿠폰)."""
+
+    cpn_isu_no = models.BigAutoField(_("쿠폰발급번호"), primary_key=True)
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="coupons",
+                               verbose_name=_("회원"), db_constraint=True)
+    promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, related_name="member_coupons",
+                                  verbose_name=_("프로모션"))
+    seq = models.PositiveIntegerField(_("발급순번"), default=1)
+    issued_at = models.DateTimeField(_("발급일시"))
+    valid_from = models.DateTimeField(_("유효기간 시작"))
+    valid_until = models.DateTimeField(_("유효기간 종료"))
+    status = models.CharField(_("상태"), max_length=10, choices=codes.CouponStatus.choices,
+                              default=codes.CouponStatus.ISSUED)
+    channel = models.CharField(_("발급경로"), max_length=12, choices=codes.Channel.choices)
+    cs_cpn_pay_caus_cd = models.CharField(_("발급사유"), max_length=2, blank=True,
+                                          choices=codes.CsReason.choices)
+    system_user_no = models.CharField(_("시스템사용자번호"), max_length=50, blank=True)
+    auto_issu_odr = models.CharField(_("자동발급차수"), max_length=20, blank=True)
+    memo = models.CharField(_("메모"), max_length=500, blank=True)
+    ord_no = models.CharField(_("주문번호"), max_length=30, blank=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                  blank=True, related_name="+", verbose_name=_("발급자"))
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                   blank=True, related_name="+", verbose_name=_("회수자"))
+    revoked_at = models.DateTimeField(_("회수일시"), null=True, blank=True)
+    revoke_reason = models.CharField(_("회수사유"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("회원쿠폰")
+        verbose_name_plural = _("회원쿠폰")
+        permissions = [
+            ("issue_membercoupon", _("쿠폰 발급(BO/배치)")),
+            ("issue_compensation", _("CS 보상쿠폰 발급")),
+            ("revoke_membercoupon", _("회원쿠폰 회수")),
+        ]
+        indexes = [
+            # A member's coupon box by status and validity.
+            models.Index(fields=["member", "status", "valid_until"], name="mcpn_box_idx"),
+            # A promotion's issued list.
+            models.Index(fields=["promotion", "-cpn_isu_no"], name="mcpn_promo_idx"),
+        ]
+        constraints = [
+            # An auto-issue round (or a BO round) issues each copy of a promotion to a member once.
+            models.UniqueConstraint(
+                fields=["promotion", "member", "auto_issu_odr", "seq"],
+                condition=~Q(auto_issu_odr=""),
+                name="mcpn_round_uniq",
+            ),
+            models.CheckConstraint(condition=Q(valid_from__lt=F("valid_until")), name="mcpn_validity_ordered"),
+        ]
+
+    def __str__(self):
+        return f"{self.cpn_isu_no}"

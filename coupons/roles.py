@@ -1,0 +1,46 @@
+"""The two roles of SPEC §5 and the permissions each holds.
+
+The groups are created by migration 0002; their permissions are (re)applied after every migrate,
+so a model added later (a marketplace object, say) is covered without another data migration.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+MERCHANDISER = "Merchandiser"
+CS_AGENT = "CS agent"
+
+ROLE_PERMISSIONS = {
+    MERCHANDISER: {
+        # app label -> "*" for every permission of the app, or a list of codenames
+        "coupons": [
+            "view_promotion", "add_promotion", "change_promotion", "approve_promotion",
+            "view_promotiontarget", "add_promotiontarget", "change_promotiontarget",
+            "delete_promotiontarget",
+            "view_commoncode", "add_commoncode", "change_commoncode",
+            "view_member", "view_goods", "view_exhibition",
+            "view_membercoupon", "issue_membercoupon",
+        ],
+        "marketplaces": "*",
+    },
+    CS_AGENT: {
+        "coupons": [
+            "view_promotion", "view_promotiontarget", "view_commoncode",
+            "view_member", "view_goods", "view_exhibition",
+            "view_membercoupon", "issue_compensation", "revoke_membercoupon",
+        ],
+    },
+}
+
+
+def sync_role_permissions(**kwargs) -> None:
+    """Give each role exactly the permissions of ROLE_PERMISSIONS (post_migrate handler)."""
+    for role, grants in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        query = Q(pk__in=[])
+        for app_label, codenames in grants.items():
+            if codenames == "*":
+                query |= Q(content_type__app_label=app_label)
+            else:
+                query |= Q(content_type__app_label=app_label, codename__in=codenames)
+        group.permissions.set(Permission.objects.filter(query))

@@ -1,0 +1,18 @@
+"""Shared fixtures. Tests use the real database and the sandbox on loopback; nothing of ours is mocked."""
+
+import shutil
+
+import pytest
+from django.db import connection
+
+
+def pytest_collection_modifyitems(config, items):
+    on_pg = connection.vendor == "postgresql"
+    has_chromium = shutil.which("chromium") is not None
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    skip_browser = pytest.mark.skip(reason="Debian's chromium is not installed (.ci/run installs it)")
+    for item in items:
+        if "pg" in item.keywords and not on_pg:
+            item.add_marker(skip_pg)
+        if "browser" in item.keywords and not has_chromium:
+            item.add_marker(skip_browser)
