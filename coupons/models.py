@@ -223,6 +223,35 @@ class Promotion(models.Model):
     def remaining_qty(self) -> int | None:
         return None if self.issu_lmt_qty is None else max(self.issu_lmt_qty - self.issu_qty, 0)
 
+    def allows_grade(self, grade_cd: str) -> bool:
+        """Whether a member of `grade_cd` may hold this coupon (empty = all; "and every higher")."""
+        if not self.grade_cds:
+            return True
+        if grade_cd in self.grade_cds:
+            return True
+        return bool(self.upr_grade_aply_yn) and grade_cd > min(self.grade_cds)
+
+    def allows_medium(self, ord_media_cd: str | None) -> bool:
+        return not ord_media_cd or ord_media_cd in self.ord_media_cds
+
+    def allows_site(self, site_no: str | None) -> bool:
+        return not self.site_nos or not site_no or site_no in self.site_nos
+
+    def in_period(self, now) -> bool:
+        return self.promo_str_dtm <= now < self.promo_end_dtm
+
+    def issuable(self, now) -> bool:
+        """Rule 9: issues only when APPROVED and inside the promotion period."""
+        return self.promo_stat_cd == codes.PromoStatus.APPROVED and self.in_period(now)
+
+    def usable_at(self, local_now) -> bool:
+        """The weekday and time-of-day window of a "time coupon", for a local (Asia/Seoul) time."""
+        if self.weekdays and str(local_now.isoweekday()) not in self.weekdays:
+            return False
+        if self.time_from is not None and not self.time_from <= local_now.time() < self.time_to:
+            return False
+        return True
+
     def validity_for(self, issued_at):
         """(valid_from, valid_until) for a copy issued at `issued_at` (MK015)."""
         if self.vali_basis_cd == codes.ValidityBasis.DAYS:
