@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import codes
 from .errors import Conflict, DomainError
@@ -61,13 +62,12 @@ def _target_keys(targets) -> set[tuple]:
     return {(t["aply_gb_cd"], t["aply_typ_cd"], str(t["tgt_no"])) for t in targets}
 
 
-def promotion_validate(promotion: Promotion, *, targets: list[dict] | None = None) -> None:
-    """Every rule of SPEC §3 for a promotion about to be saved; raises ValidationError by field."""
+def promotion_check_context(promotion: Promotion, *, targets: list[dict] | None = None) -> dict[str, list]:
+    """The rules that need other rows: in-use MK008, unique code, duplicate targets, frozen terms.
+
+    Returns errors by field (empty when all hold); `promotion_validate` adds the one-row rules.
+    """
     errors: dict[str, list] = {}
-    try:
-        promotion.full_clean(exclude=["promo_no"], validate_unique=False)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
     if (
         promotion.cpn_issu_way_cd == codes.IssueMethod.AUTO
         and promotion.auto_issu_typ_cd
@@ -92,9 +92,22 @@ def promotion_validate(promotion: Promotion, *, targets: list[dict] | None = Non
     if promotion.pk and promotion_has_issued(promotion):
         # Rule 8: terms are frozen once a coupon exists.
         for field in _frozen_changes(promotion, targets):
-            errors.setdefault(field, []).append(
-                _("이미 쿠폰이 발급되어 변경할 수 없습니다. '새 프로모션으로 복사'를 이용하세요.")
-            )
+            errors.setdefault(field, []).append(FROZEN_MESSAGE)
+    return errors
+
+
+FROZEN_MESSAGE = gettext_lazy("이미 쿠폰이 발급되어 변경할 수 없습니다. '새 프로모션으로 복사'를 이용하세요.")
+
+
+def promotion_validate(promotion: Promotion, *, targets: list[dict] | None = None) -> None:
+    """Every rule of SPEC §3 for a promotion about to be saved; raises ValidationError by field."""
+    errors: dict[str, list] = {}
+    try:
+        promotion.full_clean(exclude=["promo_no"], validate_unique=False)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    for field, messages in promotion_check_context(promotion, targets=targets).items():
+        errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
 
@@ -111,31 +124,35 @@ def _save_targets(promotion: Promotion, targets: list[dict] | None) -> None:
 
 
 @transaction.atomic
+def promotion_save(*, user, promotion: Promotion, targets: list[dict] | None = None,
+                   validate: bool = True) -> Promotion:
+    """Save a promotion built by a form (validated there with `promotion_validate`)."""
+    if validate:
+        promotion_validate(promotion, targets=targets)
+    if promotion.pk is None:
+        promotion.promo_no = promo_no_next()
+        promotion.promo_stat_cd = codes.PromoStatus.DRAFT
+        promotion.created_by = user
+    else:
+        # the issued counter is moved only by the issuing engine's conditional UPDATE
+        promotion.issu_qty = Promotion.objects.select_for_update().values_list(
+            "issu_qty", flat=True).get(pk=promotion.pk)
+    promotion.updated_by = user
+    promotion.save()
+    _save_targets(promotion, targets)
+    return promotion
+
+
 def promotion_create(*, user, data: dict, targets: list[dict] | None = None) -> Promotion:
     """Create a DRAFT promotion with a fresh promoNo; raises ValidationError by field."""
-    promotion = Promotion(**data)
-    promotion_validate(promotion, targets=targets)
-    promotion.promo_no = promo_no_next()
-    promotion.promo_stat_cd = codes.PromoStatus.DRAFT
-    promotion.created_by = user
-    promotion.updated_by = user
-    promotion.save()
-    _save_targets(promotion, targets)
-    return promotion
+    return promotion_save(user=user, promotion=Promotion(**data), targets=targets)
 
 
-@transaction.atomic
 def promotion_update(*, user, promotion: Promotion, data: dict, targets: list[dict] | None = None) -> Promotion:
     """Apply field changes to a promotion; frozen terms refuse once issued (rule 8)."""
-    locked = Promotion.objects.select_for_update().get(pk=promotion.pk)
     for field, value in data.items():
         setattr(promotion, field, value)
-    promotion.issu_qty = locked.issu_qty  # never trust a stale counter from the caller
-    promotion_validate(promotion, targets=targets)
-    promotion.updated_by = user
-    promotion.save()
-    _save_targets(promotion, targets)
-    return promotion
+    return promotion_save(user=user, promotion=promotion, targets=targets)
 
 
 def _transition(promotion: Promotion, *, allowed_from: set, to: str, user, verb: str) -> Promotion:
