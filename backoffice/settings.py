@@ -49,6 +49,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "backoffice.middleware.KoreanByDefaultMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -165,3 +166,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Sync engine and marketplace clients (marketplaces/services.py). Tests shorten the delays.
+SYNC_JOBS_EAGER = env.bool("SYNC_JOBS_EAGER", default=False)  # run jobs inline after commit
+SYNC_JOB_MAX_ATTEMPTS = env.int("SYNC_JOB_MAX_ATTEMPTS", default=5)
+SYNC_JOB_BACKOFF_SECONDS = env.float("SYNC_JOB_BACKOFF_SECONDS", default=5.0)  # 5, 10, 20 ...
+SYNC_JOB_BACKOFF_MAX_SECONDS = env.float("SYNC_JOB_BACKOFF_MAX_SECONDS", default=600.0)
+SYNC_JOB_STALE_SECONDS = env.int("SYNC_JOB_STALE_SECONDS", default=600)  # RUNNING this long = dead
+SYNC_SWEEP_GRACE_SECONDS = env.int("SYNC_SWEEP_GRACE_SECONDS", default=30)
+MARKETPLACE_HTTP_TIMEOUT = env.float("MARKETPLACE_HTTP_TIMEOUT", default=10.0)
+COUPANG_POLL_INTERVAL_SECONDS = env.float("COUPANG_POLL_INTERVAL_SECONDS", default=1.0)
+COUPANG_POLL_MAX = env.int("COUPANG_POLL_MAX", default=20)
