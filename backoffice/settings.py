@@ -177,3 +177,11 @@ SYNC_SWEEP_GRACE_SECONDS = env.int("SYNC_SWEEP_GRACE_SECONDS", default=30)
 MARKETPLACE_HTTP_TIMEOUT = env.float("MARKETPLACE_HTTP_TIMEOUT", default=10.0)
 COUPANG_POLL_INTERVAL_SECONDS = env.float("COUPANG_POLL_INTERVAL_SECONDS", default=1.0)
 COUPANG_POLL_MAX = env.int("COUPANG_POLL_MAX", default=20)
+
+# API schema (coupons/api): one component name for the order-medium and Y/N enums that several
+# fields share.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "OrdMediaCdEnum": "coupons.codes.OrdMedia",
+    "YnEnum": [("Y", "Y"), ("N", "N")],
+    "CpnStatCdEnum": "coupons.codes.CouponStatus",
+}

@@ -209,3 +209,4 @@ class ExhibitionAdmin(admin.ModelAdmin):
     search_fields = ("=exhibition_no", "exhibition_nm")
     autocomplete_fields = ("goods",)
 
+from . import admin_member_coupons  # noqa

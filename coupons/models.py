@@ -399,10 +399,12 @@ class MemberCoupon(models.Model):
     """One issued copy of a promotion held by a member (회원쿠폰)."""
 
     cpn_isu_no = models.BigAutoField(_("쿠폰발급번호"), primary_key=True)
+    # No single-column FK indexes: mcpn_box_idx leads with member and mcpn_promo_idx with
+    # promotion, and at tens of millions of rows every extra index slows each insert.
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="coupons",
-                               verbose_name=_("회원"), db_constraint=True)
+                               verbose_name=_("회원"), db_index=False)
     promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, related_name="member_coupons",
-                                  verbose_name=_("프로모션"))
+                                  verbose_name=_("프로모션"), db_index=False)
     seq = models.PositiveIntegerField(_("발급순번"), default=1)
     issued_at = models.DateTimeField(_("발급일시"))
     valid_from = models.DateTimeField(_("유효기간 시작"))
@@ -417,9 +419,9 @@ class MemberCoupon(models.Model):
     memo = models.CharField(_("메모"), max_length=500, blank=True)
     ord_no = models.CharField(_("주문번호"), max_length=30, blank=True)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                                  blank=True, related_name="+", verbose_name=_("발급자"))
+                                  blank=True, related_name="+", verbose_name=_("발급자"), db_index=False)
     revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                                   blank=True, related_name="+", verbose_name=_("회수자"))
+                                   blank=True, related_name="+", verbose_name=_("회수자"), db_index=False)
     revoked_at = models.DateTimeField(_("회수일시"), null=True, blank=True)
     revoke_reason = models.CharField(_("회수사유"), max_length=500, blank=True)
 
@@ -436,6 +438,11 @@ class MemberCoupon(models.Model):
             models.Index(fields=["member", "status", "valid_until"], name="mcpn_box_idx"),
             # A promotion's issued list.
             models.Index(fields=["promotion", "-cpn_isu_no"], name="mcpn_promo_idx"),
+            # coupons_expire: issued copies by end of validity (partial: the rest never expire).
+            models.Index(fields=["valid_until"], condition=Q(status="ISSUED"), name="mcpn_issued_until_idx"),
+            # A user's coupons (PROTECT checks on user delete): partial, as batch copies have no user.
+            models.Index(fields=["issued_by"], condition=Q(issued_by__isnull=False), name="mcpn_issued_by_idx"),
+            models.Index(fields=["revoked_by"], condition=Q(revoked_by__isnull=False), name="mcpn_revoked_by_idx"),
         ]
         constraints = [
             # An auto-issue round (or a BO round) issues each copy of a promotion to a member once.
@@ -449,3 +456,113 @@ class MemberCoupon(models.Model):
 
     def __str__(self):
         return f"{self.cpn_isu_no}"
+
+
+# -- issuing bookkeeping (issue 3) ---------------------------------------------------------------
+
+
+class MemberPromotionCounter(models.Model):
+    """How many non-revoked copies of a promotion a member holds; the per-member limit is enforced
+    by a conditional upsert on this row, never by counting coupons in Python."""
+
+    # Looked up only by (promotion, member): the unique index serves; no single-column FK indexes.
+    promotion = models.ForeignKey(Promotion, on_delete=models.CASCADE, related_name="+",
+                                  verbose_name=_("프로모션"), db_index=False)
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("회원"), db_index=False)
+    issued_qty = models.PositiveIntegerField(_("보유수량"), default=0)
+
+    class Meta:
+        verbose_name = _("회원별 발급수량")
+        verbose_name_plural = _("회원별 발급수량")
+        constraints = [
+            models.UniqueConstraint(fields=["promotion", "member"], name="mpcounter_uniq"),
+        ]
+
+
+class IssueIdempotency(models.Model):
+    """The first outcome of a download request, keyed by (caller scope, Idempotency-Key)."""
+
+    scope = models.CharField(_("호출자"), max_length=60)
+    key = models.CharField(_("Idempotency-Key"), max_length=100)
+    request_hash = models.CharField(_("요청 해시"), max_length=64)
+    response = models.JSONField(_("최초 응답"), default=dict)
+    created_at = models.DateTimeField(_("등록일시"))
+
+    class Meta:
+        verbose_name = _("중복요청 방지 키")
+        verbose_name_plural = _("중복요청 방지 키")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="issueidem_scope_key_uniq"),
+        ]
+
+
+class CompensationRun(models.Model):
+    """One submission of the CS compensation page: its members, progress and outcome."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", _("대기")
+        RUNNING = "RUNNING", _("진행중")
+        DONE = "DONE", _("완료")
+        FAILED = "FAILED", _("실패")
+
+    submission_key = models.CharField(_("제출키"), max_length=64, unique=True)
+    promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("프로모션"))
+    cs_cpn_pay_caus_cd = models.CharField(_("발급사유"), max_length=2, choices=codes.CsReason.choices)
+    memo = models.CharField(_("메모"), max_length=500, blank=True)
+    ord_no = models.CharField(_("주문번호"), max_length=30, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("요청자"))
+    created_at = models.DateTimeField(_("요청일시"))
+    background = models.BooleanField(_("백그라운드 작업"), default=False)
+    status = models.CharField(_("상태"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(_("대상 회원수"), default=0)
+    processed = models.PositiveIntegerField(_("처리 회원수"), default=0)
+    issued = models.PositiveIntegerField(_("발급 회원수"), default=0)
+    refused = models.PositiveIntegerField(_("실패 회원수"), default=0)
+    started_at = models.DateTimeField(_("시작일시"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("종료일시"), null=True, blank=True)
+    error = models.TextField(_("오류"), blank=True)
+
+    class Meta:
+        verbose_name = _("CS 보상쿠폰 발급")
+        verbose_name_plural = _("CS 보상쿠폰 발급")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(processed__lte=F("total")), name="comprun_progress_le_total"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.promotion_id} ({self.processed}/{self.total})"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else self.processed * 100 // self.total
+
+
+class CompensationItem(models.Model):
+    """One member of a compensation run and what happened to them."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", _("대기")
+        ISSUED = "ISSUED", _("발급")
+        REFUSED = "REFUSED", _("실패")
+
+    run = models.ForeignKey(CompensationRun, on_delete=models.CASCADE, related_name="items")
+    line_no = models.PositiveIntegerField(_("순번"))
+    mbr_no = models.CharField(_("회원번호"), max_length=20)
+    status = models.CharField(_("상태"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    code = models.CharField(_("결과코드"), max_length=40, blank=True)
+    message = models.CharField(_("메시지"), max_length=300, blank=True)
+    coupon = models.ForeignKey(MemberCoupon, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+", verbose_name=_("회원쿠폰"))
+
+    class Meta:
+        verbose_name = _("CS 보상 대상")
+        verbose_name_plural = _("CS 보상 대상")
+        ordering = ["run", "line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "mbr_no"], name="compitem_run_member_uniq"),
+        ]
+        indexes = [models.Index(fields=["run", "status", "line_no"], name="compitem_todo_idx")]

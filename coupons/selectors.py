@@ -18,7 +18,6 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -30,7 +29,16 @@ from django.utils import timezone
 
 from . import codes
 from .fields import code_in
-from .models import CommonCode, Exhibition, Goods, Member, MemberCoupon, Promotion, PromotionTarget
+from .models import (
+    CommonCode,
+    Exhibition,
+    Goods,
+    Member,
+    MemberCoupon,
+    MemberPromotionCounter,
+    Promotion,
+    PromotionTarget,
+)
 
 # Promotion types a goods-detail lookup shows (MK002 11–15: every coupon type).
 GOODS_DETAIL_TYPES = tuple(codes.PromoType.values)
@@ -110,10 +118,12 @@ def medium_q(ord_media_cd: str | None, *, prefix: str = "") -> Q:
 
 
 def issuable_q(now: datetime, *, prefix: str = "") -> Q:
-    """Rule 9 and the total limit: APPROVED, inside the promotion period, not sold out."""
+    """Rule 9 and the total limit: APPROVED, inside the promotion period, not sold out, and a fixed
+    coupon validity not already over (a copy issued now would be born expired)."""
     return (
         Q(**{f"{prefix}promo_stat_cd": codes.PromoStatus.APPROVED})
         & Q(**{f"{prefix}promo_str_dtm__lte": now, f"{prefix}promo_end_dtm__gt": now})
+        & (Q(**{f"{prefix}vali_end_dtm__isnull": True}) | Q(**{f"{prefix}vali_end_dtm__gt": now}))
         & (Q(**{f"{prefix}issu_lmt_qty__isnull": True})
            | Q(**{f"{prefix}issu_qty__lt": F(f"{prefix}issu_lmt_qty")}))
     )
@@ -131,16 +141,12 @@ def usage_window_q(now: datetime, *, prefix: str = "") -> Q:
     )
 
 
-def member_held_subquery(mbr_no: str, *, ref: str = "pk") -> Subquery:
-    """How many non-revoked copies of the outer promotion the member holds (one grouped subquery)."""
-    held = (
-        MemberCoupon.objects.filter(member_id=mbr_no, promotion_id=OuterRef(ref))
-        .exclude(status=codes.CouponStatus.REVOKED)
-        .order_by()
-        .values("promotion_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+def member_held_subquery(mbr_no: str, *, ref: str = "pk") -> Coalesce:
+    """How many non-revoked copies of the outer promotion the member holds: the issuing engine's
+    per-member counter (the number its limit is enforced on), one unique-index lookup per row."""
+    held = MemberPromotionCounter.objects.filter(
+        member_id=mbr_no, promotion_id=OuterRef(ref)
+    ).values("issued_qty")[:1]
     return Coalesce(Subquery(held, output_field=IntegerField()), Value(0))
 
 
@@ -182,10 +188,6 @@ def promotion_applies(*, promotion: Promotion, goods: Goods | None, member: Memb
 
 
 # -- goods detail (cpnType 10 / 20) ------------------------------------------------------------
-def _targets_prefetch(prefix: str = "") -> Prefetch:
-    return Prefetch(f"{prefix}targets", queryset=PromotionTarget.objects.order_by("aply_gb_cd", "aply_typ_cd", "tgt_no"))
-
-
 def usable_coupons_for_goods(*, member: Member, goods: Goods, ord_media_cd: str | None,
                              sort_gb: str, now: datetime | None = None) -> QuerySet:
     """The member's ISSUED, currently valid copies whose promotion applies to `goods` and the
@@ -243,7 +245,10 @@ def with_targets(promotions: list[Promotion]) -> list[Promotion]:
     goods and exhibitions) as `target_rows` [(aply_gb_cd, aply_typ_cd, tgt_no, tgt_nm)]."""
     ids = [p.pk for p in promotions]
     by_promo: dict[int, list[PromotionTarget]] = {pk: [] for pk in ids}
-    targets = list(PromotionTarget.objects.filter(promotion_id__in=ids).order_by("aply_gb_cd", "aply_typ_cd", "tgt_no")) if ids else []
+    targets = (
+        list(PromotionTarget.objects.filter(promotion_id__in=ids).order_by("aply_gb_cd", "aply_typ_cd", "tgt_no"))
+        if ids else []
+    )
     for t in targets:
         by_promo[t.promotion_id].append(t)
     goods_nos = {t.tgt_no for t in targets if t.aply_typ_cd == codes.TargetType.GOODS}
@@ -253,8 +258,9 @@ def with_targets(promotions: list[Promotion]) -> list[Promotion]:
         names.update(((codes.TargetType.GOODS, no), nm) for no, nm in
                      Goods.objects.filter(goods_no__in=goods_nos).values_list("goods_no", "goods_nm"))
     if exh_nos:
+        exhibitions = Exhibition.objects.filter(exhibition_no__in=exh_nos)
         names.update(((codes.TargetType.EXHIBITION, no), nm) for no, nm in
-                     Exhibition.objects.filter(exhibition_no__in=exh_nos).values_list("exhibition_no", "exhibition_nm"))
+                     exhibitions.values_list("exhibition_no", "exhibition_nm"))
     for p in promotions:
         p.target_rows = [
             (t.aply_gb_cd, t.aply_typ_cd, t.tgt_no, names.get((t.aply_typ_cd, t.tgt_no)))

@@ -1,0 +1,1 @@
+"""Benchmarks at full size (`make bench`): see bench/__main__.py."""

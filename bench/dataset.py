@@ -1,0 +1,213 @@
+"""The benchmark data set, built with set-based SQL on PostgreSQL.
+
+Sizes default to the issue's: 1,000,000 members, 100,000 goods, 10,000 promotions and
+10,000,000 member coupons. Building is idempotent: a size already present is kept.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
+
+from coupons import codes
+from coupons.models import Promotion
+from coupons.services import promotion_create
+
+MEMBER_BASE = 100_000_000
+GOODS_BASE = 3_000_000
+PROMO_BASE = 5_000_000
+
+
+@dataclass
+class Sizes:
+    members: int = 1_000_000
+    goods: int = 100_000
+    promotions: int = 10_000
+    coupons: int = 10_000_000
+
+    @classmethod
+    def small(cls) -> "Sizes":
+        return cls(members=3_000, goods=500, promotions=200, coupons=30_000)
+
+
+def member_no(i: int) -> str:
+    return str(MEMBER_BASE + i)
+
+
+def goods_no(i: int) -> str:
+    return str(GOODS_BASE + i)
+
+
+def _count(table: str, where: str = "", params=None) -> int:
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT count(*) FROM {table} {where}", params or [])
+        return cur.fetchone()[0]
+
+
+def _exec(sql: str, params=None) -> None:
+    with connection.cursor() as cur:
+        cur.execute(sql, params or [])
+
+
+def bench_user():
+    User = get_user_model()
+    user, created = User.objects.get_or_create(username="bench", defaults={"is_staff": True, "is_superuser": True})
+    if created:
+        user.set_password("bench-password")
+        user.save()
+    return user
+
+
+def build(sizes: Sizes, log=print) -> dict:
+    """Create whatever part of the data set is missing; returns seconds per part."""
+    timings = {}
+    n = sizes.members
+    if _count("coupons_member", "WHERE mbr_no BETWEEN %s AND %s", [member_no(1), member_no(n)]) < n:
+        t = time.perf_counter()
+        _exec(
+            """
+            INSERT INTO coupons_member (mbr_no, grade_cd, birthday, anniversary, joined_at, site_no)
+            SELECT (%s + g)::text, ((g %% 5 + 1) * 10)::text,
+                   date '1960-01-01' + (g * 7919 %% 16000),
+                   CASE WHEN g %% 3 = 0 THEN date '1990-01-01' + (g * 104729 %% 12000) END,
+                   timestamptz '2021-03-01 12:00:00+09', '1'
+            FROM generate_series(1, %s) g
+            ON CONFLICT (mbr_no) DO NOTHING
+            """,
+            [MEMBER_BASE, n],
+        )
+        timings["members"] = time.perf_counter() - t
+        log(f"  members: {n:,} in {timings['members']:.1f}s")
+    if _count("coupons_goods", "WHERE goods_no BETWEEN %s AND %s", [goods_no(1), goods_no(sizes.goods)]) < sizes.goods:
+        t = time.perf_counter()
+        _exec(
+            """
+            INSERT INTO coupons_goods (goods_no, goods_nm, sale_price, entr_no, disp_ctg_no, brand_no, site_no)
+            SELECT (%s + g)::text, 'bench goods ' || g, (g %% 300 + 5) * 100, 'E' || (g %% 500),
+                   'C' || (g %% 1000), 'B' || (g %% 2000), '1'
+            FROM generate_series(1, %s) g
+            ON CONFLICT (goods_no) DO NOTHING
+            """,
+            [GOODS_BASE, sizes.goods],
+        )
+        timings["goods"] = time.perf_counter() - t
+        log(f"  goods: {sizes.goods:,} in {timings['goods']:.1f}s")
+    if _count("coupons_promotion", "WHERE promo_nm LIKE %s", ["bench P%"]) < sizes.promotions:
+        t = time.perf_counter()
+        _build_promotions(sizes)
+        timings["promotions"] = time.perf_counter() - t
+        log(f"  promotions: {sizes.promotions:,} in {timings['promotions']:.1f}s")
+    if _count("coupons_membercoupon", "WHERE system_user_no = 'BENCH'") < sizes.coupons:
+        t = time.perf_counter()
+        _build_coupons(sizes)
+        timings["coupons"] = time.perf_counter() - t
+        log(f"  member coupons: {sizes.coupons:,} in {timings['coupons']:.1f}s")
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    return timings
+
+
+def _build_promotions(sizes: Sizes) -> None:
+    """Clone one valid template promotion in SQL, varying what matters to the reads.
+
+    Of the promotions, 1 in 100 is a live downloadable coupon on all goods; the rest are live
+    downloadables targeted at a goods, a category, a brand or a vendor, or ended ones — the mix
+    a mall with thousands of past campaigns has.
+    """
+    now = timezone.now()
+    user = bench_user()
+    template = promotion_create(user=user, data={
+        "promo_nm": "bench template", "promo_typ_cd": codes.PromoType.GOODS,
+        "cpn_issu_main_cd": codes.Issuer.FIXED, "cpn_issu_way_cd": codes.IssueMethod.DOWNLOAD,
+        "fix_amt_fxrt_gb_cd": codes.DiscountKind.AMOUNT, "dc_rate_amt": 1000, "min_buy_amt": 10000,
+        "promo_str_dtm": now - timedelta(days=10), "promo_end_dtm": now + timedelta(days=50),
+        "vali_basis_cd": codes.ValidityBasis.DAYS, "vali_days": 30,
+        "ord_media_cds": codes.OrdMedia.values, "mbr_issu_lmt_qty": 5,
+    })
+    columns = [f.column for f in Promotion._meta.concrete_fields if f.column != "id"]
+    overrides = {
+        "promo_no": f"'C' || ({PROMO_BASE} + g)",
+        "promo_nm": "'bench P' || g",
+        "promo_stat_cd": "CASE WHEN g %% 10 = 9 THEN 'ENDED' ELSE 'APPROVED' END",
+        "approved_by_id": str(user.pk),
+        "all_goods_yn": "(g %% 100 = 0)",
+        "promo_end_dtm": "CASE WHEN g %% 10 = 9 THEN now() - interval '1 day' ELSE promo_end_dtm END",
+        "promo_str_dtm": "CASE WHEN g %% 10 = 9 THEN now() - interval '40 days' ELSE promo_str_dtm END",
+    }
+    select = ", ".join(overrides.get(c, f'"{c}"') for c in columns)
+    with transaction.atomic():
+        _exec(
+            f'INSERT INTO coupons_promotion ({", ".join(chr(34) + c + chr(34) for c in columns)}) '
+            f"SELECT {select} FROM coupons_promotion, generate_series(1, %s) g WHERE id = %s",
+            [sizes.promotions, template.pk],
+        )
+        # Targets of the targeted ones: goods, display category, brand or vendor, by turns.
+        _exec(
+            f"""
+            INSERT INTO coupons_promotiontarget (promotion_id, aply_gb_cd, aply_typ_cd, tgt_no)
+            SELECT p.id, '01',
+                   (ARRAY['02', '03', '06', '05'])[(s %% 4) + 1],
+                   CASE s %% 4 WHEN 0 THEN ({GOODS_BASE} + 1 + (s * 7919) %% %s)::text
+                               WHEN 1 THEN 'C' || (s %% 1000)
+                               WHEN 2 THEN 'B' || (s %% 2000)
+                               ELSE 'E' || (s %% 500) END
+            FROM coupons_promotion p,
+                 LATERAL (SELECT substr(p.promo_no, 2)::int - {PROMO_BASE} AS s) k
+            WHERE p.promo_nm LIKE 'bench P%%' AND p.id <> %s AND NOT p.all_goods_yn
+            """,
+            [sizes.goods, template.pk],
+        )
+        _exec("DELETE FROM coupons_promotion WHERE id = %s", [template.pk])
+        _exec(
+            "UPDATE coupons_promonocounter SET next_value = GREATEST(next_value, %s) WHERE name = 'promo_no'",
+            [PROMO_BASE + sizes.promotions + 1],
+        )
+
+
+def _build_coupons(sizes: Sizes) -> None:
+    """Member coupons in member order (the box index's order): coupons/members copies each."""
+    per_member = max(sizes.coupons // sizes.members, 1)
+    with connection.cursor() as cur:
+        cur.execute("SELECT min(id), max(id) FROM coupons_promotion WHERE promo_nm LIKE %s", ["bench P%"])
+        lo, hi = cur.fetchone()
+        span = hi - lo + 1
+        cur.execute(
+            f"""
+            INSERT INTO coupons_membercoupon
+                (member_id, promotion_id, seq, issued_at, valid_from, valid_until, status, channel,
+                 cs_cpn_pay_caus_cd, system_user_no, auto_issu_odr, memo, ord_no, revoke_reason)
+            SELECT ({MEMBER_BASE} + 1 + (g / {per_member}))::text,
+                   {lo} + ((g * 7919) %% {span}),
+                   1,
+                   now() - make_interval(days => g %% 60),
+                   now() - make_interval(days => g %% 60),
+                   now() - make_interval(days => g %% 60) + interval '45 days',
+                   CASE WHEN g %% 20 = 0 THEN 'USED' WHEN g %% 50 = 1 THEN 'REVOKED' ELSE 'ISSUED' END,
+                   'FO_DOWNLOAD', '', 'BENCH', '', '', '', ''
+            FROM generate_series(0, %s - 1) g
+            """,
+            [sizes.coupons],
+        )
+        # Keep the counters the issuing engine relies on consistent with the rows.
+        cur.execute(
+            """
+            INSERT INTO coupons_memberpromotioncounter (promotion_id, member_id, issued_qty)
+            SELECT promotion_id, member_id, count(*) FROM coupons_membercoupon
+            WHERE system_user_no = 'BENCH' AND status <> 'REVOKED'
+            GROUP BY promotion_id, member_id
+            ON CONFLICT (promotion_id, member_id) DO UPDATE SET issued_qty = EXCLUDED.issued_qty
+            """
+        )
+        cur.execute(
+            """
+            UPDATE coupons_promotion p SET issu_qty = c.n
+            FROM (SELECT promotion_id, count(*) n FROM coupons_membercoupon
+                  WHERE system_user_no = 'BENCH' AND status <> 'REVOKED' GROUP BY promotion_id) c
+            WHERE p.id = c.promotion_id
+            """
+        )

@@ -1,0 +1,247 @@
+"""CS compensation: issue an issuer-20 coupon to one member or thousands, with a reason (MK021).
+
+A submission is a `CompensationRun` keyed by a one-time submission key (a double submission finds
+the first run and issues nothing more) with one `CompensationItem` per member. Each member is
+issued in its own transaction together with its item row, so a run interrupted half way resumes
+without issuing anyone twice. Above `BACKGROUND_THRESHOLD` members the run is a background job.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import codes, errors
+from .errors import DomainError, IssueRefused
+from .issuing import OK, coupon_issue, issue_refusal, refuse
+from .models import CompensationItem, CompensationRun, Member, MemberPromotionCounter, Promotion
+
+log = logging.getLogger(__name__)
+
+BACKGROUND_THRESHOLD = 1000
+MAX_MEMBERS = 100_000
+MBR_NO_MAX_LEN = 20
+_CHUNK = 1000
+_SPLIT_RE = re.compile(r"[\s,;]+")
+_HEADER_NAMES = {"mbrno", "mbr_no", "회원번호", "member", "memberno", "member_no"}
+
+
+@dataclass
+class MemberCheck:
+    """One member of a compensation preview: OK, or the problem code and message."""
+
+    line_no: int
+    mbr_no: str
+    code: str = OK
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.code == OK
+
+
+def parse_member_numbers(text: str = "", csv_bytes: bytes | None = None) -> tuple[list[str], int]:
+    """Member numbers from pasted text (any whitespace, comma or semicolon) and/or a CSV upload
+    (first column, an optional header row); returns (unique numbers in input order, duplicates
+    dropped)."""
+    raw: list[str] = [part for part in _SPLIT_RE.split(text or "") if part]
+    if csv_bytes:
+        decoded = csv_bytes.decode("utf-8-sig", errors="replace")
+        for i, row in enumerate(csv.reader(io.StringIO(decoded))):
+            cell = (row[0] if row else "").strip()
+            if not cell or (i == 0 and cell.lower().replace(" ", "") in _HEADER_NAMES):
+                continue
+            raw.append(cell)
+    unique = list(dict.fromkeys(raw))
+    return unique, len(raw) - len(unique)
+
+
+def _cs_promotion(promotion) -> Promotion:
+    if not isinstance(promotion, Promotion):
+        found = Promotion.objects.filter(promo_no=str(promotion or "").strip()).first()
+        if found is None:
+            raise refuse(errors.UNKNOWN_PROMOTION, _("존재하지 않는 프로모션입니다: %(no)s") % {"no": promotion})
+        promotion = found
+    if promotion.cpn_issu_main_cd != codes.Issuer.CS:
+        raise DomainError(_("CS보상쿠폰(발급주체 20) 프로모션만 보상 발급할 수 있습니다."), code="NOT_CS_PROMOTION",
+                          fields={"promotion": [_("CS보상쿠폰 프로모션을 선택하세요.")]})
+    return promotion
+
+
+def _check_reason(reason_cd: str) -> None:
+    if reason_cd not in codes.CsReason.values:
+        raise DomainError(_("보상 사유(MK021)를 선택하세요."), code=errors.REASON_REQUIRED,
+                          fields={"cs_cpn_pay_caus_cd": [_("보상 사유는 필수입니다.")]})
+
+
+def _check_members(mbr_nos: list[str]) -> list[str]:
+    mbr_nos = list(dict.fromkeys(str(m).strip() for m in mbr_nos if str(m).strip()))
+    if not mbr_nos:
+        raise DomainError(_("회원번호를 하나 이상 입력하세요."), code="NO_MEMBERS",
+                          fields={"mbr_nos": [_("회원번호를 입력하세요.")]})
+    if len(mbr_nos) > MAX_MEMBERS:
+        raise DomainError(_("한 번에 %(n)d명까지 발급할 수 있습니다.") % {"n": MAX_MEMBERS}, code="TOO_MANY_MEMBERS",
+                          fields={"mbr_nos": [_("회원이 너무 많습니다.")]})
+    return mbr_nos
+
+
+def compensation_preview(*, promotion, mbr_nos: list[str], reason_cd: str,
+                         now: datetime | None = None) -> list[MemberCheck]:
+    """Each member's outcome if issued now (OK or the problem code), in a fixed number of queries
+    per 1,000 members; issues nothing. Raises DomainError for a non-CS promotion, a missing
+    reason or no members."""
+    now = now or timezone.now()
+    promotion = _cs_promotion(promotion)
+    _check_reason(reason_cd)
+    mbr_nos = _check_members(mbr_nos)
+    promotion.refresh_from_db()
+    checks: list[MemberCheck] = []
+    for start in range(0, len(mbr_nos), _CHUNK):
+        chunk = mbr_nos[start:start + _CHUNK]
+        valid = [m for m in chunk if len(m) <= MBR_NO_MAX_LEN]
+        grades = dict(Member.objects.filter(pk__in=valid).values_list("pk", "grade_cd"))
+        held = dict(MemberPromotionCounter.objects.filter(promotion=promotion, member_id__in=valid)
+                    .values_list("member_id", "issued_qty"))
+        for offset, mbr_no in enumerate(chunk):
+            check = MemberCheck(line_no=start + offset + 1, mbr_no=mbr_no)
+            if mbr_no not in grades:
+                check.code, check.message = errors.UNKNOWN_MEMBER, _("존재하지 않는 회원입니다.")
+            else:
+                refusal = issue_refusal(promotion=promotion, member=Member(pk=mbr_no, grade_cd=grades[mbr_no]),
+                                        qty=1, channel=codes.Channel.CS, reason_cd=reason_cd, now=now)
+                if refusal is None and held.get(mbr_no, 0) + 1 > promotion.mbr_issu_lmt_qty:
+                    refusal = refuse(errors.MEMBER_LIMIT, _("회원당 발급한도(%(n)d장)에 도달했습니다.")
+                                     % {"n": promotion.mbr_issu_lmt_qty})
+                if refusal is not None:
+                    check.code, check.message = refusal.code, refusal.message
+            checks.append(check)
+    if promotion.issu_lmt_qty is not None:
+        left = max(promotion.issu_lmt_qty - promotion.issu_qty, 0)
+        for check in checks:
+            if check.ok:
+                if left > 0:
+                    left -= 1
+                else:
+                    check.code, check.message = errors.SOLD_OUT, _("발급한도가 모두 소진됩니다.")
+    return checks
+
+
+def compensation_issue(*, user, promotion, mbr_nos: list[str], reason_cd: str, memo: str = "",
+                       ord_no: str = "", submission_key: str) -> CompensationRun:
+    """Issue one copy to each member (each independently) and return the CompensationRun: done
+    when it returns for up to 1,000 members, a background job with progress above that. A second
+    call with the same submission_key returns the first run (`run.duplicate_submission` True) and
+    issues nothing. Raises DomainError like compensation_preview or for a missing key."""
+    promotion = _cs_promotion(promotion)
+    _check_reason(reason_cd)
+    mbr_nos = _check_members(mbr_nos)
+    submission_key = (submission_key or "").strip()
+    if not submission_key:
+        raise DomainError(_("제출키가 없습니다. 미리보기부터 다시 진행하세요."), code="SUBMISSION_KEY_REQUIRED")
+    background = len(mbr_nos) > BACKGROUND_THRESHOLD
+    with transaction.atomic():
+        run, created = CompensationRun.objects.get_or_create(
+            submission_key=submission_key[:64],
+            defaults={"promotion": promotion, "cs_cpn_pay_caus_cd": reason_cd, "memo": (memo or "")[:500],
+                      "ord_no": (ord_no or "")[:30], "created_by": user, "created_at": timezone.now(),
+                      "background": background, "total": len(mbr_nos)},
+        )
+        if not created:
+            run.duplicate_submission = True
+            return run
+        CompensationItem.objects.bulk_create(
+            (CompensationItem(run=run, line_no=i, mbr_no=m[:MBR_NO_MAX_LEN]) for i, m in enumerate(mbr_nos, 1)),
+            batch_size=2000,
+        )
+        if background:
+            from .tasks import enqueue_compensation
+
+            enqueue_compensation(run.pk)
+    if not background:
+        run = compensation_run_process(run_id=run.pk)
+    run.duplicate_submission = False
+    return run
+
+
+def compensation_run_process(*, run_id: int, resume: bool = False, chunk: int = 100) -> CompensationRun:
+    """Work a run's pending members to the end and return the run; only one worker claims a
+    PENDING run (resume=True takes over a RUNNING one left by a dead worker)."""
+    claimable = [CompensationRun.Status.PENDING] + ([CompensationRun.Status.RUNNING] if resume else [])
+    claimed = CompensationRun.objects.filter(pk=run_id, status__in=claimable).update(
+        status=CompensationRun.Status.RUNNING, started_at=timezone.now())
+    run = CompensationRun.objects.select_related("promotion", "created_by").get(pk=run_id)
+    if not claimed:
+        return run
+    try:
+        while _process_chunk(run, chunk):
+            pass
+    except Exception as exc:
+        log.exception("compensation run %s failed", run_id)
+        CompensationRun.objects.filter(pk=run_id).update(status=CompensationRun.Status.FAILED,
+                                                          error=str(exc)[:2000], finished_at=timezone.now())
+        raise
+    CompensationRun.objects.filter(pk=run_id).update(status=CompensationRun.Status.DONE, finished_at=timezone.now())
+    run.refresh_from_db()
+    return run
+
+
+def _process_chunk(run: CompensationRun, size: int) -> int:
+    """Issue the next `size` pending members in one transaction (a savepoint each), with their item
+    rows and the run's progress: a coupon and its item row commit together or not at all."""
+    with transaction.atomic():
+        items = list(CompensationItem.objects.select_for_update()
+                     .filter(run_id=run.pk, status=CompensationItem.Status.PENDING).order_by("line_no")[:size])
+        issued = 0
+        for item in items:
+            try:
+                with transaction.atomic():
+                    (coupon,) = coupon_issue(
+                        member=item.mbr_no, promotion=run.promotion, qty=1, channel=codes.Channel.CS,
+                        user=run.created_by, reason_cd=run.cs_cpn_pay_caus_cd, memo=run.memo, ord_no=run.ord_no,
+                    )
+            except IssueRefused as exc:
+                item.status, item.code, item.message = CompensationItem.Status.REFUSED, exc.code, exc.message[:300]
+            else:
+                item.status, item.code, item.message, item.coupon = CompensationItem.Status.ISSUED, OK, "", coupon
+                issued += 1
+        if items:
+            CompensationItem.objects.bulk_update(items, ["status", "code", "message", "coupon"])
+            CompensationRun.objects.filter(pk=run.pk).update(
+                processed=F("processed") + len(items), issued=F("issued") + issued,
+                refused=F("refused") + (len(items) - issued))
+    return len(items)
+
+
+CSV_HEADER = ["lineNo", "mbrNo", "result", "code", "message", "cpnIsuNo", "promoNo", "csCpnPayCausCd", "ordNo"]
+
+
+def compensation_outcome_csv(run: CompensationRun):
+    """The run's per-member outcome as CSV lines (a generator, streamed; UTF-8 with BOM for Excel)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        value = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return value
+
+    writer.writerow(CSV_HEADER)
+    yield "\ufeff" + flush()
+    items = (CompensationItem.objects.filter(run=run).order_by("line_no")
+             .values_list("line_no", "mbr_no", "status", "code", "message", "coupon_id"))
+    for n, (line_no, mbr_no, status, code, message, coupon_id) in enumerate(items.iterator(chunk_size=2000)):
+        writer.writerow([line_no, mbr_no, status, code, message, coupon_id or "", run.promotion.promo_no,
+                         run.cs_cpn_pay_caus_cd, run.ord_no])
+        if n % 500 == 499:
+            yield flush()
+    yield flush()

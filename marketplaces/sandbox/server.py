@@ -1,0 +1,347 @@
+"""The bundled fake marketplaces: one threaded HTTP server serving Coupang and ESM on loopback.
+
+Requests are dispatched by path prefix to a marketplace module exposing `handle(req) -> SandboxResponse`:
+
+    /v2/providers/   -> marketplaces.sandbox.coupang
+    /item/v1/        -> marketplaces.sandbox.esm   (imported lazily; 404 while it does not exist)
+
+Fault injection is generic and lives here, around the handler (MARKETPLACES.md, "The sandbox"):
+
+    POST /_sandbox/reset                       forget every marketplace's state and every fault
+    POST /_sandbox/faults   {"target": "coupang"|"esm", "fault": "5xx"|"timeout"|"429"|
+                             "drop_after_apply"|"retired", "times": N,
+                             "path_contains": "optional", "method": "optional",
+                             "status": 503, "seconds": 1.5, "retry_after": "1"}
+    POST /_sandbox/config   {"target": "coupang", "settings": {"rate_limit_rps": 3, ...}}
+    GET  /_sandbox/state    the whole state as JSON, for debugging
+
+- `5xx` answers `status` (default 503, "not processed") without running the handler.
+- `429` answers 429 with `Retry-After` without running the handler.
+- `timeout` sleeps longer than the client's timeout (`seconds`, default the client timeout + 1 s),
+  then runs the handler and answers to nobody: the change happened, the client never heard of it.
+- `drop_after_apply` runs the handler (the change happens) and closes the connection unanswered.
+- `retired` answers as an API the marketplace has switched off: `<module>.retired_response(req)`
+  when the module defines it, else 410.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+TARGETS = ("coupang", "esm")
+ROUTES = (
+    ("/v2/providers/", "coupang"),
+    ("/item/v1/", "esm"),
+)
+FAULTS = ("5xx", "timeout", "429", "drop_after_apply", "retired")
+
+
+@dataclass
+class SandboxRequest:
+    """One request as a marketplace module sees it. `headers` has lower-case names."""
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes
+    state: SandboxState
+    target: str = ""
+
+    def json(self) -> Any:
+        """The body parsed as JSON; None when empty. Raises ValueError when malformed."""
+        if not self.body:
+            return None
+        return json.loads(self.body.decode("utf-8"))
+
+    def header(self, name: str, default: str = "") -> str:
+        return self.headers.get(name.lower(), default)
+
+    @property
+    def params(self) -> dict[str, str]:
+        """The query string as a dict (last value wins)."""
+        from urllib.parse import parse_qsl
+
+        return dict(parse_qsl(self.query, keep_blank_values=True))
+
+    @property
+    def bucket(self) -> dict:
+        """This marketplace's state dict; hold `state.lock` while reading or writing it."""
+        return self.state.data[self.target]
+
+    @property
+    def config(self) -> dict:
+        """This marketplace's settings (rate limits, delays, response shapes ...)."""
+        return self.state.config[self.target]
+
+
+@dataclass
+class SandboxResponse:
+    """A JSON body (`json`) or a raw one (`text`, with `content_type`)."""
+
+    status: int = 200
+    json: Any = None
+    text: str | None = None
+    content_type: str = "application/json;charset=UTF-8"
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def encode(self) -> bytes:
+        if self.text is not None:
+            return self.text.encode("utf-8")
+        if self.json is None:
+            return b""
+        return json.dumps(self.json, ensure_ascii=False).encode("utf-8")
+
+
+@dataclass
+class Fault:
+    target: str
+    fault: str
+    times: int = 1
+    path_contains: str | None = None
+    method: str | None = None
+    status: int = 503
+    seconds: float | None = None
+    retry_after: str = "1"
+
+    def matches(self, target: str, method: str, path: str) -> bool:
+        return (
+            self.times > 0
+            and self.target == target
+            and (not self.method or self.method.upper() == method)
+            and (not self.path_contains or self.path_contains in path)
+        )
+
+
+class SandboxState:
+    """Per-marketplace state dicts and settings, and the pending faults, behind one lock."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.data: dict[str, dict] = {}
+        self.config: dict[str, dict] = {}
+        self.faults: list[Fault] = []
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.data = {target: {} for target in TARGETS}
+            self.config = {target: {} for target in TARGETS}
+            self.faults = []
+
+    def add_fault(self, fault: Fault) -> None:
+        if fault.target not in TARGETS:
+            raise ValueError(f"unknown target {fault.target!r}")
+        if fault.fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault.fault!r}")
+        with self.lock:
+            self.faults.append(fault)
+
+    def take_fault(self, target: str, method: str, path: str) -> Fault | None:
+        """The first pending fault matching this request, consumed once."""
+        with self.lock:
+            for fault in self.faults:
+                if fault.matches(target, method, path):
+                    fault.times -= 1
+                    return copy.copy(fault)
+        return None
+
+    def configure(self, target: str, **settings: Any) -> None:
+        with self.lock:
+            self.config[target].update(settings)
+
+    def snapshot(self, target: str | None = None) -> Any:
+        """A deep copy of the state (one marketplace's, or all), safe to inspect."""
+        with self.lock:
+            if target:
+                return copy.deepcopy(self.data[target])
+            return {
+                "data": copy.deepcopy(self.data),
+                "config": copy.deepcopy(self.config),
+                "faults": [vars(f).copy() for f in self.faults if f.times > 0],
+            }
+
+
+def _client_timeout_seconds() -> float:
+    try:
+        from django.conf import settings
+
+        return float(getattr(settings, "MARKETPLACE_HTTP_TIMEOUT", 10.0))
+    except Exception:  # Django not configured: a standalone sandbox
+        return 10.0
+
+
+def _module(target: str):
+    try:
+        return importlib.import_module(f"marketplaces.sandbox.{target}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"marketplaces.sandbox.{target}":
+            return None
+        raise
+
+
+def _error(status: int, message: str) -> SandboxResponse:
+    return SandboxResponse(status=status, json={"code": "ERROR", "message": message})
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "MarketplaceSandbox/1.0"
+    # HTTP/1.0: one request per connection, so a dropped response never poisons a pooled socket.
+    protocol_version = "HTTP/1.0"
+
+    def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
+        pass
+
+    def _dispatch(self) -> None:
+        state: SandboxState = self.server.state  # type: ignore[attr-defined]
+        path, _, query = self.path.partition("?")
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        req = SandboxRequest(self.command, path, query, headers, body, state)
+        if path.startswith("/_sandbox/"):
+            self._send(_control(req))
+            return
+        target = next((t for prefix, t in ROUTES if path.startswith(prefix)), None)
+        if target is None:
+            self._send(_error(404, "Not Found"))
+            return
+        req.target = target
+        module = _module(target)
+        if module is None:
+            self._send(_error(404, f"the {target} sandbox is not installed"))
+            return
+        fault = state.take_fault(target, req.method, path)
+        if fault and fault.fault == "5xx":
+            self._send(_error(fault.status, "Service Unavailable"))
+            return
+        if fault and fault.fault == "429":
+            response = _error(429, "Too Many Requests")
+            response.headers["Retry-After"] = str(fault.retry_after)
+            self._send(response)
+            return
+        if fault and fault.fault == "retired":
+            retired = getattr(module, "retired_response", None)
+            self._send(retired(req) if retired else _error(410, "Gone"))
+            return
+        if fault and fault.fault == "timeout":
+            time.sleep(fault.seconds if fault.seconds is not None else _client_timeout_seconds() + 1)
+        try:
+            response = module.handle(req)
+        except Exception as exc:  # a sandbox bug must not look like a network fault
+            response = _error(500, f"sandbox error: {exc!r}")
+        if fault and fault.fault == "drop_after_apply":
+            self.close_connection = True
+            return
+        self._send(response)
+
+    def _send(self, response: SandboxResponse) -> None:
+        payload = response.encode()
+        try:
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (a timeout fault): nobody is listening
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _dispatch
+
+
+def _control(req: SandboxRequest) -> SandboxResponse:
+    state = req.state
+    try:
+        body = req.json() or {}
+    except ValueError:
+        return _error(400, "body is not JSON")
+    if req.method == "POST" and req.path == "/_sandbox/reset":
+        state.reset()
+        return SandboxResponse(json={"ok": True})
+    if req.method == "POST" and req.path == "/_sandbox/faults":
+        known = {"target", "fault", "times", "path_contains", "method", "status", "seconds",
+                 "retry_after"}
+        try:
+            state.add_fault(Fault(**{k: v for k, v in body.items() if k in known}))
+        except (TypeError, ValueError) as exc:
+            return _error(400, str(exc))
+        return SandboxResponse(json={"ok": True})
+    if req.method == "POST" and req.path == "/_sandbox/config":
+        if body.get("target") not in TARGETS:
+            return _error(400, "unknown target")
+        state.configure(body["target"], **(body.get("settings") or {}))
+        return SandboxResponse(json={"ok": True})
+    if req.method == "GET" and req.path == "/_sandbox/state":
+        return SandboxResponse(json=json.loads(json.dumps(state.snapshot(), default=str)))
+    return _error(404, "Not Found")
+
+
+class SandboxServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+
+    def __init__(self, address, state: SandboxState | None = None):
+        super().__init__(address, _Handler)
+        self.state = state or SandboxState()
+
+
+class SandboxHandle:
+    """A sandbox running in a daemon thread of this process (tests, `make run`)."""
+
+    def __init__(self, server: SandboxServer, thread: threading.Thread):
+        self.server = server
+        self.thread = thread
+        host, port = server.server_address[:2]
+        self.host, self.port = host, port
+        self.base_url = f"http://{host}:{port}"
+
+    @property
+    def state(self) -> SandboxState:
+        return self.server.state
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+    def reset(self) -> None:
+        self.state.reset()
+
+    def inject(self, target: str, fault: str, times: int = 1, path_contains: str | None = None,
+               method: str | None = None, **options: Any) -> None:
+        """Make the next `times` matching requests misbehave (see the module docstring)."""
+        self.state.add_fault(Fault(target=target, fault=fault, times=times,
+                                   path_contains=path_contains, method=method, **options))
+
+    def configure(self, target: str, **settings: Any) -> None:
+        self.state.configure(target, **settings)
+
+    def snapshot(self, target: str | None = None) -> Any:
+        return self.state.snapshot(target)
+
+
+def start_sandbox(host: str = "127.0.0.1", port: int = 0) -> SandboxHandle:
+    """Start the sandbox in a daemon thread; port 0 picks a free one (see `.base_url`)."""
+    server = SandboxServer((host, port))
+    thread = threading.Thread(target=server.serve_forever, name="marketplace-sandbox", daemon=True)
+    thread.start()
+    return SandboxHandle(server, thread)
+
+
+def serve_forever(host: str = "127.0.0.1", port: int = 8001) -> None:
+    """Run the sandbox in the foreground until interrupted."""
+    server = SandboxServer((host, port))
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
