@@ -44,6 +44,8 @@ def _text(row: dict, key: str, *, required=True, max_length=20) -> str:
     value = "" if value is None else str(value).strip()
     if required and not value:
         raise RowError(f"{key}: 필수 항목입니다.")
+    if "\x00" in value:
+        raise RowError(f"{key}: 허용되지 않는 문자(NUL)가 있습니다.")
     if len(value) > max_length:
         raise RowError(f"{key}: {max_length}자 이하여야 합니다.")
     return value

@@ -315,6 +315,7 @@ def coupon_box_counts(box: QuerySet, now: datetime) -> dict:
 
 # -- auto-issue types ----------------------------------------------------------------------------
 def auto_issue_type_in_use(code: str) -> bool:
+    """Whether `code` is an in-use MK008 auto-issue type."""
     return CommonCode.objects.filter(group="MK008", code=code, in_use=True).exists()
 
 

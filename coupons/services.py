@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy
 
 from . import codes
 from .errors import Conflict, DomainError
-from .models import FROZEN_FIELDS, CommonCode, MemberCoupon, Promotion, PromotionTarget
+from .models import FROZEN_FIELDS, MemberCoupon, Promotion, PromotionTarget
+from .selectors import auto_issue_type_in_use
 
 PROMO_NO_PREFIX = "C"
 PROMO_NO_FIRST = 1_000_000
@@ -37,10 +38,6 @@ def promo_no_next() -> str:
     if value > 9_999_999:
         raise DomainError(_("프로모션번호가 모두 소진되었습니다."), code="PROMO_NO_EXHAUSTED")
     return f"{PROMO_NO_PREFIX}{value:07d}"
-
-
-def auto_issue_type_in_use(code: str) -> bool:
-    return CommonCode.objects.filter(group="MK008", code=code, in_use=True).exists()
 
 
 def promotion_has_issued(promotion: Promotion) -> bool:

@@ -513,7 +513,6 @@ def _run_bulk_push(job: SyncJob) -> dict:
                 outcomes[goods_no] = _push_one(sponsorship, client)
             except (EsmApiRetired, CredentialsError) as exc:
                 _bulk_save_result(job, _bulk_result(goods_nos, outcomes), done)
-                job.result = _bulk_result(goods_nos, outcomes)
                 raise _final(exc) from exc
             except FinalError as exc:
                 outcomes[goods_no] = {"goodsNo": goods_no, "status": "FAILED", "operation": "",
@@ -530,7 +529,6 @@ def _run_bulk_push(job: SyncJob) -> dict:
     result = _bulk_result(goods_nos, outcomes)
     _bulk_save_result(job, result, done)
     if retryable:
-        job.result = result
         raise RetryableError(
             _("%(n)s개 상품을 다시 보내야 합니다 (예: %(reason)s).")
             % {"n": len(retryable), "reason": retryable[0].message},

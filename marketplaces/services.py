@@ -200,7 +200,10 @@ def sync_job_run(job_id: int, *, reschedule: bool = True) -> SyncJob:
     job = SyncJob.objects.get(pk=job_id)
     if not claimed:
         return job
-    handler = _handler(job.target_type, job.operation)
+    try:
+        handler = _handler(job.target_type, job.operation)
+    except ValueError as exc:  # a job from a newer/older release this process cannot run
+        return _finish(job, SyncHandler(run=lambda j: None), SyncJob.Status.FAILED, error=str(exc))
     if job.attempts > job.max_attempts:  # its runners keep dying mid-attempt
         return _finish(job, handler, SyncJob.Status.DEAD,
                        error=_("%(n)s회 시도 후 중단: 작업자가 응답 없이 중단되었습니다.")

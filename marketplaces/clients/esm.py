@@ -287,8 +287,8 @@ class EsmClient(MarketplaceClient):
                 raise EsmApiRetired() from None
             raise
         except FinalError as exc:
-            gone = exc.status == 410 or (exc.status == 404 and result_code_of_body(exc.body) is None)
-            if gone:
+            # 410, or a 404 that is not one of ESM's own refusals: the route is gone.
+            if exc.status == 410 or (exc.status == 404 and result_code_of_body(exc.body) is None):
                 raise EsmApiRetired() from exc
             raise
 

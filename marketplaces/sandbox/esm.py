@@ -159,7 +159,7 @@ def token_ok(authorization: str, config: dict | None = None) -> bool:
     return isinstance(claims["iat"], int) and abs(time.time() - claims["iat"]) <= TOKEN_MAX_AGE
 
 
-# --- rules ------------------------------------------------------------------------------------------
+# --- rules ----------------------------------------------------------------------------------------
 def _check_goods(req: SandboxRequest, goods_no: str) -> None:
     if not (goods_no.isascii() and goods_no.isdigit()) or goods_no[0] == "0" or len(goods_no) > 12:
         raise Refusal(1000, MSG_GOODS)
@@ -173,7 +173,8 @@ def _price(req: SandboxRequest, goods_no: str) -> dict:
     if price is None:
         configured = (req.config.get("prices") or {}).get(goods_no)
         if isinstance(configured, dict):
-            price = {"gmkt": configured.get("gmkt"), "iac": configured.get("iac", configured.get("gmkt"))}
+            gmkt = configured.get("gmkt")
+            price = {"gmkt": gmkt, "iac": configured.get("iac", gmkt)}
         elif configured is not None:
             price = {"gmkt": int(configured), "iac": int(configured)}
     return price or derived_price(goods_no)
@@ -262,7 +263,7 @@ def _as_read(req: SandboxRequest, body: dict | None) -> dict:
     return out
 
 
-# --- dispatch -----------------------------------------------------------------------------------------
+# --- dispatch -------------------------------------------------------------------------------------
 def handle(req: SandboxRequest) -> SandboxResponse:
     """Answer one ESM request (the server calls this for paths under /item/v1/)."""
     if not token_ok(req.header("Authorization"), req.config):

@@ -49,7 +49,8 @@ def test_bulk_push_of_1000_goods_is_one_job_with_1000_outcomes(
     assert {o["goodsNo"] for o in outcomes} == {r.goods_no for r in rows}
     assert {(o["status"], o["operation"]) for o in outcomes} == {("OK", "POST")}
     assert len(sandbox.snapshot("esm")["sponsorships"]) == 1_000
-    assert EsmSponsorship.objects.filter(local_state="SYNCED", remote_state="REGISTERED").count() == 1_000
+    synced = EsmSponsorship.objects.filter(local_state="SYNCED", remote_state="REGISTERED")
+    assert synced.count() == 1_000
     assert HttpExchange.objects.filter(job=job).count() == 2_000  # a price read and a POST each
     assert elapsed < 60, f"bulk push took {elapsed:.1f}s"
 

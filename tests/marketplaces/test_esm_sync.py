@@ -30,7 +30,8 @@ def values(**overrides) -> dict:
 @pytest.fixture
 def make(sandbox, merchandiser):
     def make(goods_no=GOODS, **overrides):
-        return esm.esm_sponsorship_create(user=merchandiser, goods_no=goods_no, **values(**overrides))
+        return esm.esm_sponsorship_create(user=merchandiser, goods_no=goods_no,
+                                          **values(**overrides))
 
     return make
 

@@ -215,3 +215,10 @@ def test_sweep_command(settings):
     assert out.getvalue() == f"sync jobs swept: 1 [{job.pk}]\n"
     job.refresh_from_db()
     assert job.status == "SUCCEEDED"
+
+
+def test_a_job_without_a_handler_fails_instead_of_hanging():
+    job = SyncJob.objects.create(target_type="test.unknown", target_id="1", operation="nope",
+                                 next_attempt_at=timezone.now())
+    job = sync_job_run(job.pk, reschedule=False)
+    assert (job.status, job.last_error) == ("FAILED", "no sync handler for test.unknown/nope")
