@@ -73,10 +73,10 @@ def build(sizes: Sizes, log=print) -> dict:
             """
             INSERT INTO coupons_member (mbr_no, grade_cd, birthday, anniversary, joined_at, site_no)
             SELECT (%s + g)::text, ((g %% 5 + 1) * 10)::text,
-                   date '1960-01-01' + (g * 7919 %% 16000),
-                   CASE WHEN g %% 3 = 0 THEN date '1990-01-01' + (g * 104729 %% 12000) END,
+                   date '1960-01-01' + (g * 7919 %% 16000)::int,
+                   CASE WHEN g %% 3 = 0 THEN date '1990-01-01' + (g * 104729 %% 12000)::int END,
                    timestamptz '2021-03-01 12:00:00+09', '1'
-            FROM generate_series(1, %s) g
+            FROM generate_series(1::bigint, %s) g
             ON CONFLICT (mbr_no) DO NOTHING
             """,
             [MEMBER_BASE, n],
@@ -90,7 +90,7 @@ def build(sizes: Sizes, log=print) -> dict:
             INSERT INTO coupons_goods (goods_no, goods_nm, sale_price, entr_no, disp_ctg_no, brand_no, site_no)
             SELECT (%s + g)::text, 'bench goods ' || g, (g %% 300 + 5) * 100, 'E' || (g %% 500),
                    'C' || (g %% 1000), 'B' || (g %% 2000), '1'
-            FROM generate_series(1, %s) g
+            FROM generate_series(1::bigint, %s) g
             ON CONFLICT (goods_no) DO NOTHING
             """,
             [GOODS_BASE, sizes.goods],
@@ -172,7 +172,14 @@ def _build_promotions(sizes: Sizes) -> None:
 def _build_coupons(sizes: Sizes) -> None:
     """Member coupons in member order (the box index's order): coupons/members copies each."""
     per_member = max(sizes.coupons // sizes.members, 1)
-    with connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur:
+        # Build the secondary indexes once after the load rather than row by row during it; all
+        # in one transaction, so an interrupted build leaves the table as it was.
+        cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'coupons_membercoupon' "
+                    "AND indexname NOT LIKE '%%pkey'")
+        indexes = cur.fetchall()
+        for name, _ in indexes:
+            cur.execute(f'DROP INDEX "{name}"')
         cur.execute("SELECT min(id), max(id) FROM coupons_promotion WHERE promo_nm LIKE %s", ["bench P%"])
         lo, hi = cur.fetchone()
         span = hi - lo + 1
@@ -184,25 +191,16 @@ def _build_coupons(sizes: Sizes) -> None:
             SELECT ({MEMBER_BASE} + 1 + (g / {per_member}))::text,
                    {lo} + ((g * 7919) %% {span}),
                    1,
-                   now() - make_interval(days => g %% 60),
-                   now() - make_interval(days => g %% 60),
-                   now() - make_interval(days => g %% 60) + interval '45 days',
+                   now() - make_interval(days => (g %% 60)::int),
+                   now() - make_interval(days => (g %% 60)::int),
+                   now() - make_interval(days => (g %% 60)::int) + interval '45 days',
                    CASE WHEN g %% 20 = 0 THEN 'USED' WHEN g %% 50 = 1 THEN 'REVOKED' ELSE 'ISSUED' END,
                    'FO_DOWNLOAD', '', 'BENCH', '', '', '', ''
-            FROM generate_series(0, %s - 1) g
+            FROM generate_series(0::bigint, %s - 1) g
             """,
             [sizes.coupons],
         )
-        # Keep the counters the issuing engine relies on consistent with the rows.
-        cur.execute(
-            """
-            INSERT INTO coupons_memberpromotioncounter (promotion_id, member_id, issued_qty)
-            SELECT promotion_id, member_id, count(*) FROM coupons_membercoupon
-            WHERE system_user_no = 'BENCH' AND status <> 'REVOKED'
-            GROUP BY promotion_id, member_id
-            ON CONFLICT (promotion_id, member_id) DO UPDATE SET issued_qty = EXCLUDED.issued_qty
-            """
-        )
+        # No counter rows: a missing row means "count the copies held" (coupons.issuing._reserve_member).
         cur.execute(
             """
             UPDATE coupons_promotion p SET issu_qty = c.n
@@ -211,3 +209,6 @@ def _build_coupons(sizes: Sizes) -> None:
             WHERE p.id = c.promotion_id
             """
         )
+        cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        for _, definition in indexes:
+            cur.execute(definition)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -140,16 +140,25 @@ def _reserve_total(promotion: Promotion, qty: int, now: datetime) -> None:
 
 
 def _reserve_member(promotion: Promotion, member_id: str, qty: int) -> int:
-    """Move the member's counter by qty within the per-member limit; returns the new count."""
+    """Move the member's counter by qty within the per-member limit; returns the new count.
+
+    A missing counter row starts from the member's non-revoked copies: set-based auto-issue
+    rounds insert copies without counter rows (they would double the cost of a million-row
+    round) and keep only existing rows up to date. Both run under the promotion row lock
+    (`_reserve_total` came first), so the count they see is settled.
+    """
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO coupons_memberpromotioncounter (promotion_id, member_id, issued_qty) "
-            "VALUES (%s, %s, %s) "
+            "SELECT %s, %s, held.n + %s FROM (SELECT COUNT(*) AS n FROM coupons_membercoupon "
+            "  WHERE member_id = %s AND promotion_id = %s AND status <> %s) held "
+            "WHERE held.n + %s <= %s "
             "ON CONFLICT (promotion_id, member_id) DO UPDATE "
-            "SET issued_qty = coupons_memberpromotioncounter.issued_qty + excluded.issued_qty "
-            "WHERE coupons_memberpromotioncounter.issued_qty + excluded.issued_qty <= %s "
+            "SET issued_qty = coupons_memberpromotioncounter.issued_qty + %s "
+            "WHERE coupons_memberpromotioncounter.issued_qty + %s <= %s "
             "RETURNING issued_qty",
-            [promotion.pk, member_id, qty, promotion.mbr_issu_lmt_qty],
+            [promotion.pk, member_id, qty, member_id, promotion.pk, codes.CouponStatus.REVOKED,
+             qty, promotion.mbr_issu_lmt_qty, qty, qty, promotion.mbr_issu_lmt_qty],
         )
         row = cursor.fetchone()
     if row is None:
@@ -516,8 +525,9 @@ AUTO_ISSUE_RULES = {
     "2101": "birthday",
     "2201": "anniversary",
 }
-AUTO_ISSUE_CHUNK = 20_000
-_TMP = "coupons_auto_issue_members"
+AUTO_ISSUE_CHUNK = 50_000
+ANALYZE_AFTER = 50_000  # copies issued by one run
+_TMP = "coupons_auto_issue_chunk"
 
 
 @dataclass
@@ -600,10 +610,11 @@ def _target_date(promotion: Promotion, run_date: date) -> date:
 
 def _prepare_tmp(cursor) -> None:
     if connection.vendor == "postgresql":
-        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_TMP} (member_id varchar(20) PRIMARY KEY) "
-                       "ON COMMIT DELETE ROWS")
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_TMP} (member_id varchar(20) PRIMARY KEY, "
+                       "held integer NOT NULL) ON COMMIT DELETE ROWS")
     else:
-        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_TMP} (member_id varchar(20) PRIMARY KEY)")
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_TMP} (member_id varchar(20) PRIMARY KEY, "
+                       "held integer NOT NULL)")
     cursor.execute(f"DELETE FROM {_TMP}")
 
 
@@ -627,6 +638,11 @@ def auto_issue_run(*, type_cd: str, round: str, run_date: date | None = None, dr
     for promotion in promotions:
         summary.results.append(_auto_issue_promotion(promotion, round=round, run_date=run_date, dry_run=dry_run,
                                                      chunk_size=chunk_size, progress=progress, now=now))
+    if connection.vendor == "postgresql" and summary.issued_coupons >= ANALYZE_AFTER:
+        # A big round changes the table faster than autovacuum re-plans it; the next round's
+        # per-member lookups need fresh statistics to stay index probes.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE coupons_membercoupon")
     summary.seconds = time.monotonic() - started
     return summary
 
@@ -638,12 +654,9 @@ def _auto_issue_promotion(promotion: Promotion, *, round: str, run_date: date, d
     qty = promotion.auto_issu_qty or 1
     rule_qs = Member.objects.filter(_member_rule_q(promotion.auto_issu_typ_cd, target))
     grades = [g for g in codes.Grade.values if promotion.allows_grade(g)]
-    eligible_qs = rule_qs.filter(grade_cd__in=grades)
+    eligible_q = Q(grade_cd__in=grades)
     if promotion.site_nos:
-        eligible_qs = eligible_qs.filter(site_no__in=promotion.site_nos)
-    round_held = MemberCoupon.objects.filter(promotion_id=promotion.pk, member_id=OuterRef("pk"), auto_issu_odr=round)
-    over_limit = MemberPromotionCounter.objects.filter(promotion_id=promotion.pk, member_id=OuterRef("pk"),
-                                                       issued_qty__gt=promotion.mbr_issu_lmt_qty - qty)
+        eligible_q &= Q(site_no__in=promotion.site_nos)
     valid_from, valid_until = promotion.validity_for(now)
     total = rule_qs.count() if progress else 0
     if progress:
@@ -652,18 +665,22 @@ def _auto_issue_promotion(promotion: Promotion, *, round: str, run_date: date, d
     lo = None
     done = 0
     while True:
-        in_range = rule_qs if lo is None else rule_qs.filter(mbr_no__gt=lo)
+        # Chunks are ranges of member numbers, walked on the primary key: never all members at once.
+        in_range = Member.objects.all() if lo is None else Member.objects.filter(mbr_no__gt=lo)
         hi = next(iter(in_range.order_by("mbr_no").values_list("mbr_no", flat=True)[chunk_size - 1:chunk_size]), None)
         bounds = Q() if lo is None else Q(mbr_no__gt=lo)
         if hi is not None:
             bounds &= Q(mbr_no__lte=hi)
-        considered = rule_qs.filter(bounds).count()
+        counts = rule_qs.filter(bounds).aggregate(considered=Count("pk"), eligible=Count("pk", filter=eligible_q))
+        considered, eligible = counts["considered"], counts["eligible"]
         if considered:
             result.considered += considered
+            result.skip(errors.GRADE_NOT_ELIGIBLE, considered - eligible)
+        if eligible:
             stop = _auto_issue_chunk(
-                promotion, result, bounds=bounds, considered=considered, eligible_qs=eligible_qs, round_held=round_held,
-                over_limit=over_limit, qty=qty, round=round, now=now, valid_from=valid_from, valid_until=valid_until,
-                dry_run=dry_run, simulated=simulated_issued)
+                promotion, result, lo=lo, hi=hi, eligible=eligible,
+                eligible_qs=rule_qs.filter(bounds & eligible_q), qty=qty, round=round, now=now,
+                valid_from=valid_from, valid_until=valid_until, dry_run=dry_run, simulated=simulated_issued)
             if dry_run:
                 simulated_issued = stop[1]
             if stop[0]:
@@ -680,9 +697,27 @@ def _auto_issue_promotion(promotion: Promotion, *, round: str, run_date: date, d
     return result
 
 
-def _auto_issue_chunk(promotion, result: AutoIssueResult, *, bounds: Q, considered: int, eligible_qs, round_held,
-                      over_limit, qty: int, round: str, now, valid_from, valid_until, dry_run: bool, simulated):
-    """One member range in one transaction; returns (stop code or None, simulated issu_qty)."""
+def _range_sql(column: str, lo, hi) -> tuple[str, list]:
+    sql, params = "", []
+    if lo is not None:
+        sql += f" AND {column} > %s"
+        params.append(lo)
+    if hi is not None:
+        sql += f" AND {column} <= %s"
+        params.append(hi)
+    return sql, params
+
+
+def _auto_issue_chunk(promotion, result: AutoIssueResult, *, lo, hi, eligible: int, eligible_qs, qty: int,
+                      round: str, now, valid_from, valid_until, dry_run: bool, simulated):
+    """One member range in one transaction; returns (stop code or None, simulated issu_qty).
+
+    Set-based and lean, because a round may reach every member: the eligible members of the range
+    go into a temporary table with what each already holds, then one INSERT … SELECT issues the
+    coupons in member order. Counter rows are only updated where they exist (see
+    `_reserve_member`); the subqueries are bounded to the range so they scan only its part of
+    the (promotion, member) indexes.
+    """
     at = connection.ops.adapt_datetimefield_value
     with transaction.atomic(), connection.cursor() as cursor:
         # Take the promotion row first (the lock order of every issuer): from here on nobody else
@@ -692,49 +727,79 @@ def _auto_issue_chunk(promotion, result: AutoIssueResult, *, bounds: Q, consider
             "AND promo_str_dtm <= %s AND promo_end_dtm > %s",
             [promotion.pk, codes.PromoStatus.APPROVED, at(now), at(now)])
         if cursor.rowcount != 1:
-            result.skip(errors.NOT_APPROVED, considered)
+            result.skip(errors.NOT_APPROVED, eligible)
             return errors.NOT_APPROVED, simulated
         cursor.execute("SELECT issu_qty, issu_lmt_qty FROM coupons_promotion WHERE id = %s", [promotion.pk])
         issued_before, limit = cursor.fetchone()
         if simulated is not None:
             issued_before = simulated
-        _prepare_tmp(cursor)
-        in_range = eligible_qs.filter(bounds)
-        eligible = in_range.count()
-        result.skip(errors.GRADE_NOT_ELIGIBLE, considered - eligible)
-        candidates = (in_range.exclude(Exists(round_held)).exclude(Exists(over_limit))
-                      .order_by("mbr_no").values_list("mbr_no"))
-        sql, params = candidates.query.sql_with_params()
-        cursor.execute(f"INSERT INTO {_TMP} (member_id) {sql}", params)
-        fresh = cursor.rowcount
-        if fresh < 0:  # some drivers do not report INSERT … SELECT counts
-            cursor.execute(f"SELECT COUNT(*) FROM {_TMP}")
-            fresh = cursor.fetchone()[0]
-        already = in_range.filter(Exists(round_held)).count() if eligible - fresh else 0
-        result.skip(errors.ALREADY_ISSUED, already)
-        result.skip(errors.MEMBER_LIMIT, eligible - fresh - already)
-        allowed = fresh if limit is None else min(fresh, max(limit - issued_before, 0) // qty)
-        if allowed < fresh:
-            result.skip(errors.SOLD_OUT, fresh - allowed)
-            cursor.execute(f"DELETE FROM {_TMP} WHERE member_id NOT IN "
-                           f"(SELECT member_id FROM {_TMP} ORDER BY member_id LIMIT %s)", [allowed])
-        stop = errors.SOLD_OUT if limit is not None and allowed < fresh else None
+        members_sql, members_params = eligible_qs.order_by("mbr_no").values_list("mbr_no").query.sql_with_params()
+        c_range, c_params = _range_sql("member_id", lo, hi)
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM coupons_membercoupon WHERE promotion_id = %s AND auto_issu_odr <> ''"
+            f"{c_range}), EXISTS (SELECT 1 FROM coupons_memberpromotioncounter WHERE promotion_id = %s{c_range})",
+            [promotion.pk, *c_params, promotion.pk, *c_params])
+        rounds_in_range, counters_in_range = cursor.fetchone()
+        room = None if limit is None else max(limit - issued_before, 0) // qty
+        insert_coupons = (
+            "INSERT INTO coupons_membercoupon (member_id, promotion_id, seq, issued_at, valid_from, valid_until, "
+            "status, channel, cs_cpn_pay_caus_cd, system_user_no, auto_issu_odr, memo, ord_no, issued_by_id, "
+            "revoked_by_id, revoked_at, revoke_reason) "
+            "SELECT t.member_id, %s, s.seq, %s, %s, %s, %s, %s, '', %s, %s, '', '', NULL, NULL, NULL, '' "
+            "FROM ({source}) t CROSS JOIN ({seqs}) s ORDER BY t.member_id, s.seq")
+        seqs = " UNION ALL ".join(f"SELECT {n} AS seq" for n in range(1, qty + 1))
+        coupon_params = [promotion.pk, at(now), at(valid_from), at(valid_until), codes.CouponStatus.ISSUED,
+                         codes.Channel.BATCH, BATCH_USER, round]
+        if not rounds_in_range and not counters_in_range and qty <= promotion.mbr_issu_lmt_qty:
+            # The common case, a first round over this range: nobody here holds a copy of this
+            # promotion from a round, nor any counted copy, so every eligible member gets one:
+            # one INSERT … SELECT straight from the members.
+            fresh = eligible
+            allowed = fresh if room is None else min(fresh, room)
+            if allowed < fresh:
+                result.skip(errors.SOLD_OUT, fresh - allowed)
+            if allowed and not dry_run:
+                source = f"SELECT e.mbr_no AS member_id FROM ({members_sql} LIMIT %s) e"
+                # The SELECT list's parameters come first, then the members subquery's.
+                cursor.execute(insert_coupons.format(source=source, seqs=seqs),
+                               [*coupon_params, *members_params, allowed])
+        else:
+            _prepare_tmp(cursor)
+            x_range, x_params = _range_sql("x.member_id", lo, hi)
+            cursor.execute(
+                f"INSERT INTO {_TMP} (member_id, held) "
+                "SELECT m.mbr_no, COALESCE("
+                "  (SELECT c.issued_qty FROM coupons_memberpromotioncounter c "
+                "   WHERE c.promotion_id = %s AND c.member_id = m.mbr_no), "
+                "  (SELECT COUNT(*) FROM coupons_membercoupon r WHERE r.promotion_id = %s "
+                "   AND r.member_id = m.mbr_no AND r.auto_issu_odr <> '' AND r.status <> %s), 0) "
+                f"FROM ({members_sql}) m "
+                "WHERE NOT EXISTS (SELECT 1 FROM coupons_membercoupon x WHERE x.promotion_id = %s "
+                f"  AND x.member_id = m.mbr_no AND x.auto_issu_odr = %s{x_range})",
+                [promotion.pk, promotion.pk, codes.CouponStatus.REVOKED, *members_params,
+                 promotion.pk, round, *x_params])
+            cursor.execute(f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN held + %s > %s THEN 1 ELSE 0 END), 0) "
+                           f"FROM {_TMP}", [qty, promotion.mbr_issu_lmt_qty])
+            fresh, over = cursor.fetchone()
+            result.skip(errors.ALREADY_ISSUED, eligible - fresh)
+            result.skip(errors.MEMBER_LIMIT, over)
+            if over:
+                cursor.execute(f"DELETE FROM {_TMP} WHERE held + %s > %s", [qty, promotion.mbr_issu_lmt_qty])
+            fresh -= over
+            allowed = fresh if room is None else min(fresh, room)
+            if allowed < fresh:
+                result.skip(errors.SOLD_OUT, fresh - allowed)
+                cursor.execute(f"DELETE FROM {_TMP} WHERE member_id NOT IN "
+                               f"(SELECT member_id FROM {_TMP} ORDER BY member_id LIMIT %s)", [allowed])
+            if allowed and not dry_run:
+                cursor.execute(insert_coupons.format(source=f"SELECT member_id FROM {_TMP}", seqs=seqs), coupon_params)
+                if counters_in_range:
+                    cursor.execute(
+                        "UPDATE coupons_memberpromotioncounter SET issued_qty = issued_qty + %s "
+                        f"WHERE promotion_id = %s{c_range} AND member_id IN (SELECT member_id FROM {_TMP})",
+                        [qty, promotion.pk, *c_params])
+        stop = errors.SOLD_OUT if room is not None and allowed < fresh else None
         if allowed and not dry_run:
-            seqs = " UNION ALL ".join(f"SELECT {n} AS seq" for n in range(1, qty + 1))
-            cursor.execute(
-                "INSERT INTO coupons_membercoupon (member_id, promotion_id, seq, issued_at, valid_from, valid_until, "
-                "status, channel, cs_cpn_pay_caus_cd, system_user_no, auto_issu_odr, memo, ord_no, issued_by_id, "
-                "revoked_by_id, revoked_at, revoke_reason) "
-                f"SELECT t.member_id, %s, s.seq, %s, %s, %s, %s, %s, '', %s, %s, '', '', NULL, NULL, NULL, '' "
-                f"FROM {_TMP} t CROSS JOIN ({seqs}) s ORDER BY t.member_id, s.seq",
-                [promotion.pk, at(now), at(valid_from), at(valid_until), codes.CouponStatus.ISSUED,
-                 codes.Channel.BATCH, BATCH_USER, round])
-            cursor.execute(
-                "INSERT INTO coupons_memberpromotioncounter (promotion_id, member_id, issued_qty) "
-                f"SELECT %s, member_id, %s FROM {_TMP} WHERE true ORDER BY member_id "
-                "ON CONFLICT (promotion_id, member_id) DO UPDATE "
-                "SET issued_qty = coupons_memberpromotioncounter.issued_qty + excluded.issued_qty",
-                [promotion.pk, qty])
             cursor.execute(
                 "UPDATE coupons_promotion SET issu_qty = issu_qty + %s WHERE id = %s "
                 "AND (issu_lmt_qty IS NULL OR issu_qty + %s <= issu_lmt_qty)",
@@ -743,6 +808,4 @@ def _auto_issue_chunk(promotion, result: AutoIssueResult, *, bounds: Q, consider
                 raise DomainError(_("발급한도를 넘는 자동발급을 취소했습니다."), code=errors.SOLD_OUT)
         result.issued_members += allowed
         result.issued_coupons += allowed * qty
-        if dry_run:
-            cursor.execute(f"DELETE FROM {_TMP}")
     return stop, issued_before + allowed * qty

@@ -195,6 +195,8 @@ class Promotion(models.Model):
             models.Index(fields=["promo_stat_cd", "cpn_issu_way_cd", "promo_end_dtm"],
                          name="promo_status_way_end_idx"),
             models.Index(fields=["auto_issu_typ_cd", "promo_stat_cd"], name="promo_autotype_idx"),
+            # The all-goods promotions, a goods-detail lookup's candidates besides its targets.
+            models.Index(fields=["id"], condition=Q(all_goods_yn=True), name="promo_all_goods_idx"),
         ]
         constraints = [
             models.CheckConstraint(

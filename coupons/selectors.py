@@ -84,13 +84,19 @@ def goods_scope_q(goods: Goods, *, prefix: str = "", ref: str = "pk") -> Q:
     """
     match = _target_match_q(goods)
     targets = PromotionTarget.objects.filter(promotion_id=OuterRef(ref))
-    applied = Exists(targets.filter(match, aply_gb_cd=codes.ApplyKind.APPLY))
     excluded = Exists(targets.filter(match, aply_gb_cd=codes.ApplyKind.EXCLUDE))
-    return (
-        site_q(goods.site_no, prefix=prefix)
-        & (Q(**{f"{prefix}all_goods_yn": True}) | Q(applied))
-        & ~Q(excluded)
-    )
+    if not prefix:
+        # On the promotion table itself, name the candidates as one set (all-goods promotions
+        # and those an apply target matches, both read from an index) so the planner starts
+        # from the few candidates instead of filtering every live promotion.
+        all_goods = Promotion.objects.filter(all_goods_yn=True).order_by().values("id")
+        applied_ids = (PromotionTarget.objects.filter(match, aply_gb_cd=codes.ApplyKind.APPLY)
+                       .order_by().values("promotion_id"))
+        scope = Q(pk__in=all_goods.union(applied_ids))
+    else:
+        applied = Exists(targets.filter(match, aply_gb_cd=codes.ApplyKind.APPLY))
+        scope = Q(**{f"{prefix}all_goods_yn": True}) | Q(applied)
+    return site_q(goods.site_no, prefix=prefix) & scope & ~Q(excluded)
 
 
 def site_q(site_no: str | None, *, prefix: str = "") -> Q:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from django import forms
@@ -156,7 +157,8 @@ class CoupangCouponAdmin(admin.ModelAdmin):
                "adopt_coupon_id", "resend_create"]
     status_fields = ["local_status", "remote_status", "coupon_id", "last_error_display",
                      "remote_synced_at", "replaces", "replaced_by_link", "destroyed_coupon_ids",
-                     "create_attempted_at", "remote_payload_display", "sync_history"]
+                     "create_attempted_at", "create_request_display", "remote_payload_display",
+                     "sync_history"]
     fieldsets = [
         (_("쿠폰"), {"fields": ["title", "contract_id", "start_at", "end_at", "wing_user_id",
                                "promotion"]}),
@@ -195,14 +197,19 @@ class CoupangCouponAdmin(admin.ModelAdmin):
             return "-"
         return format_html('<a href="../../{}/change/">#{} {}</a>', new.pk, new.pk, new.title)
 
+    @staticmethod
+    def _json(value):
+        if not value:
+            return "-"
+        return format_html("<pre>{}</pre>", json.dumps(value, ensure_ascii=False, indent=2))
+
     @admin.display(description=_("마지막 수신 내용"))
     def remote_payload_display(self, obj):
-        import json
+        return self._json(obj.remote_payload)
 
-        if not obj.remote_payload:
-            return "-"
-        return format_html("<pre>{}</pre>", json.dumps(obj.remote_payload, ensure_ascii=False,
-                                                       indent=2))
+    @admin.display(description=_("보낸 생성 요청 (WING에서 찾을 때 참고)"))
+    def create_request_display(self, obj):
+        return self._json(obj.create_request)
 
     @admin.display(description=_("동기화 기록 (작업과 HTTP)"))
     def sync_history(self, obj):

@@ -80,6 +80,17 @@ class EsmSponsorshipAdmin(admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         return self.fieldsets if obj else self.fieldsets[:3]
 
+    def has_delete_permission(self, request, obj=None):
+        # Deleting the row would leave the settings live on ESM with nobody to see them.
+        if obj is not None and obj.remote_state != EsmSponsorship.RemoteState.NOT_REGISTERED:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # per row only, where ESM holds nothing
+        return actions
+
     def save_model(self, request, obj, form, change):
         esm.esm_sponsorship_save(sponsorship=obj, user=request.user, price_checked=True)
 

@@ -390,7 +390,10 @@ def _push_one(sponsorship: EsmSponsorship, client: EsmClient) -> dict:
 
 
 def _sponsorship(job: SyncJob) -> EsmSponsorship:
-    return EsmSponsorship.objects.get(goods_no=job.target_id)
+    try:
+        return EsmSponsorship.objects.get(goods_no=job.target_id)
+    except EsmSponsorship.DoesNotExist:
+        raise PlainFinalError(_("상품 %s의 후원/나눔쇼핑 설정이 삭제되었습니다.") % job.target_id) from None
 
 
 def _failed(job: SyncJob, message: str) -> None:

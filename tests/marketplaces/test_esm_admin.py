@@ -219,3 +219,15 @@ def test_a_user_without_change_permission_cannot_push(client, django_user_model,
                                    args=[sponsorship.pk, "push"]))
     assert response.status_code == 403
     assert not SyncJob.objects.exists()
+
+
+def test_a_row_esm_still_holds_cannot_be_deleted(md_client, saved, sandbox,
+                                                 django_capture_on_commit_callbacks):
+    sponsorship = saved()
+    delete_url = reverse("admin:marketplaces_esmsponsorship_delete", args=[sponsorship.pk])
+    assert md_client.get(delete_url).status_code == 200  # nothing on ESM yet
+    action(md_client, django_capture_on_commit_callbacks, "push_to_esm", sponsorship)
+    assert md_client.post(delete_url, {"post": "yes"}).status_code == 403
+    assert EsmSponsorship.objects.filter(pk=sponsorship.pk).exists()
+    actions = md_client.get(CHANGELIST_URL).context["action_form"].fields["action"].choices
+    assert "delete_selected" not in [name for name, _ in actions]

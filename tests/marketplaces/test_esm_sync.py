@@ -264,3 +264,17 @@ def test_a_second_push_while_one_is_open_is_a_conflict(make, merchandiser,
         with pytest.raises(Conflict):
             esm.esm_sponsorship_push(sponsorship=sponsorship, user=merchandiser)
     assert SyncJob.objects.filter(target_type="esm.sponsorship").count() == 1
+
+
+def test_a_job_whose_row_was_deleted_fails_plainly(make, merchandiser, sandbox,
+                                                   django_capture_on_commit_callbacks):
+    sponsorship = make()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        job = esm.esm_sponsorship_push(sponsorship=sponsorship, user=merchandiser)
+    EsmSponsorship.objects.filter(pk=sponsorship.pk).delete()
+    for callback in callbacks:
+        callback()
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == ("FAILED", 1)
+    assert job.last_error == f"상품 {GOODS}의 후원/나눔쇼핑 설정이 삭제되었습니다."
+    assert sponsorship_calls() == []

@@ -28,7 +28,14 @@ class Command(BaseCommand):
                     f"marketplace sandbox not started on {settings.SANDBOX_HOST}:{settings.SANDBOX_PORT} "
                     f"({exc.strerror}); set SANDBOX_PORT to a free port"
                 )
-        jobs = "Celery (" + settings.CELERY_BROKER_URL.split("@")[-1] + ")" if settings.CELERY_BROKER_URL else "in-process"
+        if settings.CELERY_BROKER_URL:
+            jobs = "Celery (" + settings.CELERY_BROKER_URL.split("@")[-1] + ")"
+        else:
+            # No beat without a broker: sweep lost or stalled marketplace jobs from here.
+            from marketplaces.services import sync_jobs_start_sweeper
+
+            sync_jobs_start_sweeper()
+            jobs = "in-process"
         database = settings.DATABASES["default"]
         self.stdout.write(
             f"database: {database['ENGINE'].rsplit('.', 1)[-1]} {database.get('NAME')}; jobs: {jobs}\n"
