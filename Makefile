@@ -22,7 +22,7 @@ run: $(STAMP)
 
 ## The whole test suite (PostgreSQL when DATABASE_URL points to one, SQLite otherwise).
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 ## Benchmarks at full size; needs DATABASE_URL pointing to PostgreSQL.
 bench: $(STAMP)
