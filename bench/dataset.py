@@ -209,6 +209,8 @@ def _build_coupons(sizes: Sizes) -> None:
             WHERE p.id = c.promotion_id
             """
         )
+        # Run the deferred foreign-key checks now: an index cannot be built while they are pending.
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
         for _, definition in indexes:
             cur.execute(definition)

@@ -33,14 +33,33 @@ ROLE_PERMISSIONS = {
 }
 
 
+def _grant(group: Group, grants: dict) -> None:
+    query = Q(pk__in=[])
+    for app_label, codenames in grants.items():
+        if codenames == "*":
+            query |= Q(content_type__app_label=app_label)
+        else:
+            query |= Q(content_type__app_label=app_label, codename__in=codenames)
+    group.permissions.set(Permission.objects.filter(query))
+
+
+def role_group(name: str) -> Group:
+    """The role's group with exactly its permissions, created if missing."""
+    group, _ = Group.objects.get_or_create(name=name)
+    _grant(group, ROLE_PERMISSIONS[name])
+    return group
+
+
 def sync_role_permissions(**kwargs) -> None:
-    """Give each role exactly the permissions of ROLE_PERMISSIONS (post_migrate handler)."""
+    """post_migrate: give each role exactly the permissions of ROLE_PERMISSIONS.
+
+    After `migrate` the groups are created if missing; after `flush` (which sends post_migrate
+    without a plan) only existing groups are updated, so a flushed database stays empty.
+    """
     for role, grants in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        query = Q(pk__in=[])
-        for app_label, codenames in grants.items():
-            if codenames == "*":
-                query |= Q(content_type__app_label=app_label)
-            else:
-                query |= Q(content_type__app_label=app_label, codename__in=codenames)
-        group.permissions.set(Permission.objects.filter(query))
+        if "plan" in kwargs:
+            role_group(role)
+        else:
+            group = Group.objects.filter(name=role).first()
+            if group is not None:
+                _grant(group, grants)

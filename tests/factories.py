@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from coupons.roles import role_group
 from django.utils import timezone
 
 from coupons import codes
@@ -37,5 +37,5 @@ def user(username: str, role: str | None = None, *, superuser=False):
     obj = User.objects.create_user(username=username, password="pw-" + username, is_staff=True,
                                    is_superuser=superuser)
     if role:
-        obj.groups.add(Group.objects.get(name=role))
+        obj.groups.add(role_group(role))
     return obj

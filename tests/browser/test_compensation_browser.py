@@ -4,9 +4,9 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 
 from coupons.models import CompensationRun, MemberCoupon
+from coupons.roles import role_group
 from tests.coupons.issuing_factories import cs_promotion, member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,7 +17,7 @@ def test_cs_agent_pastes_members_previews_confirms_and_finds_the_coupons(page, l
     member("310000002")
     promotion = cs_promotion(promo_nm="배송지연 보상 3천원")
     cs = get_user_model().objects.create_user("cs", password="cs-pass-1234", is_staff=True)
-    cs.groups.add(Group.objects.get(name="CS agent"))
+    cs.groups.add(role_group("CS agent"))
 
     admin_login(page, "cs", "cs-pass-1234")
     page.goto(f"{live_server.url}/admin/coupons/membercoupon/")

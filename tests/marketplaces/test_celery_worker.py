@@ -35,7 +35,7 @@ def _test_database_url() -> str:
 
 
 @pytest.mark.pg
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_admin_push_completes_through_a_celery_worker(client, sandbox, settings, django_user_model,
                                                       tmp_path):
     if not _redis_up():

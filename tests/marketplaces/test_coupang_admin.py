@@ -161,7 +161,7 @@ def test_coupang_refusal_and_dead_reason_are_shown_on_the_coupon_page(
     assert "중단 (재시도 소진)" in page
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_sandbox_refusal_reaches_the_admin_message_in_coupangs_words(client, sandbox, django_user_model):
     from django.contrib.auth.models import Permission
 
@@ -248,7 +248,7 @@ def test_sync_job_and_http_exchange_admin_pages(md_client, sandbox, make_coupon,
     assert md_client.get(reverse("admin:marketplaces_httpexchange_change", args=[exchange.pk])).status_code == 200
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_make_run_flow_in_process_jobs_create_push_and_see_couponid(client, sandbox, settings,
                                                                      django_user_model):
     """As with `make run` (no broker): jobs run in a thread of the web process after commit."""

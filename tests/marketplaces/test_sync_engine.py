@@ -186,7 +186,7 @@ def test_heartbeat_refuses_a_runner_that_lost_its_lock():
     assert SyncJob.objects.get(pk=job.pk).progress_done == 0
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_without_a_broker_the_job_runs_in_process_after_commit(settings):
     settings.SYNC_JOBS_EAGER = False
     SCRIPT["p"] = [RetryableError("503"), {"ok": "thread"}]

@@ -4,7 +4,6 @@ import random
 from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -12,7 +11,7 @@ from django.utils import timezone
 from coupons import codes
 from coupons.catalog import exhibitions_upsert, goods_upsert, members_upsert
 from coupons.models import Promotion
-from coupons.roles import CS_AGENT, MERCHANDISER
+from coupons.roles import CS_AGENT, MERCHANDISER, role_group
 from coupons.services import promotion_approve, promotion_create
 
 DEMO_USERS = [
@@ -118,7 +117,7 @@ class Command(BaseCommand):
                 user.is_superuser = role is None
                 user.save()
                 if role:
-                    user.groups.add(Group.objects.get(name=role))
+                    user.groups.add(role_group(role))
             users[username] = (user, password, created)
 
         m, g, e = members_upsert(_members()), goods_upsert(_goods()), exhibitions_upsert(_exhibitions())

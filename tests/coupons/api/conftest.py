@@ -4,18 +4,18 @@ member JWTs (HS256 with a test secret) and real DRF tokens."""
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
 
 import jwt
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from coupons import codes, issuing, services
 from coupons.models import Exhibition, Goods, Member, MemberCoupon, Promotion
+from coupons.roles import role_group
 
 JWT_SECRET = "test-member-secret-0123456789abcdef"
 _seq = itertools.count(1)
@@ -52,7 +52,7 @@ def make_user(username: str, *, role: str | None = None, perms: tuple[str, ...] 
     user = get_user_model().objects.create_user(username=username, password="pw-" + username,
                                                 is_staff=True, is_superuser=superuser)
     if role:
-        user.groups.add(Group.objects.get(name=role))
+        user.groups.add(role_group(role))
     for perm in perms:
         app, codename = perm.split(".")
         user.user_permissions.add(Permission.objects.get(content_type__app_label=app, codename=codename))
@@ -95,27 +95,8 @@ def make_goods(goods_no: str | None = None, **kw) -> Goods:
     return Goods.objects.create(goods_no=goods_no or f"G{next(_seq):08d}", **data)
 
 
-def promotion_data(**overrides) -> dict:
-    now = timezone.now()
-    data = {
-        "promo_nm": "테스트 쿠폰",
-        "promo_typ_cd": codes.PromoType.GOODS,
-        "cpn_issu_main_cd": codes.Issuer.FIXED,
-        "cpn_issu_way_cd": codes.IssueMethod.DOWNLOAD,
-        "fix_amt_fxrt_gb_cd": codes.DiscountKind.AMOUNT,
-        "dc_rate_amt": 1000,
-        "min_buy_amt": 10000,
-        "our_chrg_rate": 100,
-        "entr_chrg_rate": 0,
-        "promo_str_dtm": now - timedelta(days=1),
-        "promo_end_dtm": now + timedelta(days=30),
-        "vali_basis_cd": codes.ValidityBasis.DAYS,
-        "vali_days": 30,
-        "ord_media_cds": [codes.OrdMedia.PC, codes.OrdMedia.MOBILE_WEB],
-        "mbr_issu_lmt_qty": 1,
-    }
-    data.update(overrides)
-    return data
+# The one valid-promotion builder of the suite.
+from tests.factories import promotion_data  # noqa: E402,F401
 
 
 @pytest.fixture
