@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import (
-    Case,
-    Count,
     Exists,
     F,
     IntegerField,
@@ -22,7 +20,6 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -276,47 +273,53 @@ def with_targets(promotions: list[Promotion]) -> list[Promotion]:
 
 
 # -- coupon box (cpnIssuList) ------------------------------------------------------------------
-def coupon_status_case(now: datetime) -> Case:
-    """The status a member sees: ISSUED past its validity is EXPIRED even before the expire job."""
-    return Case(
-        When(status=codes.CouponStatus.ISSUED, valid_until__lte=now, then=Value(codes.CouponStatus.EXPIRED)),
-        default=F("status"),
-    )
-
-
-def usable_now_q(now: datetime) -> Q:
-    """A held copy usable right now: ISSUED, inside its validity and its weekday/time window."""
-    return (
-        Q(status=codes.CouponStatus.ISSUED, valid_from__lte=now, valid_until__gt=now)
-        & usage_window_q(now, prefix="promotion__")
-    )
-
-
-def coupon_box(*, member: Member, sort_gb: str, site_no: str | None = None,
-               now: datetime | None = None) -> QuerySet:
-    """The member's coupons, revoked ones hidden, annotated `cpn_stat_cd` and `usable_now`;
-    newest first (10) or expiring first (20)."""
-    now = now or timezone.now()
+def coupon_box(*, member: Member, sort_gb: str, site_no: str | None = None) -> QuerySet:
+    """The member's coupons, revoked ones hidden, with their promotion; newest first (10) or
+    expiring first (20)."""
     qs = (
         MemberCoupon.objects.filter(member=member)
         .exclude(status=codes.CouponStatus.REVOKED)
         .filter(site_q(site_no, prefix="promotion__"))
         .select_related("promotion")
-        .annotate(
-            cpn_stat_cd=coupon_status_case(now),
-            usable_now=Case(When(usable_now_q(now), then=Value(True)), default=Value(False)),
-        )
     )
     if sort_gb == codes.SortGb.EXPIRING:
         return qs.order_by("valid_until", "cpn_isu_no")
     return qs.order_by("-issued_at", "-cpn_isu_no")
 
 
-def coupon_box_counts(box: QuerySet, now: datetime) -> dict:
-    """`promoCnt` (usable now) and `totPromoCnt` (all not revoked) in one query."""
-    return box.order_by().aggregate(
-        tot=Count("pk"), usable=Count("pk", filter=usable_now_q(now))
-    )
+def _box_state(status: str, valid_from, valid_until, promotion: Promotion, now: datetime, local_now) -> tuple[str, bool]:
+    """(status the member sees, usable right now): ISSUED past its validity is EXPIRED even
+    before the expire job; usable means ISSUED, inside its validity and its weekday/time window
+    (`Promotion.usable_at`, the same rule as `usage_window_q`)."""
+    if status == codes.CouponStatus.ISSUED and valid_until <= now:
+        return codes.CouponStatus.EXPIRED, False
+    usable = (status == codes.CouponStatus.ISSUED and valid_from <= now < valid_until
+              and promotion.usable_at(local_now))
+    return status, usable
+
+
+def coupon_box_page(*, member: Member, sort_gb: str, site_no: str | None = None, offset: int, limit: int,
+                    now: datetime | None = None) -> tuple[int, int, list[MemberCoupon]]:
+    """(all not revoked, usable now, the page's coupons with `cpn_stat_cd` and `usable_now`).
+
+    Two plain queries on the box index; the status and the usable flag are decided in Python on
+    the few columns they need, since building them as SQL expressions cost more than the reads.
+    """
+    now = now or timezone.now()
+    local_now = timezone.localtime(now)
+    box = coupon_box(member=member, sort_gb=sort_gb, site_no=site_no)
+    facts = box.order_by().values_list("status", "valid_from", "valid_until", "promotion__weekdays",
+                                        "promotion__time_from", "promotion__time_to")
+    total = usable = 0
+    for status, valid_from, valid_until, weekdays, time_from, time_to in facts:
+        total += 1
+        window = Promotion(weekdays=weekdays, time_from=time_from, time_to=time_to)
+        usable += _box_state(status, valid_from, valid_until, window, now, local_now)[1]
+    page = list(box[offset:offset + limit]) if offset < total else []
+    for coupon in page:
+        coupon.cpn_stat_cd, coupon.usable_now = _box_state(
+            coupon.status, coupon.valid_from, coupon.valid_until, coupon.promotion, now, local_now)
+    return total, usable, page
 
 
 # -- auto-issue types ----------------------------------------------------------------------------

@@ -344,10 +344,9 @@ class CpnIssuListView(MemberView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         now = timezone.now()
-        box = selectors.coupon_box(member=self.member, sort_gb=v["sortGb"], site_no=v.get("siteNo"), now=now)
-        counts = selectors.coupon_box_counts(box, now)
-        offset = (v["pageIdx"] - 1) * v["rowsPerPage"]
-        page = list(box[offset:offset + v["rowsPerPage"]]) if offset < counts["tot"] else []
+        total, usable, page = selectors.coupon_box_page(
+            member=self.member, sort_gb=v["sortGb"], site_no=v.get("siteNo"), now=now,
+            offset=(v["pageIdx"] - 1) * v["rowsPerPage"], limit=v["rowsPerPage"])
         rows = [{
             "cpnIsuNo": c.cpn_isu_no, "promoNo": c.promotion.promo_no, "promoNm": c.promotion.promo_nm,
             "promoTypCd": c.promotion.promo_typ_cd, "fixAmtFxrtGbCd": c.promotion.fix_amt_fxrt_gb_cd or None,
@@ -359,7 +358,7 @@ class CpnIssuListView(MemberView):
         } for c in page]
         # The rows are built in the shape of CpnIssuListOut (the schema) directly: the coupon box
         # is the hottest read of the mall and a serializer pass over it costs more than its query.
-        body = {"promoCnt": counts["usable"], "totPromoCnt": counts["tot"], "rowsPerPage": v["rowsPerPage"],
+        body = {"promoCnt": usable, "totPromoCnt": total, "rowsPerPage": v["rowsPerPage"],
                 "pageIdx": v["pageIdx"], "list": rows}
         return Response(body)
 
