@@ -161,3 +161,13 @@ def test_admin_is_korean_by_default(client, md):
     client.force_login(md)
     page = client.get(reverse("admin:index")).content.decode()
     assert "프로모션 관리" in page and "프로모션(쿠폰)" in page
+
+
+def test_english_is_available_from_the_language_switch(client, md):
+    """Korean whatever the browser asks; English once the user picks it (compiled catalog)."""
+    client.force_login(md)
+    page = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "프로모션 관리" in page
+    client.post(reverse("set_language"), {"language": "en", "next": "/admin/"})
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "Promotion Management" in page and "프로모션 관리" not in page
