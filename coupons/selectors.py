@@ -234,6 +234,34 @@ def downloadable_coupons_for_goods(*, member: Member, goods: Goods, ord_media_cd
     return qs.order_by("-created_at", "-promo_no")
 
 
+def page_by_ids(queryset: QuerySet, *, offset: int, limit: int, fetch) -> tuple[int, list]:
+    """(total, one page) of an expensive ordered query, compiled and run once: its primary keys
+    in order, then the page's rows by key through `fetch(keys) -> QuerySet`."""
+    keys = list(queryset.values_list("pk", flat=True))
+    page_keys = keys[offset:offset + limit]
+    if not page_keys:
+        return len(keys), []
+    rows = {row.pk: row for row in fetch(page_keys)}
+    return len(keys), [rows[k] for k in page_keys if k in rows]
+
+
+def usable_coupons_page(*, member: Member, goods: Goods, ord_media_cd: str | None, sort_gb: str,
+                        offset: int, limit: int, now: datetime | None = None) -> tuple[int, list[MemberCoupon]]:
+    """(total, page) of `usable_coupons_for_goods`, with each coupon's promotion."""
+    qs = usable_coupons_for_goods(member=member, goods=goods, ord_media_cd=ord_media_cd, sort_gb=sort_gb, now=now)
+    return page_by_ids(qs, offset=offset, limit=limit,
+                       fetch=lambda keys: MemberCoupon.objects.filter(pk__in=keys).select_related("promotion"))
+
+
+def downloadable_coupons_page(*, member: Member, goods: Goods, ord_media_cd: str | None, sort_gb: str,
+                              offset: int, limit: int, now: datetime | None = None) -> tuple[int, list[Promotion]]:
+    """(total, page) of `downloadable_coupons_for_goods`, each promotion annotated `mbr_held`."""
+    qs = downloadable_coupons_for_goods(member=member, goods=goods, ord_media_cd=ord_media_cd, sort_gb=sort_gb,
+                                        now=now)
+    return page_by_ids(qs, offset=offset, limit=limit, fetch=lambda keys: Promotion.objects.filter(
+        pk__in=keys).annotate(mbr_held=member_held_subquery(member.mbr_no)))
+
+
 def download_allowance(promotion: Promotion) -> int:
     """How many more copies the member may download: the per-member allowance left, capped by the
     promotion's remaining total (needs the `mbr_held` annotation)."""

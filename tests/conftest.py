@@ -22,3 +22,13 @@ def pytest_collection_modifyitems(config, items):
 def _fast_password_hashing(settings):
     # PBKDF2 at production strength costs about a second per user on these machines.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _korean_by_default():
+    # A request that picks English leaves the thread's language active; every test starts in Korean.
+    from django.utils import translation
+
+    translation.activate("ko")
+    yield
+    translation.activate("ko")

@@ -72,14 +72,6 @@ def _local_iso(value):
     return timezone.localtime(value).isoformat() if value is not None else None
 
 
-def paged(queryset, page_idx: int, rows_per_page: int) -> tuple[int, list]:
-    """(total count, rows of the page): two queries, an empty page past the end."""
-    total = queryset.count()
-    offset = (page_idx - 1) * rows_per_page
-    rows = list(queryset[offset:offset + rows_per_page]) if offset < total else []
-    return total, rows
-
-
 def camel_fields(fields: dict, names: dict) -> dict:
     return {names.get(k, k): v for k, v in (fields or {}).items()}
 
@@ -183,13 +175,14 @@ class GoodsDetailCpnListView(MemberView):
                                   fields={"goodsNo": ["존재하지 않는 상품번호입니다."]})
         now = timezone.now()
         args = dict(member=self.member, goods=goods, ord_media_cd=v["ordMediaCd"], sort_gb=v["sortGb"], now=now)
+        offset = (v["pageIdx"] - 1) * v["rowsPerPage"]
         if v["cpnType"] == codes.CpnType.USABLE:
-            total, page = paged(selectors.usable_coupons_for_goods(**args), v["pageIdx"], v["rowsPerPage"])
+            total, page = selectors.usable_coupons_page(**args, offset=offset, limit=v["rowsPerPage"])
             selectors.with_targets([c.promotion for c in page])
             rows = [{**_promo_row(c.promotion, c.valid_from, c.valid_until), "cpnIsuNo": c.cpn_isu_no}
                     for c in page]
         else:
-            total, page = paged(selectors.downloadable_coupons_for_goods(**args), v["pageIdx"], v["rowsPerPage"])
+            total, page = selectors.downloadable_coupons_page(**args, offset=offset, limit=v["rowsPerPage"])
             selectors.with_targets(page)
             rows = [{**_promo_row(p, *p.validity_for(now)), "dnldPsbQty": selectors.download_allowance(p)}
                     for p in page]
