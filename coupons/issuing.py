@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import codes, errors
 from .errors import Conflict, DomainError, IssueRefused
-from .models import IssueIdempotency, Member, MemberCoupon, MemberPromotionCounter, Promotion
+from .models import IssueIdempotency, Member, MemberCoupon, Promotion
 
 # Which issue methods (MK007) each channel may issue.
 CHANNEL_METHODS = {

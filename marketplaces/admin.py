@@ -23,13 +23,17 @@ Status = CoupangCoupon.LocalStatus
 COUPON_TERMS = ("title", "contract_id", "start_at", "end_at", "wing_user_id")
 
 
-def _error_text(exc: Exception) -> str:
+def error_text(exc: Exception) -> str:
+    """A refusal as one line for an admin message."""
     if isinstance(exc, ValidationError):
         return " ".join(str(m) for m in exc.messages)
     return getattr(exc, "message", "") or str(exc)
 
 
-def report_job(modeladmin, request, label: str, job: SyncJob) -> None:
+QUEUED_NOTE = _("진행 상황은 쿠폰 화면의 동기화 기록에서 볼 수 있습니다.")
+
+
+def report_job(modeladmin, request, label: str, job: SyncJob, *, queued_note=QUEUED_NOTE) -> None:
     """One message per job at its level: done, failed (with the marketplace's words) or queued."""
     job.refresh_from_db()
     if job.status == SyncJob.Status.SUCCEEDED:
@@ -39,9 +43,8 @@ def report_job(modeladmin, request, label: str, job: SyncJob) -> None:
         modeladmin.message_user(request, _("%(label)s: 실패 (작업 #%(id)s) — %(error)s") % {
             "label": label, "id": job.pk, "error": job.last_error}, messages.ERROR)
     else:
-        modeladmin.message_user(request, _("%(label)s: 작업 #%(id)s을(를) 등록했습니다. 진행 상황은 "
-                                           "쿠폰 화면의 동기화 기록에서 볼 수 있습니다.") % {
-            "label": label, "id": job.pk}, messages.INFO)
+        modeladmin.message_user(request, _("%(label)s: 작업 #%(id)s을(를) 등록했습니다. %(note)s") % {
+            "label": label, "id": job.pk, "note": queued_note}, messages.INFO)
 
 
 # --- Coupang coupon form and inlines (every local rule on save, as field errors) ---------------
@@ -228,7 +231,7 @@ class CoupangCouponAdmin(admin.ModelAdmin):
             try:
                 job = call(coupon)
             except (DomainError, ValidationError) as exc:
-                self.message_user(request, f"{coupon}: {_error_text(exc)}", messages.ERROR)
+                self.message_user(request, f"{coupon}: {error_text(exc)}", messages.ERROR)
                 continue
             report_job(self, request, f"{label} — {coupon}", job)
 
@@ -262,7 +265,7 @@ class CoupangCouponAdmin(admin.ModelAdmin):
             try:
                 return apply(coupon, form.cleaned_data)
             except (DomainError, ValidationError) as exc:
-                self.message_user(request, f"{coupon}: {_error_text(exc)}", messages.ERROR)
+                self.message_user(request, f"{coupon}: {error_text(exc)}", messages.ERROR)
                 return None
         return TemplateResponse(request, "admin/marketplaces/action_form.html", {
             **self.admin_site.each_context(request), "opts": self.model._meta, "title": title,

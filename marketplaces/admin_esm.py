@@ -25,17 +25,12 @@ from django.utils.translation import gettext_lazy as _
 from coupons.errors import DomainError
 
 from . import esm_services as esm
+from .admin import error_text, report_job
 from .models import EsmSponsorship, HttpExchange, SyncJob
 
 GMARKET_FIELDS = ["gmkt_is_use", "gmkt_amount", "gmkt_max_amount", "gmkt_field",
                   "gmkt_start_date", "gmkt_end_date"]
 AUCTION_FIELDS = ["iac_is_use", "iac_start_date", "iac_end_date"]
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(str(m) for m in exc.messages)
-    return getattr(exc, "message", "") or str(exc)
 
 
 class EsmSponsorshipForm(forms.ModelForm):
@@ -153,34 +148,24 @@ class EsmSponsorshipAdmin(admin.ModelAdmin):
 
     # --- reporting a job ---------------------------------------------------------------------
     def report(self, request, label: str, job: SyncJob) -> None:
-        """One message per job at its level, with ESM's own words when it refused."""
+        """One message per job at its level, with ESM's own words when it refused, and the
+        differences when a pull found some."""
         job.refresh_from_db()
-        values = {"label": label, "id": job.pk}
-        if job.status == SyncJob.Status.SUCCEEDED:
-            differences = (job.result or {}).get("differences")
-            if differences:
-                listed = "; ".join(
-                    f"{d['label']}: {_show_side(d, 'local')} → ESM {_show_side(d, 'remote')}"
-                    for d in differences)
-                self.message_user(request, _("%(label)s: ESM과 다른 값이 있습니다 (작업 #%(id)s) — "
-                                             "%(diff)s") % {**values, "diff": listed},
-                                  messages.WARNING)
-            else:
-                self.message_user(request, _("%(label)s: 완료 (작업 #%(id)s)") % values,
-                                  messages.SUCCESS)
-        elif job.status in (SyncJob.Status.FAILED, SyncJob.Status.DEAD):
-            self.message_user(request, _("%(label)s: 실패 (작업 #%(id)s) — %(error)s")
-                              % {**values, "error": job.last_error}, messages.ERROR)
-        else:
-            self.message_user(request, _("%(label)s: 작업 #%(id)s을(를) 등록했습니다. 결과는 이 "
-                                         "화면의 동기화 기록에 표시됩니다.") % values, messages.INFO)
+        differences = (job.result or {}).get("differences") if job.status == SyncJob.Status.SUCCEEDED else None
+        if not differences:
+            report_job(self, request, label, job, queued_note=_("결과는 이 화면의 동기화 기록에 표시됩니다."))
+            return
+        listed = "; ".join(f"{d['label']}: {_show_side(d, 'local')} → ESM {_show_side(d, 'remote')}"
+                           for d in differences)
+        self.message_user(request, _("%(label)s: ESM과 다른 값이 있습니다 (작업 #%(id)s) — %(diff)s")
+                          % {"label": label, "id": job.pk, "diff": listed}, messages.WARNING)
 
     def _each(self, request, queryset, label, call) -> None:
         for sponsorship in queryset:
             try:
                 job = call(sponsorship)
             except (DomainError, ValidationError) as exc:
-                self.message_user(request, f"{label} — {sponsorship}: {_error_text(exc)}",
+                self.message_user(request, f"{label} — {sponsorship}: {error_text(exc)}",
                                   messages.ERROR)
                 continue
             self.report(request, f"{label} — {sponsorship}", job)
@@ -207,7 +192,7 @@ class EsmSponsorshipAdmin(admin.ModelAdmin):
             job = esm.esm_sponsorships_push_bulk(sponsorships=queryset.order_by("goods_no"),
                                                  user=request.user)
         except (DomainError, ValidationError) as exc:
-            self.message_user(request, _("일괄 전송: %s") % _error_text(exc), messages.ERROR)
+            self.message_user(request, _("일괄 전송: %s") % error_text(exc), messages.ERROR)
             return None
         job.refresh_from_db()
         result = job.result or {}

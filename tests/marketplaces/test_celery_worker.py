@@ -79,7 +79,7 @@ def test_admin_push_completes_through_a_celery_worker(client, sandbox, settings,
         assert coupon.local_status == CoupangCoupon.LocalStatus.PUSHED
         assert list(sandbox.snapshot("coupang")["coupons"]) == [coupon.coupon_id]
         assert HttpExchange.objects.filter(job=job).count() >= 4
-        assert f"Task marketplaces.tasks.run_sync_job[" in output and "succeeded" in output
+        assert "Task marketplaces.tasks.run_sync_job[" in output and "succeeded" in output
     finally:
         app.conf.broker_url = previous
         app.pool.force_close_all()
