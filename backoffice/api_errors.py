@@ -38,11 +38,11 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict:
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        return Response(
-            error_body(exc.code, exc.message, exc.fields), status=exc.http_status
-        )
+        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.http_status)
     if isinstance(exc, DjangoValidationError):
-        fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        fields = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
         return Response(
             error_body("VALIDATION_ERROR", "입력값을 확인하세요.", fields),
             status=status.HTTP_400_BAD_REQUEST,
@@ -60,7 +60,11 @@ def exception_handler(exc, context):
         return response
     code = getattr(exc, "default_code", None)
     code = _CODES.get(response.status_code, str(code or "ERROR").upper())
-    if isinstance(exc, exceptions.APIException) and isinstance(exc.detail, dict) and "code" in exc.detail:
+    if (
+        isinstance(exc, exceptions.APIException)
+        and isinstance(exc.detail, dict)
+        and "code" in exc.detail
+    ):
         response.data = {
             "code": str(exc.detail["code"]),
             "message": str(exc.detail.get("message", "")),

@@ -168,7 +168,9 @@ ESM_ISSUER = env.str("ESM_ISSUER", default="www.esmplus.com")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler", "level": env.str("LOG_LEVEL", default="INFO")}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "level": env.str("LOG_LEVEL", default="INFO")}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

@@ -18,12 +18,20 @@ from pathlib import Path
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--small", action="store_true", help="a small data set (minutes → seconds)")
-    parser.add_argument("--only", default="auto,downloads,reads,admin",
-                        help="comma-separated scenarios: auto, downloads, reads, admin")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers for the HTTP scenarios")
+    parser.add_argument(
+        "--only",
+        default="auto,downloads,reads,admin",
+        help="comma-separated scenarios: auto, downloads, reads, admin",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=4, help="gunicorn workers for the HTTP scenarios"
+    )
     parser.add_argument("--output", default=None, help="JSON output (default var/bench.json)")
     args = parser.parse_args(argv)
 
@@ -36,19 +44,26 @@ def main(argv=None) -> int:
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        print("make bench needs PostgreSQL: set DATABASE_URL=postgres://user@host:5432/name "
-              "(SQLite is refused: the figures would say nothing about production).", file=sys.stderr)
+        print(
+            "make bench needs PostgreSQL: set DATABASE_URL=postgres://user@host:5432/name "
+            "(SQLite is refused: the figures would say nothing about production).",
+            file=sys.stderr,
+        )
         return 2
 
     from bench import dataset, scenarios
 
     sizes = dataset.Sizes.small() if args.small else dataset.Sizes()
     started = time.perf_counter()
-    print(f"bench: {platform.node()} ({os.cpu_count()} cores), PostgreSQL {connection.pg_version // 10000}, "
-          f"database {settings.DATABASES['default']['NAME']}")
+    print(
+        f"bench: {platform.node()} ({os.cpu_count()} cores), PostgreSQL {connection.pg_version // 10000}, "
+        f"database {settings.DATABASES['default']['NAME']}"
+    )
     call_command("migrate", verbosity=0, interactive=False)
-    print(f"building data set: {sizes.members:,} members, {sizes.goods:,} goods, "
-          f"{sizes.promotions:,} promotions, {sizes.coupons:,} member coupons")
+    print(
+        f"building data set: {sizes.members:,} members, {sizes.goods:,} goods, "
+        f"{sizes.promotions:,} promotions, {sizes.coupons:,} member coupons"
+    )
     dataset.build(sizes)
     print(f"data set ready in {time.perf_counter() - started:.0f}s")
 

@@ -31,7 +31,7 @@ class Sizes:
     coupons: int = 10_000_000
 
     @classmethod
-    def small(cls) -> "Sizes":
+    def small(cls) -> Sizes:
         return cls(members=3_000, goods=500, promotions=200, coupons=30_000)
 
 
@@ -56,7 +56,9 @@ def _exec(sql: str, params=None) -> None:
 
 def bench_user():
     User = get_user_model()
-    user, created = User.objects.get_or_create(username="bench", defaults={"is_staff": True, "is_superuser": True})
+    user, created = User.objects.get_or_create(
+        username="bench", defaults={"is_staff": True, "is_superuser": True}
+    )
     if created:
         user.set_password("bench-password")
         user.save()
@@ -83,7 +85,14 @@ def build(sizes: Sizes, log=print) -> dict:
         )
         timings["members"] = time.perf_counter() - t
         log(f"  members: {n:,} in {timings['members']:.1f}s")
-    if _count("coupons_goods", "WHERE goods_no BETWEEN %s AND %s", [goods_no(1), goods_no(sizes.goods)]) < sizes.goods:
+    if (
+        _count(
+            "coupons_goods",
+            "WHERE goods_no BETWEEN %s AND %s",
+            [goods_no(1), goods_no(sizes.goods)],
+        )
+        < sizes.goods
+    ):
         t = time.perf_counter()
         _exec(
             """
@@ -121,14 +130,24 @@ def _build_promotions(sizes: Sizes) -> None:
     """
     now = timezone.now()
     user = bench_user()
-    template = promotion_create(user=user, data={
-        "promo_nm": "bench template", "promo_typ_cd": codes.PromoType.GOODS,
-        "cpn_issu_main_cd": codes.Issuer.FIXED, "cpn_issu_way_cd": codes.IssueMethod.DOWNLOAD,
-        "fix_amt_fxrt_gb_cd": codes.DiscountKind.AMOUNT, "dc_rate_amt": 1000, "min_buy_amt": 10000,
-        "promo_str_dtm": now - timedelta(days=10), "promo_end_dtm": now + timedelta(days=50),
-        "vali_basis_cd": codes.ValidityBasis.DAYS, "vali_days": 30,
-        "ord_media_cds": codes.OrdMedia.values, "mbr_issu_lmt_qty": 5,
-    })
+    template = promotion_create(
+        user=user,
+        data={
+            "promo_nm": "bench template",
+            "promo_typ_cd": codes.PromoType.GOODS,
+            "cpn_issu_main_cd": codes.Issuer.FIXED,
+            "cpn_issu_way_cd": codes.IssueMethod.DOWNLOAD,
+            "fix_amt_fxrt_gb_cd": codes.DiscountKind.AMOUNT,
+            "dc_rate_amt": 1000,
+            "min_buy_amt": 10000,
+            "promo_str_dtm": now - timedelta(days=10),
+            "promo_end_dtm": now + timedelta(days=50),
+            "vali_basis_cd": codes.ValidityBasis.DAYS,
+            "vali_days": 30,
+            "ord_media_cds": codes.OrdMedia.values,
+            "mbr_issu_lmt_qty": 5,
+        },
+    )
     columns = [f.column for f in Promotion._meta.concrete_fields if f.column != "id"]
     overrides = {
         "promo_no": f"'C' || ({PROMO_BASE} + g)",
@@ -142,7 +161,7 @@ def _build_promotions(sizes: Sizes) -> None:
     select = ", ".join(overrides.get(c, f'"{c}"') for c in columns)
     with transaction.atomic():
         _exec(
-            f'INSERT INTO coupons_promotion ({", ".join(chr(34) + c + chr(34) for c in columns)}) '
+            f"INSERT INTO coupons_promotion ({', '.join(chr(34) + c + chr(34) for c in columns)}) "
             f"SELECT {select} FROM coupons_promotion, generate_series(1, %s) g WHERE id = %s",
             [sizes.promotions, template.pk],
         )
@@ -175,12 +194,16 @@ def _build_coupons(sizes: Sizes) -> None:
     with transaction.atomic(), connection.cursor() as cur:
         # Build the secondary indexes once after the load rather than row by row during it; all
         # in one transaction, so an interrupted build leaves the table as it was.
-        cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'coupons_membercoupon' "
-                    "AND indexname NOT LIKE '%%pkey'")
+        cur.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'coupons_membercoupon' "
+            "AND indexname NOT LIKE '%%pkey'"
+        )
         indexes = cur.fetchall()
         for name, _ in indexes:
             cur.execute(f'DROP INDEX "{name}"')
-        cur.execute("SELECT min(id), max(id) FROM coupons_promotion WHERE promo_nm LIKE %s", ["bench P%"])
+        cur.execute(
+            "SELECT min(id), max(id) FROM coupons_promotion WHERE promo_nm LIKE %s", ["bench P%"]
+        )
         lo, hi = cur.fetchone()
         span = hi - lo + 1
         cur.execute(

@@ -32,7 +32,13 @@ AUTO_ISSUE_DATE = "2021-03-01"  # every bench member signed up that day (bench/d
 
 def figure(name, value, unit, target=None, met=None) -> dict:
     print(f"  {name}: {value:,.2f} {unit}" + (f" (target {target})" if target is not None else ""))
-    return {"name": name, "value": round(float(value), 3), "unit": unit, "target": target, "met": met}
+    return {
+        "name": name,
+        "value": round(float(value), 3),
+        "unit": unit,
+        "target": target,
+        "met": met,
+    }
 
 
 def pct(values: list[float], p: float) -> float:
@@ -64,12 +70,28 @@ class Server:
         self.proc = None
 
     def __enter__(self):
-        env = {**os.environ, "MEMBER_JWT_SECRET": JWT_SECRET, "CONN_MAX_AGE": "600", "DEBUG": "false",
-               "LOG_LEVEL": "ERROR"}
+        env = {
+            **os.environ,
+            "MEMBER_JWT_SECRET": JWT_SECRET,
+            "CONN_MAX_AGE": "600",
+            "DEBUG": "false",
+            "LOG_LEVEL": "ERROR",
+        }
         self.proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "backoffice.wsgi", "-w", str(self.workers),
-             "-b", f"127.0.0.1:{self.port}", "--log-level", "warning", "--timeout", "120"],
-            cwd=BASE_DIR, env=env,
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "backoffice.wsgi",
+                "-w",
+                str(self.workers),
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--log-level",
+                "warning",
+                "--timeout",
+                "120",
+            ],
+            cwd=BASE_DIR,
+            env=env,
         )
         deadline = time.time() + 120
         while time.time() < deadline:
@@ -91,20 +113,28 @@ class Server:
 
 def _approver():
     User = get_user_model()
-    user, created = User.objects.get_or_create(username="bench-approver", defaults={"is_staff": True,
-                                                                                    "is_superuser": True})
+    user, created = User.objects.get_or_create(
+        username="bench-approver", defaults={"is_staff": True, "is_superuser": True}
+    )
     return user
 
 
 def _live_promotion(**fields) -> Promotion:
     now = timezone.now()
     data = {
-        "promo_nm": "bench scenario", "promo_typ_cd": codes.PromoType.GOODS,
-        "cpn_issu_main_cd": codes.Issuer.FIXED, "cpn_issu_way_cd": codes.IssueMethod.DOWNLOAD,
-        "fix_amt_fxrt_gb_cd": codes.DiscountKind.AMOUNT, "dc_rate_amt": 1000, "min_buy_amt": 10000,
-        "promo_str_dtm": now - timedelta(hours=1), "promo_end_dtm": now + timedelta(days=10),
-        "vali_basis_cd": codes.ValidityBasis.DAYS, "vali_days": 30,
-        "ord_media_cds": codes.OrdMedia.values, "mbr_issu_lmt_qty": 1,
+        "promo_nm": "bench scenario",
+        "promo_typ_cd": codes.PromoType.GOODS,
+        "cpn_issu_main_cd": codes.Issuer.FIXED,
+        "cpn_issu_way_cd": codes.IssueMethod.DOWNLOAD,
+        "fix_amt_fxrt_gb_cd": codes.DiscountKind.AMOUNT,
+        "dc_rate_amt": 1000,
+        "min_buy_amt": 10000,
+        "promo_str_dtm": now - timedelta(hours=1),
+        "promo_end_dtm": now + timedelta(days=10),
+        "vali_basis_cd": codes.ValidityBasis.DAYS,
+        "vali_days": 30,
+        "ord_media_cds": codes.OrdMedia.values,
+        "mbr_issu_lmt_qty": 1,
     }
     data.update(fields)
     promotion = promotion_create(user=bench_user(), data=data)
@@ -127,17 +157,34 @@ def _drop_promotion(promotion: Promotion, *, vacuum: bool = False) -> None:
 
 
 def auto_issue(*, sizes, server) -> list[dict]:
-    promotion = _live_promotion(promo_nm="bench auto-issue", cpn_issu_main_cd=codes.Issuer.AUTO,
-                                cpn_issu_way_cd=codes.IssueMethod.AUTO, auto_issu_typ_cd="1001",
-                                auto_issu_potm_cd=codes.AutoIssueTiming.ON_DAY, auto_issu_qty=1,
-                                mbr_issu_lmt_qty=1)
+    promotion = _live_promotion(
+        promo_nm="bench auto-issue",
+        cpn_issu_main_cd=codes.Issuer.AUTO,
+        cpn_issu_way_cd=codes.IssueMethod.AUTO,
+        auto_issu_typ_cd="1001",
+        auto_issu_potm_cd=codes.AutoIssueTiming.ON_DAY,
+        auto_issu_qty=1,
+        mbr_issu_lmt_qty=1,
+    )
     round_no = f"B{int(time.time())}"
     try:
         started = time.perf_counter()
         proc = subprocess.Popen(
-            [sys.executable, "manage.py", "issue_auto_coupons", "--type", "1001", "--round", round_no,
-             "--date", AUTO_ISSUE_DATE],
-            cwd=BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "manage.py",
+                "issue_auto_coupons",
+                "--type",
+                "1001",
+                "--round",
+                round_no,
+                "--date",
+                AUTO_ISSUE_DATE,
+            ],
+            cwd=BASE_DIR,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         out, err = proc.communicate()
         seconds = time.perf_counter() - started
@@ -160,8 +207,24 @@ def auto_issue(*, sizes, server) -> list[dict]:
                 "status, channel, cs_cpn_pay_caus_cd, system_user_no, auto_issu_odr, memo, ord_no, revoke_reason) FROM STDIN"
             ) as copy:
                 for i in range(1, sizes.members + 1):
-                    copy.write_row((member_no(i), promotion.pk, 1, now, now, until, "ISSUED", "BATCH", "",
-                                    "BATCH", copy_round, "", "", ""))
+                    copy.write_row(
+                        (
+                            member_no(i),
+                            promotion.pk,
+                            1,
+                            now,
+                            now,
+                            until,
+                            "ISSUED",
+                            "BATCH",
+                            "",
+                            "BATCH",
+                            copy_round,
+                            "",
+                            "",
+                            "",
+                        )
+                    )
         copy_seconds = time.perf_counter() - started
         copy_rate = sizes.members / copy_seconds
         print(f"  COPY of {sizes.members:,} rows: {copy_seconds:.1f}s")
@@ -180,7 +243,9 @@ def auto_issue(*, sizes, server) -> list[dict]:
 # -- 2. first-come downloads --------------------------------------------------------------------------
 
 
-def downloads(*, sizes, server, clients: int = 64, per_client: int = 32, limit: int = 1000) -> list[dict]:
+def downloads(
+    *, sizes, server, clients: int = 64, per_client: int = 32, limit: int = 1000
+) -> list[dict]:
     promotion = _live_promotion(promo_nm="bench first-come", issu_lmt_qty=limit)
     members = random.Random(7).sample(range(1, sizes.members + 1), clients * per_client)
     latencies: list[float] = []
@@ -196,8 +261,12 @@ def downloads(*, sizes, server, clients: int = 64, per_client: int = 32, limit: 
         for i in batch:
             mbr = member_no(i)
             t = time.perf_counter()
-            r = session.post(server.url + "/v1/marketing/cpnDown", json={"promoNoList": [promotion.promo_no]},
-                             headers={"Authorization": f"Bearer {token(mbr)}"}, timeout=60)
+            r = session.post(
+                server.url + "/v1/marketing/cpnDown",
+                json={"promoNoList": [promotion.promo_no]},
+                headers={"Authorization": f"Bearer {token(mbr)}"},
+                timeout=60,
+            )
             mine.append(time.perf_counter() - t)
             with lock:
                 statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
@@ -207,7 +276,9 @@ def downloads(*, sizes, server, clients: int = 64, per_client: int = 32, limit: 
             latencies.extend(mine)
 
     try:
-        threads = [threading.Thread(target=client, args=(members[c::clients],)) for c in range(clients)]
+        threads = [
+            threading.Thread(target=client, args=(members[c::clients],)) for c in range(clients)
+        ]
         started = time.perf_counter()
         for t in threads:
             t.start()
@@ -250,15 +321,27 @@ def reads(*, sizes, server, n: int = 1000) -> list[dict]:
     session = requests.Session()
 
     def box(i):
-        return {"params": {"sortGb": "10" if i % 2 else "20", "rowsPerPage": 10, "pageIdx": 1},
-                "headers": {"Authorization": f"Bearer {token(members[i])}"}}
+        return {
+            "params": {"sortGb": "10" if i % 2 else "20", "rowsPerPage": 10, "pageIdx": 1},
+            "headers": {"Authorization": f"Bearer {token(members[i])}"},
+        }
 
     def detail(i):
-        return {"json": {"goodsNo": goods[i], "ordMediaCd": "20", "cpnType": "20" if i % 2 else "10",
-                         "sortGb": "10", "rowsPerPage": 10, "pageIdx": 1},
-                "headers": {"Authorization": f"Bearer {token(members[i])}"}}
+        return {
+            "json": {
+                "goodsNo": goods[i],
+                "ordMediaCd": "20",
+                "cpnType": "20" if i % 2 else "10",
+                "sortGb": "10",
+                "rowsPerPage": 10,
+                "pageIdx": 1,
+            },
+            "headers": {"Authorization": f"Bearer {token(members[i])}"},
+        }
 
-    _timed(session, "GET", server.url + "/v1/marketing/cpnIssuList", 50, box)  # warm up every worker
+    _timed(
+        session, "GET", server.url + "/v1/marketing/cpnIssuList", 50, box
+    )  # warm up every worker
     _timed(session, "POST", server.url + "/v1/marketing/goodsDetailCpnList", 50, detail)
     box_lat = _timed(session, "GET", server.url + "/v1/marketing/cpnIssuList", n, box)
     detail_lat = _timed(session, "POST", server.url + "/v1/marketing/goodsDetailCpnList", n, detail)
@@ -279,16 +362,29 @@ def admin(*, sizes, server, n: int = 100) -> list[dict]:
     session = requests.Session()
     login = server.url + "/admin/login/"
     session.get(login)
-    r = session.post(login, data={"username": "bench", "password": "bench-password",
-                                  "csrfmiddlewaretoken": session.cookies["csrftoken"], "next": "/admin/"},
-                     headers={"Referer": login})
+    r = session.post(
+        login,
+        data={
+            "username": "bench",
+            "password": "bench-password",
+            "csrfmiddlewaretoken": session.cookies["csrftoken"],
+            "next": "/admin/",
+        },
+        headers={"Referer": login},
+    )
     if "sessionid" not in session.cookies:
         raise RuntimeError(f"admin login failed: {r.status_code}")
     url = server.url + "/admin/coupons/membercoupon/"
     rng = random.Random(13)
     _timed(session, "GET", url, 5, lambda i: {})
     listing = _timed(session, "GET", url, n, lambda i: {"params": {"p": i % 5}} if i % 5 else {})
-    search = _timed(session, "GET", url, n, lambda i: {"params": {"q": member_no(rng.randint(1, sizes.members))}})
+    search = _timed(
+        session,
+        "GET",
+        url,
+        n,
+        lambda i: {"params": {"q": member_no(rng.randint(1, sizes.members))}},
+    )
     list_p99, search_p99 = pct(listing, 99) * 1000, pct(search, 99) * 1000
     return [
         figure("admin member-coupon changelist p50", pct(listing, 50) * 1000, "ms"),

@@ -71,9 +71,22 @@ class PeriodFilter(admin.SimpleListFilter):
 class PromotionAdmin(admin.ModelAdmin):
     form = PromotionForm
     inlines = [PromotionTargetInline]
-    list_display = ("promo_no", "promo_nm", "promo_typ_cd", "cpn_issu_way_cd", "promo_stat_cd",
-                    "period", "issued_of_limit")
-    list_filter = ("promo_stat_cd", "promo_typ_cd", "cpn_issu_main_cd", "cpn_issu_way_cd", PeriodFilter)
+    list_display = (
+        "promo_no",
+        "promo_nm",
+        "promo_typ_cd",
+        "cpn_issu_way_cd",
+        "promo_stat_cd",
+        "period",
+        "issued_of_limit",
+    )
+    list_filter = (
+        "promo_stat_cd",
+        "promo_typ_cd",
+        "cpn_issu_main_cd",
+        "cpn_issu_way_cd",
+        PeriodFilter,
+    )
     search_fields = ("=promo_no", "promo_nm", "=dc_cpn_cd")
     search_help_text = _("프로모션번호, 프로모션명, 할인쿠폰코드로 검색")
     list_select_related = ("approved_by",)
@@ -81,23 +94,106 @@ class PromotionAdmin(admin.ModelAdmin):
     actions = ["approve", "suspend", "end", "copy_as_new"]
     save_on_top = True
     fieldsets = (
-        (None, {"fields": ("promo_no", "promo_nm", "promo_stat_cd", "promo_typ_cd", "cpn_issu_main_cd",
-                           "cpn_issu_way_cd", "promo_str_dtm", "promo_end_dtm")}),
-        (_("할인"), {"fields": ("fix_amt_fxrt_gb_cd", "dc_rate_amt", "min_buy_amt", "min_buy_qty",
-                              "max_dc_amt", "our_chrg_rate", "entr_chrg_rate", "cost_split_preview")}),
-        (_("대상 조건"), {"fields": ("ord_media_cds", "grade_cds", "upr_grade_aply_yn", "site_nos",
-                                 "all_goods_yn")}),
-        (_("발급 한도"), {"fields": ("issu_lmt_qty", "issued_count", "mbr_issu_lmt_qty", "dc_cpn_cd")}),
-        (_("유효기간"), {"fields": ("vali_basis_cd", "vali_strt_dtm", "vali_end_dtm", "vali_days",
-                                "weekdays", "time_from", "time_to")}),
-        (_("자동발급"), {"fields": ("auto_issu_typ_cd", "auto_issu_potm_cd", "anvy_pre_isu_dds",
-                                "auto_issu_qty")}),
-        (_("이력"), {"classes": ("collapse",),
-                   "fields": ("created_by", "created_at", "updated_by", "updated_at", "approved_by",
-                              "approved_at", "copied_from")}),
+        (
+            None,
+            {
+                "fields": (
+                    "promo_no",
+                    "promo_nm",
+                    "promo_stat_cd",
+                    "promo_typ_cd",
+                    "cpn_issu_main_cd",
+                    "cpn_issu_way_cd",
+                    "promo_str_dtm",
+                    "promo_end_dtm",
+                )
+            },
+        ),
+        (
+            _("할인"),
+            {
+                "fields": (
+                    "fix_amt_fxrt_gb_cd",
+                    "dc_rate_amt",
+                    "min_buy_amt",
+                    "min_buy_qty",
+                    "max_dc_amt",
+                    "our_chrg_rate",
+                    "entr_chrg_rate",
+                    "cost_split_preview",
+                )
+            },
+        ),
+        (
+            _("대상 조건"),
+            {
+                "fields": (
+                    "ord_media_cds",
+                    "grade_cds",
+                    "upr_grade_aply_yn",
+                    "site_nos",
+                    "all_goods_yn",
+                )
+            },
+        ),
+        (
+            _("발급 한도"),
+            {"fields": ("issu_lmt_qty", "issued_count", "mbr_issu_lmt_qty", "dc_cpn_cd")},
+        ),
+        (
+            _("유효기간"),
+            {
+                "fields": (
+                    "vali_basis_cd",
+                    "vali_strt_dtm",
+                    "vali_end_dtm",
+                    "vali_days",
+                    "weekdays",
+                    "time_from",
+                    "time_to",
+                )
+            },
+        ),
+        (
+            _("자동발급"),
+            {
+                "fields": (
+                    "auto_issu_typ_cd",
+                    "auto_issu_potm_cd",
+                    "anvy_pre_isu_dds",
+                    "auto_issu_qty",
+                )
+            },
+        ),
+        (
+            _("이력"),
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "created_by",
+                    "created_at",
+                    "updated_by",
+                    "updated_at",
+                    "approved_by",
+                    "approved_at",
+                    "copied_from",
+                ),
+            },
+        ),
     )
-    base_readonly = ("promo_no", "promo_stat_cd", "issued_count", "cost_split_preview", "created_by",
-                     "created_at", "updated_by", "updated_at", "approved_by", "approved_at", "copied_from")
+    base_readonly = (
+        "promo_no",
+        "promo_stat_cd",
+        "issued_count",
+        "cost_split_preview",
+        "created_by",
+        "created_at",
+        "updated_by",
+        "updated_at",
+        "approved_by",
+        "approved_at",
+        "copied_from",
+    )
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and services.promotion_has_issued(obj):
@@ -135,10 +231,23 @@ class PromotionAdmin(admin.ModelAdmin):
         rows = [obj.cost_split(v) for v in samples]
         return format_html(
             "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
-            _("주문금액"), _("할인액"), _("당사부담"), _("협력사부담"),
-            format_html_join("", "<tr><td>{}원</td><td>{}원</td><td>{}원</td><td>{}원</td></tr>",
-                             ((f"{r['order_value']:,}", f"{r['discount']:,}", f"{r['ours']:,}",
-                               f"{r['vendor']:,}") for r in rows)),
+            _("주문금액"),
+            _("할인액"),
+            _("당사부담"),
+            _("협력사부담"),
+            format_html_join(
+                "",
+                "<tr><td>{}원</td><td>{}원</td><td>{}원</td><td>{}원</td></tr>",
+                (
+                    (
+                        f"{r['order_value']:,}",
+                        f"{r['discount']:,}",
+                        f"{r['ours']:,}",
+                        f"{r['vendor']:,}",
+                    )
+                    for r in rows
+                ),
+            ),
         )
 
     def save_model(self, request, obj, form, change):
@@ -156,12 +265,20 @@ class PromotionAdmin(admin.ModelAdmin):
                 service(user=request.user, promotion=promotion)
                 done += 1
             except DomainError as exc:
-                detail = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.fields.items()
-                                   if k != "promo_stat_cd")
-                self.message_user(request, f"{promotion.promo_no}: {exc.message}" + (f" ({detail})" if detail else ""),
-                                  messages.ERROR)
+                detail = "; ".join(
+                    f"{k}: {' '.join(map(str, v))}"
+                    for k, v in exc.fields.items()
+                    if k != "promo_stat_cd"
+                )
+                self.message_user(
+                    request,
+                    f"{promotion.promo_no}: {exc.message}" + (f" ({detail})" if detail else ""),
+                    messages.ERROR,
+                )
             except ValidationError as exc:
-                self.message_user(request, f"{promotion.promo_no}: {'; '.join(exc.messages)}", messages.ERROR)
+                self.message_user(
+                    request, f"{promotion.promo_no}: {'; '.join(exc.messages)}", messages.ERROR
+                )
         if done:
             self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
 
@@ -183,7 +300,9 @@ class PromotionAdmin(admin.ModelAdmin):
             copy = services.promotion_copy(user=request.user, promotion=promotion)
             self.message_user(
                 request,
-                format_html(_("{}을(를) {}(으)로 복사했습니다."), promotion.promo_no, copy.promo_no),
+                format_html(
+                    _("{}을(를) {}(으)로 복사했습니다."), promotion.promo_no, copy.promo_no
+                ),
                 messages.SUCCESS,
             )
 
@@ -198,7 +317,15 @@ class MemberAdmin(admin.ModelAdmin):
 
 @admin.register(Goods)
 class GoodsAdmin(admin.ModelAdmin):
-    list_display = ("goods_no", "goods_nm", "sale_price", "entr_no", "disp_ctg_no", "brand_no", "site_no")
+    list_display = (
+        "goods_no",
+        "goods_nm",
+        "sale_price",
+        "entr_no",
+        "disp_ctg_no",
+        "brand_no",
+        "site_no",
+    )
     search_fields = ("=goods_no", "goods_nm", "=entr_no", "=brand_no")
     show_full_result_count = False
 
@@ -208,5 +335,6 @@ class ExhibitionAdmin(admin.ModelAdmin):
     list_display = ("exhibition_no", "exhibition_nm")
     search_fields = ("=exhibition_no", "exhibition_nm")
     autocomplete_fields = ("goods",)
+
 
 from . import admin_member_coupons  # noqa

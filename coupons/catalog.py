@@ -7,9 +7,9 @@ reported with its index and reason and never stops the good ones. Writes are set
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Iterable
 
 from django.db import transaction
 from django.utils import timezone
@@ -124,8 +124,9 @@ def _goods(row: dict) -> Goods:
     )
 
 
-def _upsert(model, build, rows: Iterable[dict], pk: str, update_fields: list[str],
-            after_batch=None) -> UpsertResult:
+def _upsert(
+    model, build, rows: Iterable[dict], pk: str, update_fields: list[str], after_batch=None
+) -> UpsertResult:
     result = UpsertResult()
     batch: list = []
     extras: list = []
@@ -136,8 +137,9 @@ def _upsert(model, build, rows: Iterable[dict], pk: str, update_fields: list[str
         keys = [getattr(obj, pk) for obj in batch]
         existing = set(model.objects.filter(pk__in=keys).values_list("pk", flat=True))
         with transaction.atomic():
-            model.objects.bulk_create(batch, update_conflicts=True, unique_fields=[pk],
-                                      update_fields=update_fields)
+            model.objects.bulk_create(
+                batch, update_conflicts=True, unique_fields=[pk], update_fields=update_fields
+            )
             if after_batch:
                 after_batch(extras)
         result.updated += len(existing)
@@ -168,14 +170,24 @@ def _upsert(model, build, rows: Iterable[dict], pk: str, update_fields: list[str
 
 def members_upsert(rows: Iterable[dict]) -> UpsertResult:
     """Create or update members by mbrNo; returns counts and the rejected rows with reasons."""
-    return _upsert(Member, lambda r: (_member(r), None), rows, "mbr_no",
-                   ["grade_cd", "birthday", "anniversary", "joined_at", "site_no"])
+    return _upsert(
+        Member,
+        lambda r: (_member(r), None),
+        rows,
+        "mbr_no",
+        ["grade_cd", "birthday", "anniversary", "joined_at", "site_no"],
+    )
 
 
 def goods_upsert(rows: Iterable[dict]) -> UpsertResult:
     """Create or update goods by goodsNo; returns counts and the rejected rows with reasons."""
-    return _upsert(Goods, lambda r: (_goods(r), None), rows, "goods_no",
-                   ["goods_nm", "sale_price", "entr_no", "disp_ctg_no", "brand_no", "site_no"])
+    return _upsert(
+        Goods,
+        lambda r: (_goods(r), None),
+        rows,
+        "goods_no",
+        ["goods_nm", "sale_price", "entr_no", "disp_ctg_no", "brand_no", "site_no"],
+    )
 
 
 def _goods_list(row: dict) -> list[str]:
@@ -205,8 +217,10 @@ def exhibitions_upsert(rows: Iterable[dict]) -> UpsertResult:
         missing = [g for g in goods if g not in known]
         if missing:
             raise RowError("goodsNoList: 없는 상품번호입니다: " + ", ".join(missing[:10]))
-        exhibition = Exhibition(exhibition_no=_text(row, "exhibitionNo"),
-                                exhibition_nm=_text(row, "exhibitionNm", max_length=200))
+        exhibition = Exhibition(
+            exhibition_no=_text(row, "exhibitionNo"),
+            exhibition_nm=_text(row, "exhibitionNm", max_length=200),
+        )
         return exhibition, (exhibition.exhibition_no, goods)
 
     def link(extras):
@@ -214,7 +228,11 @@ def exhibitions_upsert(rows: Iterable[dict]) -> UpsertResult:
         numbers = [no for no, _ in extras]
         through.objects.filter(exhibition_id__in=numbers).delete()
         through.objects.bulk_create(
-            [through(exhibition_id=no, goods_id=g) for no, goods in extras for g in dict.fromkeys(goods)]
+            [
+                through(exhibition_id=no, goods_id=g)
+                for no, goods in extras
+                for g in dict.fromkeys(goods)
+            ]
         )
 
     return _upsert(Exhibition, build, rows, "exhibition_no", ["exhibition_nm"], after_batch=link)

@@ -69,33 +69,49 @@ def _cs_promotion(promotion) -> Promotion:
     if not isinstance(promotion, Promotion):
         found = Promotion.objects.filter(promo_no=str(promotion or "").strip()).first()
         if found is None:
-            raise refuse(errors.UNKNOWN_PROMOTION, _("존재하지 않는 프로모션입니다: %(no)s") % {"no": promotion})
+            raise refuse(
+                errors.UNKNOWN_PROMOTION,
+                _("존재하지 않는 프로모션입니다: %(no)s") % {"no": promotion},
+            )
         promotion = found
     if promotion.cpn_issu_main_cd != codes.Issuer.CS:
-        raise DomainError(_("CS보상쿠폰(발급주체 20) 프로모션만 보상 발급할 수 있습니다."), code="NOT_CS_PROMOTION",
-                          fields={"promotion": [_("CS보상쿠폰 프로모션을 선택하세요.")]})
+        raise DomainError(
+            _("CS보상쿠폰(발급주체 20) 프로모션만 보상 발급할 수 있습니다."),
+            code="NOT_CS_PROMOTION",
+            fields={"promotion": [_("CS보상쿠폰 프로모션을 선택하세요.")]},
+        )
     return promotion
 
 
 def _check_reason(reason_cd: str) -> None:
     if reason_cd not in codes.CsReason.values:
-        raise DomainError(_("보상 사유(MK021)를 선택하세요."), code=errors.REASON_REQUIRED,
-                          fields={"cs_cpn_pay_caus_cd": [_("보상 사유는 필수입니다.")]})
+        raise DomainError(
+            _("보상 사유(MK021)를 선택하세요."),
+            code=errors.REASON_REQUIRED,
+            fields={"cs_cpn_pay_caus_cd": [_("보상 사유는 필수입니다.")]},
+        )
 
 
 def _check_members(mbr_nos: list[str]) -> list[str]:
     mbr_nos = list(dict.fromkeys(str(m).strip() for m in mbr_nos if str(m).strip()))
     if not mbr_nos:
-        raise DomainError(_("회원번호를 하나 이상 입력하세요."), code="NO_MEMBERS",
-                          fields={"mbr_nos": [_("회원번호를 입력하세요.")]})
+        raise DomainError(
+            _("회원번호를 하나 이상 입력하세요."),
+            code="NO_MEMBERS",
+            fields={"mbr_nos": [_("회원번호를 입력하세요.")]},
+        )
     if len(mbr_nos) > MAX_MEMBERS:
-        raise DomainError(_("한 번에 %(n)d명까지 발급할 수 있습니다.") % {"n": MAX_MEMBERS}, code="TOO_MANY_MEMBERS",
-                          fields={"mbr_nos": [_("회원이 너무 많습니다.")]})
+        raise DomainError(
+            _("한 번에 %(n)d명까지 발급할 수 있습니다.") % {"n": MAX_MEMBERS},
+            code="TOO_MANY_MEMBERS",
+            fields={"mbr_nos": [_("회원이 너무 많습니다.")]},
+        )
     return mbr_nos
 
 
-def compensation_preview(*, promotion, mbr_nos: list[str], reason_cd: str,
-                         now: datetime | None = None) -> list[MemberCheck]:
+def compensation_preview(
+    *, promotion, mbr_nos: list[str], reason_cd: str, now: datetime | None = None
+) -> list[MemberCheck]:
     """Each member's outcome if issued now (OK or the problem code), in a fixed number of queries
     per 1,000 members; issues nothing. Raises DomainError for a non-CS promotion, a missing
     reason or no members."""
@@ -106,21 +122,33 @@ def compensation_preview(*, promotion, mbr_nos: list[str], reason_cd: str,
     promotion.refresh_from_db()
     checks: list[MemberCheck] = []
     for start in range(0, len(mbr_nos), _CHUNK):
-        chunk = mbr_nos[start:start + _CHUNK]
+        chunk = mbr_nos[start : start + _CHUNK]
         valid = [m for m in chunk if len(m) <= MBR_NO_MAX_LEN]
         grades = dict(Member.objects.filter(pk__in=valid).values_list("pk", "grade_cd"))
-        held = dict(MemberPromotionCounter.objects.filter(promotion=promotion, member_id__in=valid)
-                    .values_list("member_id", "issued_qty"))
+        held = dict(
+            MemberPromotionCounter.objects.filter(
+                promotion=promotion, member_id__in=valid
+            ).values_list("member_id", "issued_qty")
+        )
         for offset, mbr_no in enumerate(chunk):
             check = MemberCheck(line_no=start + offset + 1, mbr_no=mbr_no)
             if mbr_no not in grades:
                 check.code, check.message = errors.UNKNOWN_MEMBER, _("존재하지 않는 회원입니다.")
             else:
-                refusal = issue_refusal(promotion=promotion, member=Member(pk=mbr_no, grade_cd=grades[mbr_no]),
-                                        qty=1, channel=codes.Channel.CS, reason_cd=reason_cd, now=now)
+                refusal = issue_refusal(
+                    promotion=promotion,
+                    member=Member(pk=mbr_no, grade_cd=grades[mbr_no]),
+                    qty=1,
+                    channel=codes.Channel.CS,
+                    reason_cd=reason_cd,
+                    now=now,
+                )
                 if refusal is None and held.get(mbr_no, 0) + 1 > promotion.mbr_issu_lmt_qty:
-                    refusal = refuse(errors.MEMBER_LIMIT, _("회원당 발급한도(%(n)d장)에 도달했습니다.")
-                                     % {"n": promotion.mbr_issu_lmt_qty})
+                    refusal = refuse(
+                        errors.MEMBER_LIMIT,
+                        _("회원당 발급한도(%(n)d장)에 도달했습니다.")
+                        % {"n": promotion.mbr_issu_lmt_qty},
+                    )
                 if refusal is not None:
                     check.code, check.message = refusal.code, refusal.message
             checks.append(check)
@@ -135,8 +163,16 @@ def compensation_preview(*, promotion, mbr_nos: list[str], reason_cd: str,
     return checks
 
 
-def compensation_issue(*, user, promotion, mbr_nos: list[str], reason_cd: str, memo: str = "",
-                       ord_no: str = "", submission_key: str) -> CompensationRun:
+def compensation_issue(
+    *,
+    user,
+    promotion,
+    mbr_nos: list[str],
+    reason_cd: str,
+    memo: str = "",
+    ord_no: str = "",
+    submission_key: str,
+) -> CompensationRun:
     """Issue one copy to each member (each independently) and return the CompensationRun: done
     when it returns for up to 1,000 members, a background job with progress above that. A second
     call with the same submission_key returns the first run (`run.duplicate_submission` True) and
@@ -146,20 +182,32 @@ def compensation_issue(*, user, promotion, mbr_nos: list[str], reason_cd: str, m
     mbr_nos = _check_members(mbr_nos)
     submission_key = (submission_key or "").strip()
     if not submission_key:
-        raise DomainError(_("제출키가 없습니다. 미리보기부터 다시 진행하세요."), code="SUBMISSION_KEY_REQUIRED")
+        raise DomainError(
+            _("제출키가 없습니다. 미리보기부터 다시 진행하세요."), code="SUBMISSION_KEY_REQUIRED"
+        )
     background = len(mbr_nos) > BACKGROUND_THRESHOLD
     with transaction.atomic():
         run, created = CompensationRun.objects.get_or_create(
             submission_key=submission_key[:64],
-            defaults={"promotion": promotion, "cs_cpn_pay_caus_cd": reason_cd, "memo": (memo or "")[:500],
-                      "ord_no": (ord_no or "")[:30], "created_by": user, "created_at": timezone.now(),
-                      "background": background, "total": len(mbr_nos)},
+            defaults={
+                "promotion": promotion,
+                "cs_cpn_pay_caus_cd": reason_cd,
+                "memo": (memo or "")[:500],
+                "ord_no": (ord_no or "")[:30],
+                "created_by": user,
+                "created_at": timezone.now(),
+                "background": background,
+                "total": len(mbr_nos),
+            },
         )
         if not created:
             run.duplicate_submission = True
             return run
         CompensationItem.objects.bulk_create(
-            (CompensationItem(run=run, line_no=i, mbr_no=m[:MBR_NO_MAX_LEN]) for i, m in enumerate(mbr_nos, 1)),
+            (
+                CompensationItem(run=run, line_no=i, mbr_no=m[:MBR_NO_MAX_LEN])
+                for i, m in enumerate(mbr_nos, 1)
+            ),
             batch_size=2000,
         )
         if background:
@@ -172,12 +220,17 @@ def compensation_issue(*, user, promotion, mbr_nos: list[str], reason_cd: str, m
     return run
 
 
-def compensation_run_process(*, run_id: int, resume: bool = False, chunk: int = 100) -> CompensationRun:
+def compensation_run_process(
+    *, run_id: int, resume: bool = False, chunk: int = 100
+) -> CompensationRun:
     """Work a run's pending members to the end and return the run; only one worker claims a
     PENDING run (resume=True takes over a RUNNING one left by a dead worker)."""
-    claimable = [CompensationRun.Status.PENDING] + ([CompensationRun.Status.RUNNING] if resume else [])
+    claimable = [CompensationRun.Status.PENDING] + (
+        [CompensationRun.Status.RUNNING] if resume else []
+    )
     claimed = CompensationRun.objects.filter(pk=run_id, status__in=claimable).update(
-        status=CompensationRun.Status.RUNNING, started_at=timezone.now())
+        status=CompensationRun.Status.RUNNING, started_at=timezone.now()
+    )
     run = CompensationRun.objects.select_related("promotion", "created_by").get(pk=run_id)
     if not claimed:
         return run
@@ -186,10 +239,13 @@ def compensation_run_process(*, run_id: int, resume: bool = False, chunk: int = 
             pass
     except Exception as exc:
         log.exception("compensation run %s failed", run_id)
-        CompensationRun.objects.filter(pk=run_id).update(status=CompensationRun.Status.FAILED,
-                                                          error=str(exc)[:2000], finished_at=timezone.now())
+        CompensationRun.objects.filter(pk=run_id).update(
+            status=CompensationRun.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
         raise
-    CompensationRun.objects.filter(pk=run_id).update(status=CompensationRun.Status.DONE, finished_at=timezone.now())
+    CompensationRun.objects.filter(pk=run_id).update(
+        status=CompensationRun.Status.DONE, finished_at=timezone.now()
+    )
     run.refresh_from_db()
     return run
 
@@ -198,30 +254,60 @@ def _process_chunk(run: CompensationRun, size: int) -> int:
     """Issue the next `size` pending members in one transaction (a savepoint each), with their item
     rows and the run's progress: a coupon and its item row commit together or not at all."""
     with transaction.atomic():
-        items = list(CompensationItem.objects.select_for_update()
-                     .filter(run_id=run.pk, status=CompensationItem.Status.PENDING).order_by("line_no")[:size])
+        items = list(
+            CompensationItem.objects.select_for_update()
+            .filter(run_id=run.pk, status=CompensationItem.Status.PENDING)
+            .order_by("line_no")[:size]
+        )
         issued = 0
         for item in items:
             try:
                 with transaction.atomic():
                     (coupon,) = coupon_issue(
-                        member=item.mbr_no, promotion=run.promotion, qty=1, channel=codes.Channel.CS,
-                        user=run.created_by, reason_cd=run.cs_cpn_pay_caus_cd, memo=run.memo, ord_no=run.ord_no,
+                        member=item.mbr_no,
+                        promotion=run.promotion,
+                        qty=1,
+                        channel=codes.Channel.CS,
+                        user=run.created_by,
+                        reason_cd=run.cs_cpn_pay_caus_cd,
+                        memo=run.memo,
+                        ord_no=run.ord_no,
                     )
             except IssueRefused as exc:
-                item.status, item.code, item.message = CompensationItem.Status.REFUSED, exc.code, exc.message[:300]
+                item.status, item.code, item.message = (
+                    CompensationItem.Status.REFUSED,
+                    exc.code,
+                    exc.message[:300],
+                )
             else:
-                item.status, item.code, item.message, item.coupon = CompensationItem.Status.ISSUED, OK, "", coupon
+                item.status, item.code, item.message, item.coupon = (
+                    CompensationItem.Status.ISSUED,
+                    OK,
+                    "",
+                    coupon,
+                )
                 issued += 1
         if items:
             CompensationItem.objects.bulk_update(items, ["status", "code", "message", "coupon"])
             CompensationRun.objects.filter(pk=run.pk).update(
-                processed=F("processed") + len(items), issued=F("issued") + issued,
-                refused=F("refused") + (len(items) - issued))
+                processed=F("processed") + len(items),
+                issued=F("issued") + issued,
+                refused=F("refused") + (len(items) - issued),
+            )
     return len(items)
 
 
-CSV_HEADER = ["lineNo", "mbrNo", "result", "code", "message", "cpnIsuNo", "promoNo", "csCpnPayCausCd", "ordNo"]
+CSV_HEADER = [
+    "lineNo",
+    "mbrNo",
+    "result",
+    "code",
+    "message",
+    "cpnIsuNo",
+    "promoNo",
+    "csCpnPayCausCd",
+    "ordNo",
+]
 
 
 def compensation_outcome_csv(run: CompensationRun):
@@ -237,11 +323,27 @@ def compensation_outcome_csv(run: CompensationRun):
 
     writer.writerow(CSV_HEADER)
     yield "\ufeff" + flush()
-    items = (CompensationItem.objects.filter(run=run).order_by("line_no")
-             .values_list("line_no", "mbr_no", "status", "code", "message", "coupon_id"))
-    for n, (line_no, mbr_no, status, code, message, coupon_id) in enumerate(items.iterator(chunk_size=2000)):
-        writer.writerow([line_no, mbr_no, status, code, message, coupon_id or "", run.promotion.promo_no,
-                         run.cs_cpn_pay_caus_cd, run.ord_no])
+    items = (
+        CompensationItem.objects.filter(run=run)
+        .order_by("line_no")
+        .values_list("line_no", "mbr_no", "status", "code", "message", "coupon_id")
+    )
+    for n, (line_no, mbr_no, status, code, message, coupon_id) in enumerate(
+        items.iterator(chunk_size=2000)
+    ):
+        writer.writerow(
+            [
+                line_no,
+                mbr_no,
+                status,
+                code,
+                message,
+                coupon_id or "",
+                run.promotion.promo_no,
+                run.cs_cpn_pay_caus_cd,
+                run.ord_no,
+            ]
+        )
         if n % 500 == 499:
             yield flush()
     yield flush()

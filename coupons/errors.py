@@ -9,8 +9,14 @@ class DomainError(Exception):
     code = "DOMAIN_ERROR"
     http_status = 400
 
-    def __init__(self, message: str = "", *, code: str | None = None, fields: dict | None = None,
-                 http_status: int | None = None):
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        code: str | None = None,
+        fields: dict | None = None,
+        http_status: int | None = None,
+    ):
         super().__init__(message)
         self.message = message
         if code:

@@ -53,7 +53,9 @@ class CodeListField(models.CharField):
             bad = [c for c in codes if c not in allowed]
             if bad:
                 raise exceptions.ValidationError(
-                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": ",".join(bad)}
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": ",".join(bad)},
                 )
         if not self.blank and not codes:
             raise exceptions.ValidationError(self.error_messages["blank"], code="blank")
@@ -71,7 +73,9 @@ class CodeListField(models.CharField):
                 "help_text": self.help_text,
             }
             defaults.update(kwargs)
-            return forms.TypedMultipleChoiceField(**{k: v for k, v in defaults.items() if k != "form_class"})
+            return forms.TypedMultipleChoiceField(
+                **{k: v for k, v in defaults.items() if k != "form_class"}
+            )
         return super().formfield(**kwargs)
 
 

@@ -9,12 +9,15 @@ from .services import promotion_check_context
 
 class PromotionForm(forms.ModelForm):
     auto_issu_typ_cd = forms.ChoiceField(label=_("자동발급유형(MK008)"), required=False)
-    site_nos = forms.CharField(label=_("사이트"), required=False,
-                               help_text=_("사이트번호를 쉼표로 구분해 입력, 비우면 전체 사이트"))
+    site_nos = forms.CharField(
+        label=_("사이트"),
+        required=False,
+        help_text=_("사이트번호를 쉼표로 구분해 입력, 비우면 전체 사이트"),
+    )
 
     class Meta:
         model = Promotion
-        fields = "__all__"
+        fields = "__all__"  # noqa: DJ007 -- the admin's fieldsets choose the fields shown
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -33,7 +36,9 @@ class PromotionForm(forms.ModelForm):
         sites = [part.strip() for part in raw.replace(" ", ",").split(",") if part.strip()]
         for site in sites:
             if not site.isdigit() or len(site) > 10:
-                raise forms.ValidationError(_("사이트번호는 숫자여야 합니다: %(site)s") % {"site": site})
+                raise forms.ValidationError(
+                    _("사이트번호는 숫자여야 합니다: %(site)s") % {"site": site}
+                )
         return sites
 
     def clean_dc_cpn_cd(self):
@@ -61,4 +66,3 @@ class PromotionTargetFormSet(forms.BaseInlineFormSet):
             if key in seen:
                 form.add_error("tgt_no", _("같은 적용대상이 이미 있습니다."))
             seen.add(key)
-

@@ -60,8 +60,9 @@ def _resolve_promotion(promotion) -> Promotion:
         return promotion
     found = Promotion.objects.filter(promo_no=str(promotion or "").strip()).first()
     if found is None:
-        raise refuse(errors.UNKNOWN_PROMOTION,
-                     _("존재하지 않는 프로모션입니다: %(no)s") % {"no": promotion})
+        raise refuse(
+            errors.UNKNOWN_PROMOTION, _("존재하지 않는 프로모션입니다: %(no)s") % {"no": promotion}
+        )
     return found
 
 
@@ -74,40 +75,71 @@ def _resolve_member(member) -> Member:
     return found
 
 
-def issue_refusal(*, promotion: Promotion, member: Member, qty: int, channel: str, reason_cd: str = "",
-                  ord_media_cd: str | None = None, now: datetime) -> IssueRefused | None:
+def issue_refusal(
+    *,
+    promotion: Promotion,
+    member: Member,
+    qty: int,
+    channel: str,
+    reason_cd: str = "",
+    ord_media_cd: str | None = None,
+    now: datetime,
+) -> IssueRefused | None:
     """The first rule (not needing a lock) that refuses this issue, or None. Limits are not
     decided here: the conditional updates of `coupon_issue` decide them."""
     if qty < 1:
         return refuse("INVALID_QTY", _("발급수량은 1 이상이어야 합니다."))
     if promotion.cpn_issu_way_cd not in CHANNEL_METHODS.get(channel, set()):
-        return refuse(errors.NOT_DOWNLOADABLE,
-                      _("이 경로(%(channel)s)로는 발급할 수 없는 쿠폰입니다(발급방식 %(way)s).")
-                      % {"channel": codes.Channel(channel).label if channel in codes.Channel.values else channel,
-                         "way": promotion.get_cpn_issu_way_cd_display()})
+        return refuse(
+            errors.NOT_DOWNLOADABLE,
+            _("이 경로(%(channel)s)로는 발급할 수 없는 쿠폰입니다(발급방식 %(way)s).")
+            % {
+                "channel": codes.Channel(channel).label
+                if channel in codes.Channel.values
+                else channel,
+                "way": promotion.get_cpn_issu_way_cd_display(),
+            },
+        )
     is_cs = promotion.cpn_issu_main_cd == codes.Issuer.CS
     if is_cs != (channel == codes.Channel.CS):
-        return refuse(errors.NOT_DOWNLOADABLE,
-                      _("CS보상쿠폰은 CS 보상 경로로만, CS 보상 경로는 CS보상쿠폰만 발급합니다."))
+        return refuse(
+            errors.NOT_DOWNLOADABLE,
+            _("CS보상쿠폰은 CS 보상 경로로만, CS 보상 경로는 CS보상쿠폰만 발급합니다."),
+        )
     if reason_cd and reason_cd not in codes.CsReason.values:
-        return refuse(errors.REASON_REQUIRED, _("알 수 없는 발급사유(MK021) 코드입니다: %(cd)s") % {"cd": reason_cd})
+        return refuse(
+            errors.REASON_REQUIRED,
+            _("알 수 없는 발급사유(MK021) 코드입니다: %(cd)s") % {"cd": reason_cd},
+        )
     if is_cs and not reason_cd:
         return refuse(errors.REASON_REQUIRED, _("CS보상쿠폰은 발급사유(MK021)가 필요합니다."))
     if promotion.promo_stat_cd != codes.PromoStatus.APPROVED:
-        return refuse(errors.NOT_APPROVED, _("승인된 프로모션이 아닙니다(상태: %(status)s).")
-                      % {"status": promotion.get_promo_stat_cd_display()})
+        return refuse(
+            errors.NOT_APPROVED,
+            _("승인된 프로모션이 아닙니다(상태: %(status)s).")
+            % {"status": promotion.get_promo_stat_cd_display()},
+        )
     if not promotion.in_period(now):
         return refuse(errors.NOT_IN_PERIOD, _("프로모션 기간이 아닙니다."))
     valid_from, valid_until = promotion.validity_for(now)
     if valid_until is None or valid_until <= now:
         return refuse(errors.NOT_IN_PERIOD, _("쿠폰 유효기간이 이미 끝났습니다."))
     if not promotion.allows_grade(member.grade_cd):
-        return refuse(errors.GRADE_NOT_ELIGIBLE, _("회원등급(%(grade)s)이 발급 대상이 아닙니다.")
-                      % {"grade": member.get_grade_cd_display()})
+        return refuse(
+            errors.GRADE_NOT_ELIGIBLE,
+            _("회원등급(%(grade)s)이 발급 대상이 아닙니다.")
+            % {"grade": member.get_grade_cd_display()},
+        )
     if ord_media_cd is not None and not promotion.allows_medium(ord_media_cd):
-        return refuse(errors.MEDIUM_NOT_ELIGIBLE, _("주문매체(%(cd)s)가 발급 대상이 아닙니다.") % {"cd": ord_media_cd})
+        return refuse(
+            errors.MEDIUM_NOT_ELIGIBLE,
+            _("주문매체(%(cd)s)가 발급 대상이 아닙니다.") % {"cd": ord_media_cd},
+        )
     if qty > promotion.mbr_issu_lmt_qty:
-        return refuse(errors.MEMBER_LIMIT, _("회원당 발급한도(%(n)d장)를 넘습니다.") % {"n": promotion.mbr_issu_lmt_qty})
+        return refuse(
+            errors.MEMBER_LIMIT,
+            _("회원당 발급한도(%(n)d장)를 넘습니다.") % {"n": promotion.mbr_issu_lmt_qty},
+        )
     if promotion.issu_lmt_qty is not None and qty > promotion.issu_lmt_qty:
         return refuse(errors.SOLD_OUT, _("발급한도를 넘는 수량입니다."))
     return None
@@ -131,12 +163,18 @@ def _reserve_total(promotion: Promotion, qty: int, now: datetime) -> None:
             return
     fresh = Promotion.objects.get(pk=promotion.pk)
     if fresh.promo_stat_cd != codes.PromoStatus.APPROVED:
-        raise refuse(errors.NOT_APPROVED, _("승인된 프로모션이 아닙니다(상태: %(status)s).")
-                     % {"status": fresh.get_promo_stat_cd_display()})
+        raise refuse(
+            errors.NOT_APPROVED,
+            _("승인된 프로모션이 아닙니다(상태: %(status)s).")
+            % {"status": fresh.get_promo_stat_cd_display()},
+        )
     if not fresh.in_period(now):
         raise refuse(errors.NOT_IN_PERIOD, _("프로모션 기간이 아닙니다."))
-    raise refuse(errors.SOLD_OUT, _("발급한도가 모두 소진되었습니다(남은 수량 %(left)d장).")
-                 % {"left": fresh.remaining_qty or 0})
+    raise refuse(
+        errors.SOLD_OUT,
+        _("발급한도가 모두 소진되었습니다(남은 수량 %(left)d장).")
+        % {"left": fresh.remaining_qty or 0},
+    )
 
 
 def _reserve_member(promotion: Promotion, member_id: str, qty: int) -> int:
@@ -157,20 +195,36 @@ def _reserve_member(promotion: Promotion, member_id: str, qty: int) -> int:
             "SET issued_qty = coupons_memberpromotioncounter.issued_qty + %s "
             "WHERE coupons_memberpromotioncounter.issued_qty + %s <= %s "
             "RETURNING issued_qty",
-            [promotion.pk, member_id, qty, member_id, promotion.pk, codes.CouponStatus.REVOKED,
-             qty, promotion.mbr_issu_lmt_qty, qty, qty, promotion.mbr_issu_lmt_qty],
+            [
+                promotion.pk,
+                member_id,
+                qty,
+                member_id,
+                promotion.pk,
+                codes.CouponStatus.REVOKED,
+                qty,
+                promotion.mbr_issu_lmt_qty,
+                qty,
+                qty,
+                promotion.mbr_issu_lmt_qty,
+            ],
         )
         row = cursor.fetchone()
     if row is None:
-        raise refuse(errors.MEMBER_LIMIT, _("회원당 발급한도(%(n)d장)에 도달했습니다.") % {"n": promotion.mbr_issu_lmt_qty})
+        raise refuse(
+            errors.MEMBER_LIMIT,
+            _("회원당 발급한도(%(n)d장)에 도달했습니다.") % {"n": promotion.mbr_issu_lmt_qty},
+        )
     return row[0]
 
 
 def _release(promotion_id: int, member_id: str, qty: int) -> None:
     """Give qty copies back to the promotion's remaining quantity and the member's allowance."""
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE coupons_promotion SET issu_qty = issu_qty - %s WHERE id = %s AND issu_qty >= %s",
-                       [qty, promotion_id, qty])
+        cursor.execute(
+            "UPDATE coupons_promotion SET issu_qty = issu_qty - %s WHERE id = %s AND issu_qty >= %s",
+            [qty, promotion_id, qty],
+        )
         cursor.execute(
             "UPDATE coupons_memberpromotioncounter SET issued_qty = issued_qty - %s "
             "WHERE promotion_id = %s AND member_id = %s AND issued_qty >= %s",
@@ -181,26 +235,48 @@ def _release(promotion_id: int, member_id: str, qty: int) -> None:
 # -- coupon_issue -------------------------------------------------------------------------------
 
 
-def coupon_issue(*, member, promotion, qty: int = 1, channel: str, user=None, system_user_no: str = "",
-                 reason_cd: str = "", memo: str = "", ord_no: str = "", auto_issu_odr: str = "",
-                 ord_media_cd: str | None = None, now: datetime | None = None) -> list[MemberCoupon]:
+def coupon_issue(
+    *,
+    member,
+    promotion,
+    qty: int = 1,
+    channel: str,
+    user=None,
+    system_user_no: str = "",
+    reason_cd: str = "",
+    memo: str = "",
+    ord_no: str = "",
+    auto_issu_odr: str = "",
+    ord_media_cd: str | None = None,
+    now: datetime | None = None,
+) -> list[MemberCoupon]:
     """Issue qty copies to the member, all or none; returns the new MemberCoupons or raises
     IssueRefused (SPEC §4 codes). With auto_issu_odr, a repeat of the round raises ALREADY_ISSUED
     and issues nothing."""
     now = now or timezone.now()
     promotion = _resolve_promotion(promotion)
     member = _resolve_member(member)
-    refusal = issue_refusal(promotion=promotion, member=member, qty=qty, channel=channel, reason_cd=reason_cd,
-                            ord_media_cd=ord_media_cd, now=now)
+    refusal = issue_refusal(
+        promotion=promotion,
+        member=member,
+        qty=qty,
+        channel=channel,
+        reason_cd=reason_cd,
+        ord_media_cd=ord_media_cd,
+        now=now,
+    )
     if refusal:
         raise refusal
     auto_issu_odr = (auto_issu_odr or "").strip()
     if not system_user_no:
         system_user_no = BATCH_USER if user is None else str(user.get_username())
     with transaction.atomic():
-        if auto_issu_odr and MemberCoupon.objects.filter(
-            promotion_id=promotion.pk, member_id=member.pk, auto_issu_odr=auto_issu_odr
-        ).exists():
+        if (
+            auto_issu_odr
+            and MemberCoupon.objects.filter(
+                promotion_id=promotion.pk, member_id=member.pk, auto_issu_odr=auto_issu_odr
+            ).exists()
+        ):
             raise _already_issued(auto_issu_odr)
         _reserve_total(promotion, qty, now)
         held = _reserve_member(promotion, member.pk, qty)
@@ -210,10 +286,19 @@ def coupon_issue(*, member, promotion, qty: int = 1, channel: str, user=None, sy
         first_seq = 1 if auto_issu_odr else held - qty + 1
         coupons = [
             MemberCoupon(
-                member_id=member.pk, promotion_id=promotion.pk, seq=first_seq + i, issued_at=now,
-                valid_from=valid_from, valid_until=valid_until, status=codes.CouponStatus.ISSUED,
-                channel=channel, cs_cpn_pay_caus_cd=reason_cd or "", system_user_no=system_user_no[:50],
-                auto_issu_odr=auto_issu_odr, memo=(memo or "")[:500], ord_no=(ord_no or "")[:30],
+                member_id=member.pk,
+                promotion_id=promotion.pk,
+                seq=first_seq + i,
+                issued_at=now,
+                valid_from=valid_from,
+                valid_until=valid_until,
+                status=codes.CouponStatus.ISSUED,
+                channel=channel,
+                cs_cpn_pay_caus_cd=reason_cd or "",
+                system_user_no=system_user_no[:50],
+                auto_issu_odr=auto_issu_odr,
+                memo=(memo or "")[:500],
+                ord_no=(ord_no or "")[:30],
                 issued_by=user if user is not None and user.is_authenticated else None,
             )
             for i in range(qty)
@@ -230,7 +315,9 @@ def coupon_issue(*, member, promotion, qty: int = 1, channel: str, user=None, sy
 
 
 def _already_issued(odr: str) -> IssueRefused:
-    return refuse(errors.ALREADY_ISSUED, _("이미 같은 자동발급차수(%(odr)s)로 발급되었습니다.") % {"odr": odr})
+    return refuse(
+        errors.ALREADY_ISSUED, _("이미 같은 자동발급차수(%(odr)s)로 발급되었습니다.") % {"odr": odr}
+    )
 
 
 # -- request-level downloads (cpnDown / cpnDownBo) -----------------------------------------------
@@ -257,7 +344,12 @@ class PromoOutcome:
         return 200 if self.ok else REFUSAL_HTTP_STATUS.get(self.code, 409)
 
     def as_dict(self) -> dict:
-        return {"promoNo": self.promo_no, "issuedQty": self.issued_qty, "code": self.code, "message": self.message}
+        return {
+            "promoNo": self.promo_no,
+            "issuedQty": self.issued_qty,
+            "code": self.code,
+            "message": self.message,
+        }
 
 
 @dataclass
@@ -294,9 +386,20 @@ class DownloadOutcome:
     @classmethod
     def _from_stored(cls, body: dict) -> DownloadOutcome:
         results = [
-            PromoOutcome(promo_no=r["promoNo"], requested_qty=req, issued_qty=r["issuedQty"], code=r["code"],
-                         message=r["message"], cpn_isu_nos=list(nos))
-            for r, nos, req in zip(body["results"], body.get("cpnIsuNos", []), body.get("requestedQty", []))
+            PromoOutcome(
+                promo_no=r["promoNo"],
+                requested_qty=req,
+                issued_qty=r["issuedQty"],
+                code=r["code"],
+                message=r["message"],
+                cpn_isu_nos=list(nos),
+            )
+            for r, nos, req in zip(
+                body["results"],
+                body.get("cpnIsuNos", []),
+                body.get("requestedQty", []),
+                strict=False,
+            )
         ]
         return cls(results=results, replayed=True)
 
@@ -333,9 +436,15 @@ def _with_idempotency(*, scope: str, key: str | None, payload: dict, run) -> Dow
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(
-                "INSERT INTO coupons_issueidempotency (scope, \"key\", request_hash, response, created_at) "
-                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (scope, \"key\") DO NOTHING",
-                [scope, key, digest, "{}", connection.ops.adapt_datetimefield_value(timezone.now())],
+                'INSERT INTO coupons_issueidempotency (scope, "key", request_hash, response, created_at) '
+                'VALUES (%s, %s, %s, %s, %s) ON CONFLICT (scope, "key") DO NOTHING',
+                [
+                    scope,
+                    key,
+                    digest,
+                    "{}",
+                    connection.ops.adapt_datetimefield_value(timezone.now()),
+                ],
             )
             first = cursor.rowcount == 1
         if first:
@@ -344,8 +453,11 @@ def _with_idempotency(*, scope: str, key: str | None, payload: dict, run) -> Dow
             return outcome
         stored = IssueIdempotency.objects.get(scope=scope, key=key)
     if stored.request_hash != digest:
-        raise Conflict(_("같은 Idempotency-Key로 다른 요청을 보낼 수 없습니다."), code="IDEMPOTENCY_KEY_REUSED",
-                       fields={"Idempotency-Key": [_("이미 다른 요청에 쓰인 키입니다.")]})
+        raise Conflict(
+            _("같은 Idempotency-Key로 다른 요청을 보낼 수 없습니다."),
+            code="IDEMPOTENCY_KEY_REUSED",
+            fields={"Idempotency-Key": [_("이미 다른 요청에 쓰인 키입니다.")]},
+        )
     return DownloadOutcome._from_stored(stored.response)
 
 
@@ -377,19 +489,36 @@ def _code_request(dc_cpn_cd: str | None) -> _Request | None:
         return None
     promotion = Promotion.objects.filter(dc_cpn_cd=code).first()
     if promotion is None:
-        return _Request(promo_no="", qty=1, refusal=refuse(
-            errors.UNKNOWN_PROMOTION, _("존재하지 않는 할인쿠폰코드입니다: %(cd)s") % {"cd": code}))
+        return _Request(
+            promo_no="",
+            qty=1,
+            refusal=refuse(
+                errors.UNKNOWN_PROMOTION,
+                _("존재하지 않는 할인쿠폰코드입니다: %(cd)s") % {"cd": code},
+            ),
+        )
     return _Request(promo_no=promotion.promo_no, qty=1, promotion=promotion)
 
 
 def _nothing_requested():
-    return DomainError(_("promoNoList 또는 dcCpnCd가 필요합니다."), code="NOTHING_REQUESTED", http_status=400,
-                       fields={"promoNoList": [_("발급할 프로모션번호나 할인쿠폰코드를 입력하세요.")]})
+    return DomainError(
+        _("promoNoList 또는 dcCpnCd가 필요합니다."),
+        code="NOTHING_REQUESTED",
+        http_status=400,
+        fields={"promoNoList": [_("발급할 프로모션번호나 할인쿠폰코드를 입력하세요.")]},
+    )
 
 
-def coupons_download(*, member, promo_nos: list[str] | None = None, dc_cpn_cd: str | None = None,
-                     ord_media_cd: str | None = None, idempotency_key: str | None = None,
-                     channel: str | None = None, now: datetime | None = None) -> DownloadOutcome:
+def coupons_download(
+    *,
+    member,
+    promo_nos: list[str] | None = None,
+    dc_cpn_cd: str | None = None,
+    ord_media_cd: str | None = None,
+    idempotency_key: str | None = None,
+    channel: str | None = None,
+    now: datetime | None = None,
+) -> DownloadOutcome:
     """A member's FO download (cpnDown): per promoNo its copies or a refusal code; returns a
     DownloadOutcome (the stored first one again for a repeated Idempotency-Key). Raises
     DomainError NOTHING_REQUESTED, or Conflict IDEMPOTENCY_KEY_REUSED for a key reused with
@@ -398,7 +527,11 @@ def coupons_download(*, member, promo_nos: list[str] | None = None, dc_cpn_cd: s
     requests = _group_promo_nos(promo_nos)
     if not requests and not (dc_cpn_cd or "").strip():
         raise _nothing_requested()
-    payload = {"promoNoList": sorted(promo_nos or []), "dcCpnCd": dc_cpn_cd or "", "ordMediaCd": ord_media_cd}
+    payload = {
+        "promoNoList": sorted(promo_nos or []),
+        "dcCpnCd": dc_cpn_cd or "",
+        "ordMediaCd": ord_media_cd,
+    }
 
     def run() -> DownloadOutcome:
         reqs = list(requests)
@@ -414,18 +547,34 @@ def coupons_download(*, member, promo_nos: list[str] | None = None, dc_cpn_cd: s
 
         def issue(req: _Request):
             ch = channel or (codes.Channel.CODE if req is code_req else codes.Channel.DOWNLOAD)
-            return coupon_issue(member=mbr, promotion=req.promotion or req.promo_no, qty=req.qty, channel=ch,
-                                system_user_no=mbr_no, ord_media_cd=ord_media_cd, now=now)
+            return coupon_issue(
+                member=mbr,
+                promotion=req.promotion or req.promo_no,
+                qty=req.qty,
+                channel=ch,
+                system_user_no=mbr_no,
+                ord_media_cd=ord_media_cd,
+                now=now,
+            )
 
         return _issue_requests(reqs, issue)
 
     return _with_idempotency(scope=f"mbr:{mbr_no}", key=idempotency_key, payload=payload, run=run)
 
 
-def coupons_download_bo(*, mbr_no: str, promo_nos: list[str] | None, system_user_no: str,
-                        auto_issu_odr: str = "", cs_reason_cd: str | None = None, dc_cpn_cd: str | None = None,
-                        user=None, idempotency_key: str | None = None, ord_media_cd: str | None = None,
-                        now: datetime | None = None) -> DownloadOutcome:
+def coupons_download_bo(
+    *,
+    mbr_no: str,
+    promo_nos: list[str] | None,
+    system_user_no: str,
+    auto_issu_odr: str = "",
+    cs_reason_cd: str | None = None,
+    dc_cpn_cd: str | None = None,
+    user=None,
+    idempotency_key: str | None = None,
+    ord_media_cd: str | None = None,
+    now: datetime | None = None,
+) -> DownloadOutcome:
     """BO / batch issue (cpnDownBo); returns a DownloadOutcome. Method-02 promotions issue
     autoIssuQty copies (repeats of the promoNo do not multiply them), others one per repeat; the
     channel is CS for issuer-20 promotions, BATCH for method 02 when systemUserNo is BATCH, BO
@@ -435,8 +584,14 @@ def coupons_download_bo(*, mbr_no: str, promo_nos: list[str] | None, system_user
     requests = _group_promo_nos(promo_nos)
     if not requests and not (dc_cpn_cd or "").strip():
         raise _nothing_requested()
-    payload = {"promoNoList": sorted(promo_nos or []), "mbrNo": mbr_no, "systemUserNo": system_user_no,
-               "autoIssuOdr": auto_issu_odr, "csCpnPayCausCd": cs_reason_cd or "", "dcCpnCd": dc_cpn_cd or ""}
+    payload = {
+        "promoNoList": sorted(promo_nos or []),
+        "mbrNo": mbr_no,
+        "systemUserNo": system_user_no,
+        "autoIssuOdr": auto_issu_odr,
+        "csCpnPayCausCd": cs_reason_cd or "",
+        "dcCpnCd": dc_cpn_cd or "",
+    }
 
     def run() -> DownloadOutcome:
         reqs = list(requests)
@@ -467,9 +622,18 @@ def coupons_download_bo(*, mbr_no: str, promo_nos: list[str] | None, system_user
                 qty = promo.auto_issu_qty or 1
             else:
                 ch = codes.Channel.CODE if req is code_req else codes.Channel.BO
-            return coupon_issue(member=mbr, promotion=promo, qty=qty, channel=ch, user=user,
-                                system_user_no=system_user_no or "", reason_cd=cs_reason_cd or "",
-                                auto_issu_odr=auto_issu_odr or "", ord_media_cd=ord_media_cd, now=now)
+            return coupon_issue(
+                member=mbr,
+                promotion=promo,
+                qty=qty,
+                channel=ch,
+                user=user,
+                system_user_no=system_user_no or "",
+                reason_cd=cs_reason_cd or "",
+                auto_issu_odr=auto_issu_odr or "",
+                ord_media_cd=ord_media_cd,
+                now=now,
+            )
 
         return _issue_requests(reqs, issue)
 
@@ -486,26 +650,43 @@ def coupon_revoke(*, user, coupon, reason: str, now: datetime | None = None) -> 
     REASON_REQUIRED, NotFound, or Conflict ALREADY_REVOKED / ALREADY_USED / ALREADY_EXPIRED."""
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(_("회수 사유를 입력하세요."), code=errors.REASON_REQUIRED,
-                          fields={"reason": [_("회수 사유는 필수입니다.")]})
+        raise DomainError(
+            _("회수 사유를 입력하세요."),
+            code=errors.REASON_REQUIRED,
+            fields={"reason": [_("회수 사유는 필수입니다.")]},
+        )
     pk = coupon.pk if isinstance(coupon, MemberCoupon) else coupon
     now = now or timezone.now()
     with transaction.atomic():
-        current = MemberCoupon.objects.filter(pk=pk).values("promotion_id", "member_id", "status").first()
+        current = (
+            MemberCoupon.objects.filter(pk=pk).values("promotion_id", "member_id", "status").first()
+        )
         if current is None:
-            raise errors.NotFound(_("존재하지 않는 회원쿠폰입니다: %(no)s") % {"no": pk}, code="UNKNOWN_COUPON")
+            raise errors.NotFound(
+                _("존재하지 않는 회원쿠폰입니다: %(no)s") % {"no": pk}, code="UNKNOWN_COUPON"
+            )
         # Lock order as for issuing: the promotion row first.
-        Promotion.objects.filter(pk=current["promotion_id"]).select_for_update().values_list("pk").first()
+        Promotion.objects.filter(pk=current["promotion_id"]).select_for_update().values_list(
+            "pk"
+        ).first()
         changed = MemberCoupon.objects.filter(pk=pk, status=codes.CouponStatus.ISSUED).update(
-            status=codes.CouponStatus.REVOKED, revoked_by=user if user is not None else None,
-            revoked_at=now, revoke_reason=reason[:500],
+            status=codes.CouponStatus.REVOKED,
+            revoked_by=user if user is not None else None,
+            revoked_at=now,
+            revoke_reason=reason[:500],
         )
         if changed != 1:
             status = MemberCoupon.objects.filter(pk=pk).values_list("status", flat=True).first()
-            code = {codes.CouponStatus.REVOKED: "ALREADY_REVOKED", codes.CouponStatus.USED: "ALREADY_USED",
-                    codes.CouponStatus.EXPIRED: "ALREADY_EXPIRED"}.get(status, "NOT_REVOCABLE")
-            raise Conflict(_("%(status)s 상태의 쿠폰은 회수할 수 없습니다.")
-                           % {"status": codes.CouponStatus(status).label}, code=code)
+            code = {
+                codes.CouponStatus.REVOKED: "ALREADY_REVOKED",
+                codes.CouponStatus.USED: "ALREADY_USED",
+                codes.CouponStatus.EXPIRED: "ALREADY_EXPIRED",
+            }.get(status, "NOT_REVOCABLE")
+            raise Conflict(
+                _("%(status)s 상태의 쿠폰은 회수할 수 없습니다.")
+                % {"status": codes.CouponStatus(status).label},
+                code=code,
+            )
         _release(current["promotion_id"], current["member_id"], 1)
     return MemberCoupon.objects.select_related("promotion", "revoked_by").get(pk=pk)
 
@@ -513,9 +694,9 @@ def coupon_revoke(*, user, coupon, reason: str, now: datetime | None = None) -> 
 def coupons_expire(*, now: datetime | None = None) -> int:
     """Mark every ISSUED copy past its validity EXPIRED in one set-based UPDATE; returns how many."""
     now = now or timezone.now()
-    return MemberCoupon.objects.filter(status=codes.CouponStatus.ISSUED, valid_until__lte=now).update(
-        status=codes.CouponStatus.EXPIRED
-    )
+    return MemberCoupon.objects.filter(
+        status=codes.CouponStatus.ISSUED, valid_until__lte=now
+    ).update(status=codes.CouponStatus.EXPIRED)
 
 
 # -- auto-issue (issue_auto_coupons) -------------------------------------------------------------
@@ -579,47 +760,69 @@ class AutoIssueSummary:
 
     def line(self) -> str:
         skipped = ", ".join(f"{code}={n}" for code, n in self.skipped.items()) or "none"
-        return (f"auto-issue type={self.type_cd} round={self.round} date={self.date.isoformat()}"
-                f"{' DRY-RUN' if self.dry_run else ''}: promotions={len(self.results)} "
-                f"members considered={self.considered} issued={self.issued_members} "
-                f"coupons={self.issued_coupons} skipped: {skipped} seconds={self.seconds:.1f}")
+        return (
+            f"auto-issue type={self.type_cd} round={self.round} date={self.date.isoformat()}"
+            f"{' DRY-RUN' if self.dry_run else ''}: promotions={len(self.results)} "
+            f"members considered={self.considered} issued={self.issued_members} "
+            f"coupons={self.issued_coupons} skipped: {skipped} seconds={self.seconds:.1f}"
+        )
 
 
 def _member_rule_q(type_cd: str, target: date) -> Q:
     column = AUTO_ISSUE_RULES.get(type_cd)
     if column is None:
         raise DomainError(
-            _("자동발급유형 %(cd)s의 대상 회원 규칙이 없습니다(지원: %(known)s). 이 유형은 cpnDownBo로 회원별로 발급하세요.")
+            _(
+                "자동발급유형 %(cd)s의 대상 회원 규칙이 없습니다(지원: %(known)s). 이 유형은 cpnDownBo로 회원별로 발급하세요."
+            )
             % {"cd": type_cd, "known": ", ".join(sorted(AUTO_ISSUE_RULES))},
-            code="AUTO_ISSUE_TYPE_UNSUPPORTED")
+            code="AUTO_ISSUE_TYPE_UNSUPPORTED",
+        )
     if column == "joined_at":
         tz = timezone.get_current_timezone()
         start = datetime.combine(target, datetime.min.time(), tzinfo=tz)
         return Q(joined_at__gte=start, joined_at__lt=start + timedelta(days=1))
     q = Q(**{f"{column}__month": target.month, f"{column}__day": target.day})
     if target.month == 2 and target.day == 28 and not calendar.isleap(target.year):
-        q |= Q(**{f"{column}__month": 2, f"{column}__day": 29})  # leap-day members celebrate on the 28th
+        q |= Q(
+            **{f"{column}__month": 2, f"{column}__day": 29}
+        )  # leap-day members celebrate on the 28th
     return q
 
 
 def _target_date(promotion: Promotion, run_date: date) -> date:
-    if promotion.auto_issu_potm_cd == codes.AutoIssueTiming.BEFORE and promotion.auto_issu_typ_cd != "1001":
+    if (
+        promotion.auto_issu_potm_cd == codes.AutoIssueTiming.BEFORE
+        and promotion.auto_issu_typ_cd != "1001"
+    ):
         return run_date + timedelta(days=promotion.anvy_pre_isu_dds or 0)
     return run_date
 
 
 def _prepare_tmp(cursor) -> None:
     if connection.vendor == "postgresql":
-        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_TMP} (member_id varchar(20) PRIMARY KEY, "
-                       "held integer NOT NULL) ON COMMIT DELETE ROWS")
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {_TMP} (member_id varchar(20) PRIMARY KEY, "
+            "held integer NOT NULL) ON COMMIT DELETE ROWS"
+        )
     else:
-        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_TMP} (member_id varchar(20) PRIMARY KEY, "
-                       "held integer NOT NULL)")
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {_TMP} (member_id varchar(20) PRIMARY KEY, "
+            "held integer NOT NULL)"
+        )
     cursor.execute(f"DELETE FROM {_TMP}")
 
 
-def auto_issue_run(*, type_cd: str, round: str, run_date: date | None = None, dry_run: bool = False,
-                   chunk_size: int = AUTO_ISSUE_CHUNK, progress=None, now: datetime | None = None) -> AutoIssueSummary:
+def auto_issue_run(
+    *,
+    type_cd: str,
+    round: str,
+    run_date: date | None = None,
+    dry_run: bool = False,
+    chunk_size: int = AUTO_ISSUE_CHUNK,
+    progress=None,
+    now: datetime | None = None,
+) -> AutoIssueSummary:
     """Issue autoIssuQty copies of every approved, in-period method-02 promotion of the MK008 type to
     each member its rule selects (birthday / anniversary within anvyPreIsuDds, sign-up date, grade,
     site) with set-based SQL in member-range chunks; a round already issued to a member is skipped.
@@ -632,12 +835,27 @@ def auto_issue_run(*, type_cd: str, round: str, run_date: date | None = None, dr
         raise DomainError(_("자동발급차수는 1~20자여야 합니다."), code="INVALID_ROUND")
     _member_rule_q(type_cd, run_date)  # refuses an unsupported type even when no promotion exists
     summary = AutoIssueSummary(type_cd=type_cd, round=round, date=run_date, dry_run=dry_run)
-    promotions = list(Promotion.objects.filter(
-        auto_issu_typ_cd=type_cd, cpn_issu_way_cd=codes.IssueMethod.AUTO, promo_stat_cd=codes.PromoStatus.APPROVED,
-        promo_str_dtm__lte=now, promo_end_dtm__gt=now).order_by("promo_no"))
+    promotions = list(
+        Promotion.objects.filter(
+            auto_issu_typ_cd=type_cd,
+            cpn_issu_way_cd=codes.IssueMethod.AUTO,
+            promo_stat_cd=codes.PromoStatus.APPROVED,
+            promo_str_dtm__lte=now,
+            promo_end_dtm__gt=now,
+        ).order_by("promo_no")
+    )
     for promotion in promotions:
-        summary.results.append(_auto_issue_promotion(promotion, round=round, run_date=run_date, dry_run=dry_run,
-                                                     chunk_size=chunk_size, progress=progress, now=now))
+        summary.results.append(
+            _auto_issue_promotion(
+                promotion,
+                round=round,
+                run_date=run_date,
+                dry_run=dry_run,
+                chunk_size=chunk_size,
+                progress=progress,
+                now=now,
+            )
+        )
     if connection.vendor == "postgresql" and summary.issued_coupons >= ANALYZE_AFTER:
         # A big round changes the table faster than autovacuum re-plans it; the next round's
         # per-member lookups need fresh statistics to stay index probes.
@@ -647,8 +865,16 @@ def auto_issue_run(*, type_cd: str, round: str, run_date: date | None = None, dr
     return summary
 
 
-def _auto_issue_promotion(promotion: Promotion, *, round: str, run_date: date, dry_run: bool, chunk_size: int,
-                          progress, now: datetime) -> AutoIssueResult:
+def _auto_issue_promotion(
+    promotion: Promotion,
+    *,
+    round: str,
+    run_date: date,
+    dry_run: bool,
+    chunk_size: int,
+    progress,
+    now: datetime,
+) -> AutoIssueResult:
     target = _target_date(promotion, run_date)
     result = AutoIssueResult(promo_no=promotion.promo_no, target_date=target)
     qty = promotion.auto_issu_qty or 1
@@ -667,24 +893,44 @@ def _auto_issue_promotion(promotion: Promotion, *, round: str, run_date: date, d
     while True:
         # Chunks are ranges of member numbers, walked on the primary key: never all members at once.
         in_range = Member.objects.all() if lo is None else Member.objects.filter(mbr_no__gt=lo)
-        hi = next(iter(in_range.order_by("mbr_no").values_list("mbr_no", flat=True)[chunk_size - 1:chunk_size]), None)
+        hi = next(
+            iter(
+                in_range.order_by("mbr_no").values_list("mbr_no", flat=True)[
+                    chunk_size - 1 : chunk_size
+                ]
+            ),
+            None,
+        )
         bounds = Q() if lo is None else Q(mbr_no__gt=lo)
         if hi is not None:
             bounds &= Q(mbr_no__lte=hi)
-        counts = rule_qs.filter(bounds).aggregate(considered=Count("pk"), eligible=Count("pk", filter=eligible_q))
+        counts = rule_qs.filter(bounds).aggregate(
+            considered=Count("pk"), eligible=Count("pk", filter=eligible_q)
+        )
         considered, eligible = counts["considered"], counts["eligible"]
         if considered:
             result.considered += considered
             result.skip(errors.GRADE_NOT_ELIGIBLE, considered - eligible)
         if eligible:
             stop = _auto_issue_chunk(
-                promotion, result, lo=lo, hi=hi, eligible=eligible,
-                eligible_qs=rule_qs.filter(bounds & eligible_q), qty=qty, round=round, now=now,
-                valid_from=valid_from, valid_until=valid_until, dry_run=dry_run, simulated=simulated_issued)
+                promotion,
+                result,
+                lo=lo,
+                hi=hi,
+                eligible=eligible,
+                eligible_qs=rule_qs.filter(bounds & eligible_q),
+                qty=qty,
+                round=round,
+                now=now,
+                valid_from=valid_from,
+                valid_until=valid_until,
+                dry_run=dry_run,
+                simulated=simulated_issued,
+            )
             if dry_run:
                 simulated_issued = stop[1]
             if stop[0]:
-                rest = (rule_qs.filter(mbr_no__gt=hi).count() if hi is not None else 0)
+                rest = rule_qs.filter(mbr_no__gt=hi).count() if hi is not None else 0
                 result.considered += rest
                 result.skip(stop[0], rest)
                 hi = None
@@ -708,8 +954,22 @@ def _range_sql(column: str, lo, hi) -> tuple[str, list]:
     return sql, params
 
 
-def _auto_issue_chunk(promotion, result: AutoIssueResult, *, lo, hi, eligible: int, eligible_qs, qty: int,
-                      round: str, now, valid_from, valid_until, dry_run: bool, simulated):
+def _auto_issue_chunk(
+    promotion,
+    result: AutoIssueResult,
+    *,
+    lo,
+    hi,
+    eligible: int,
+    eligible_qs,
+    qty: int,
+    round: str,
+    now,
+    valid_from,
+    valid_until,
+    dry_run: bool,
+    simulated,
+):
     """One member range in one transaction; returns (stop code or None, simulated issu_qty).
 
     Set-based and lean, because a round may reach every member: the eligible members of the range
@@ -725,20 +985,26 @@ def _auto_issue_chunk(promotion, result: AutoIssueResult, *, lo, hi, eligible: i
         cursor.execute(
             "UPDATE coupons_promotion SET issu_qty = issu_qty WHERE id = %s AND promo_stat_cd = %s "
             "AND promo_str_dtm <= %s AND promo_end_dtm > %s",
-            [promotion.pk, codes.PromoStatus.APPROVED, at(now), at(now)])
+            [promotion.pk, codes.PromoStatus.APPROVED, at(now), at(now)],
+        )
         if cursor.rowcount != 1:
             result.skip(errors.NOT_APPROVED, eligible)
             return errors.NOT_APPROVED, simulated
-        cursor.execute("SELECT issu_qty, issu_lmt_qty FROM coupons_promotion WHERE id = %s", [promotion.pk])
+        cursor.execute(
+            "SELECT issu_qty, issu_lmt_qty FROM coupons_promotion WHERE id = %s", [promotion.pk]
+        )
         issued_before, limit = cursor.fetchone()
         if simulated is not None:
             issued_before = simulated
-        members_sql, members_params = eligible_qs.order_by("mbr_no").values_list("mbr_no").query.sql_with_params()
+        members_sql, members_params = (
+            eligible_qs.order_by("mbr_no").values_list("mbr_no").query.sql_with_params()
+        )
         c_range, c_params = _range_sql("member_id", lo, hi)
         cursor.execute(
             "SELECT EXISTS (SELECT 1 FROM coupons_membercoupon WHERE promotion_id = %s AND auto_issu_odr <> ''"
             f"{c_range}), EXISTS (SELECT 1 FROM coupons_memberpromotioncounter WHERE promotion_id = %s{c_range})",
-            [promotion.pk, *c_params, promotion.pk, *c_params])
+            [promotion.pk, *c_params, promotion.pk, *c_params],
+        )
         rounds_in_range, counters_in_range = cursor.fetchone()
         room = None if limit is None else max(limit - issued_before, 0) // qty
         insert_coupons = (
@@ -746,10 +1012,19 @@ def _auto_issue_chunk(promotion, result: AutoIssueResult, *, lo, hi, eligible: i
             "status, channel, cs_cpn_pay_caus_cd, system_user_no, auto_issu_odr, memo, ord_no, issued_by_id, "
             "revoked_by_id, revoked_at, revoke_reason) "
             "SELECT t.member_id, %s, s.seq, %s, %s, %s, %s, %s, '', %s, %s, '', '', NULL, NULL, NULL, '' "
-            "FROM ({source}) t CROSS JOIN ({seqs}) s ORDER BY t.member_id, s.seq")
+            "FROM ({source}) t CROSS JOIN ({seqs}) s ORDER BY t.member_id, s.seq"
+        )
         seqs = " UNION ALL ".join(f"SELECT {n} AS seq" for n in range(1, qty + 1))
-        coupon_params = [promotion.pk, at(now), at(valid_from), at(valid_until), codes.CouponStatus.ISSUED,
-                         codes.Channel.BATCH, BATCH_USER, round]
+        coupon_params = [
+            promotion.pk,
+            at(now),
+            at(valid_from),
+            at(valid_until),
+            codes.CouponStatus.ISSUED,
+            codes.Channel.BATCH,
+            BATCH_USER,
+            round,
+        ]
         if not rounds_in_range and not counters_in_range and qty <= promotion.mbr_issu_lmt_qty:
             # The common case, a first round over this range: nobody here holds a copy of this
             # promotion from a round, nor any counted copy, so every eligible member gets one:
@@ -761,8 +1036,10 @@ def _auto_issue_chunk(promotion, result: AutoIssueResult, *, lo, hi, eligible: i
             if allowed and not dry_run:
                 source = f"SELECT e.mbr_no AS member_id FROM ({members_sql} LIMIT %s) e"
                 # The SELECT list's parameters come first, then the members subquery's.
-                cursor.execute(insert_coupons.format(source=source, seqs=seqs),
-                               [*coupon_params, *members_params, allowed])
+                cursor.execute(
+                    insert_coupons.format(source=source, seqs=seqs),
+                    [*coupon_params, *members_params, allowed],
+                )
         else:
             _prepare_tmp(cursor)
             x_range, x_params = _range_sql("x.member_id", lo, hi)
@@ -776,36 +1053,59 @@ def _auto_issue_chunk(promotion, result: AutoIssueResult, *, lo, hi, eligible: i
                 f"FROM ({members_sql}) m "
                 "WHERE NOT EXISTS (SELECT 1 FROM coupons_membercoupon x WHERE x.promotion_id = %s "
                 f"  AND x.member_id = m.mbr_no AND x.auto_issu_odr = %s{x_range})",
-                [promotion.pk, promotion.pk, codes.CouponStatus.REVOKED, *members_params,
-                 promotion.pk, round, *x_params])
-            cursor.execute(f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN held + %s > %s THEN 1 ELSE 0 END), 0) "
-                           f"FROM {_TMP}", [qty, promotion.mbr_issu_lmt_qty])
+                [
+                    promotion.pk,
+                    promotion.pk,
+                    codes.CouponStatus.REVOKED,
+                    *members_params,
+                    promotion.pk,
+                    round,
+                    *x_params,
+                ],
+            )
+            cursor.execute(
+                f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN held + %s > %s THEN 1 ELSE 0 END), 0) "
+                f"FROM {_TMP}",
+                [qty, promotion.mbr_issu_lmt_qty],
+            )
             fresh, over = cursor.fetchone()
             result.skip(errors.ALREADY_ISSUED, eligible - fresh)
             result.skip(errors.MEMBER_LIMIT, over)
             if over:
-                cursor.execute(f"DELETE FROM {_TMP} WHERE held + %s > %s", [qty, promotion.mbr_issu_lmt_qty])
+                cursor.execute(
+                    f"DELETE FROM {_TMP} WHERE held + %s > %s", [qty, promotion.mbr_issu_lmt_qty]
+                )
             fresh -= over
             allowed = fresh if room is None else min(fresh, room)
             if allowed < fresh:
                 result.skip(errors.SOLD_OUT, fresh - allowed)
-                cursor.execute(f"DELETE FROM {_TMP} WHERE member_id NOT IN "
-                               f"(SELECT member_id FROM {_TMP} ORDER BY member_id LIMIT %s)", [allowed])
+                cursor.execute(
+                    f"DELETE FROM {_TMP} WHERE member_id NOT IN "
+                    f"(SELECT member_id FROM {_TMP} ORDER BY member_id LIMIT %s)",
+                    [allowed],
+                )
             if allowed and not dry_run:
-                cursor.execute(insert_coupons.format(source=f"SELECT member_id FROM {_TMP}", seqs=seqs), coupon_params)
+                cursor.execute(
+                    insert_coupons.format(source=f"SELECT member_id FROM {_TMP}", seqs=seqs),
+                    coupon_params,
+                )
                 if counters_in_range:
                     cursor.execute(
                         "UPDATE coupons_memberpromotioncounter SET issued_qty = issued_qty + %s "
                         f"WHERE promotion_id = %s{c_range} AND member_id IN (SELECT member_id FROM {_TMP})",
-                        [qty, promotion.pk, *c_params])
+                        [qty, promotion.pk, *c_params],
+                    )
         stop = errors.SOLD_OUT if room is not None and allowed < fresh else None
         if allowed and not dry_run:
             cursor.execute(
                 "UPDATE coupons_promotion SET issu_qty = issu_qty + %s WHERE id = %s "
                 "AND (issu_lmt_qty IS NULL OR issu_qty + %s <= issu_lmt_qty)",
-                [allowed * qty, promotion.pk, allowed * qty])
+                [allowed * qty, promotion.pk, allowed * qty],
+            )
             if cursor.rowcount != 1:  # cannot happen under the row lock; never commit an overshoot
-                raise DomainError(_("발급한도를 넘는 자동발급을 취소했습니다."), code=errors.SOLD_OUT)
+                raise DomainError(
+                    _("발급한도를 넘는 자동발급을 취소했습니다."), code=errors.SOLD_OUT
+                )
         result.issued_members += allowed
         result.issued_coupons += allowed * qty
     return stop, issued_before + allowed * qty

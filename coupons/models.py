@@ -86,7 +86,9 @@ class Exhibition(models.Model):
 
     exhibition_no = models.CharField(_("기획전번호"), max_length=20, primary_key=True)
     exhibition_nm = models.CharField(_("기획전명"), max_length=200)
-    goods = models.ManyToManyField(Goods, related_name="exhibitions", blank=True, verbose_name=_("상품"))
+    goods = models.ManyToManyField(
+        Goods, related_name="exhibitions", blank=True, verbose_name=_("상품")
+    )
 
     class Meta:
         verbose_name = _("기획전")
@@ -107,14 +109,37 @@ class PromoNoCounter(models.Model):
         verbose_name = _("프로모션번호 채번")
         verbose_name_plural = _("프로모션번호 채번")
 
+    def __str__(self):
+        return f"{self.name}: {self.next_value}"
+
 
 # Fields that make up a promotion's terms: frozen once a coupon has been issued (rule 8).
 FROZEN_FIELDS = (
-    "promo_typ_cd", "cpn_issu_main_cd", "cpn_issu_way_cd", "fix_amt_fxrt_gb_cd", "dc_rate_amt",
-    "min_buy_amt", "min_buy_qty", "max_dc_amt", "our_chrg_rate", "entr_chrg_rate",
-    "vali_basis_cd", "vali_strt_dtm", "vali_end_dtm", "vali_days", "weekdays",
-    "time_from", "time_to", "mbr_issu_lmt_qty", "ord_media_cds", "grade_cds",
-    "upr_grade_aply_yn", "site_nos", "all_goods_yn", "dc_cpn_cd", "auto_issu_typ_cd",
+    "promo_typ_cd",
+    "cpn_issu_main_cd",
+    "cpn_issu_way_cd",
+    "fix_amt_fxrt_gb_cd",
+    "dc_rate_amt",
+    "min_buy_amt",
+    "min_buy_qty",
+    "max_dc_amt",
+    "our_chrg_rate",
+    "entr_chrg_rate",
+    "vali_basis_cd",
+    "vali_strt_dtm",
+    "vali_end_dtm",
+    "vali_days",
+    "weekdays",
+    "time_from",
+    "time_to",
+    "mbr_issu_lmt_qty",
+    "ord_media_cds",
+    "grade_cds",
+    "upr_grade_aply_yn",
+    "site_nos",
+    "all_goods_yn",
+    "dc_cpn_cd",
+    "auto_issu_typ_cd",
 )
 
 
@@ -123,15 +148,22 @@ class Promotion(models.Model):
 
     promo_no = models.CharField(_("프로모션번호"), max_length=8, unique=True, editable=False)
     promo_nm = models.CharField(_("프로모션명"), max_length=100)
-    promo_typ_cd = models.CharField(_("프로모션유형"), max_length=2, choices=codes.PromoType.choices)
-    cpn_issu_main_cd = models.CharField(_("쿠폰발급주체"), max_length=2, choices=codes.Issuer.choices)
-    cpn_issu_way_cd = models.CharField(_("쿠폰발급방식"), max_length=2, choices=codes.IssueMethod.choices)
+    promo_typ_cd = models.CharField(
+        _("프로모션유형"), max_length=2, choices=codes.PromoType.choices
+    )
+    cpn_issu_main_cd = models.CharField(
+        _("쿠폰발급주체"), max_length=2, choices=codes.Issuer.choices
+    )
+    cpn_issu_way_cd = models.CharField(
+        _("쿠폰발급방식"), max_length=2, choices=codes.IssueMethod.choices
+    )
 
     fix_amt_fxrt_gb_cd = models.CharField(
         _("정액/정률"), max_length=2, choices=codes.DiscountKind.choices, blank=True
     )
-    dc_rate_amt = models.PositiveIntegerField(_("할인금액/율"), null=True, blank=True,
-                                              help_text=_("정액이면 원, 정률이면 %"))
+    dc_rate_amt = models.PositiveIntegerField(
+        _("할인금액/율"), null=True, blank=True, help_text=_("정액이면 원, 정률이면 %")
+    )
     min_buy_amt = models.PositiveBigIntegerField(_("최소구매금액"), default=0)
     min_buy_qty = models.PositiveIntegerField(_("최소구매수량"), default=1)
     max_dc_amt = models.PositiveBigIntegerField(_("최대할인금액"), null=True, blank=True)
@@ -140,49 +172,95 @@ class Promotion(models.Model):
 
     promo_str_dtm = models.DateTimeField(_("프로모션 시작일시"))
     promo_end_dtm = models.DateTimeField(_("프로모션 종료일시"))
-    vali_basis_cd = models.CharField(_("유효기간 기준"), max_length=2,
-                                     choices=codes.ValidityBasis.choices, default=codes.ValidityBasis.FIXED)
+    vali_basis_cd = models.CharField(
+        _("유효기간 기준"),
+        max_length=2,
+        choices=codes.ValidityBasis.choices,
+        default=codes.ValidityBasis.FIXED,
+    )
     vali_strt_dtm = models.DateTimeField(_("유효기간 시작일시"), null=True, blank=True)
     vali_end_dtm = models.DateTimeField(_("유효기간 종료일시"), null=True, blank=True)
     vali_days = models.PositiveSmallIntegerField(_("발급 후 유효일수"), null=True, blank=True)
-    weekdays = CodeListField(_("사용 요일"), choices=codes.Weekday.choices,
-                             help_text=_("비우면 모든 요일"))
+    weekdays = CodeListField(
+        _("사용 요일"), choices=codes.Weekday.choices, help_text=_("비우면 모든 요일")
+    )
     time_from = models.TimeField(_("사용 시작 시각"), null=True, blank=True)
     time_to = models.TimeField(_("사용 종료 시각"), null=True, blank=True)
 
-    issu_lmt_qty = models.PositiveIntegerField(_("총 발급한도"), null=True, blank=True,
-                                               help_text=_("비우면 무제한"))
+    issu_lmt_qty = models.PositiveIntegerField(
+        _("총 발급한도"), null=True, blank=True, help_text=_("비우면 무제한")
+    )
     issu_qty = models.PositiveIntegerField(_("발급수량"), default=0, editable=False)
     mbr_issu_lmt_qty = models.PositiveIntegerField(_("회원당 발급한도"), default=1)
 
     ord_media_cds = CodeListField(_("주문매체"), choices=codes.OrdMedia.choices, blank=False)
-    grade_cds = CodeListField(_("회원등급"), choices=codes.Grade.choices,
-                              help_text=_("비우면 전체 등급"))
+    grade_cds = CodeListField(
+        _("회원등급"), choices=codes.Grade.choices, help_text=_("비우면 전체 등급")
+    )
     upr_grade_aply_yn = models.BooleanField(_("상위등급 포함"), default=False)
     site_nos = CodeListField(_("사이트"), help_text=_("쉼표로 구분, 비우면 전체 사이트"))
-    all_goods_yn = models.BooleanField(_("전체상품 적용"), default=True,
-                                       help_text=_("해제하면 적용대상(상품/카테고리/협력사/브랜드/기획전/사이트)에만 적용"))
+    all_goods_yn = models.BooleanField(
+        _("전체상품 적용"),
+        default=True,
+        help_text=_("해제하면 적용대상(상품/카테고리/협력사/브랜드/기획전/사이트)에만 적용"),
+    )
 
-    dc_cpn_cd = models.CharField(_("할인쿠폰코드"), max_length=20, null=True, blank=True, unique=True)
+    dc_cpn_cd = models.CharField(
+        _("할인쿠폰코드"), max_length=20, null=True, blank=True, unique=True
+    )
     auto_issu_typ_cd = models.CharField(_("자동발급유형(MK008)"), max_length=4, blank=True)
-    auto_issu_potm_cd = models.CharField(_("자동발급시점"), max_length=2, blank=True,
-                                         choices=codes.AutoIssueTiming.choices)
+    auto_issu_potm_cd = models.CharField(
+        _("자동발급시점"), max_length=2, blank=True, choices=codes.AutoIssueTiming.choices
+    )
     anvy_pre_isu_dds = models.PositiveSmallIntegerField(_("사전발급일수"), null=True, blank=True)
     auto_issu_qty = models.PositiveSmallIntegerField(_("자동발급수량"), null=True, blank=True)
 
-    promo_stat_cd = models.CharField(_("상태"), max_length=10, choices=codes.PromoStatus.choices,
-                                     default=codes.PromoStatus.DRAFT, editable=False)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                                    blank=True, related_name="+", editable=False, verbose_name=_("승인자"))
+    promo_stat_cd = models.CharField(
+        _("상태"),
+        max_length=10,
+        choices=codes.PromoStatus.choices,
+        default=codes.PromoStatus.DRAFT,
+        editable=False,
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("승인자"),
+    )
     approved_at = models.DateTimeField(_("승인일시"), null=True, blank=True, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                                   blank=True, related_name="+", editable=False, verbose_name=_("등록자"))
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                                   blank=True, related_name="+", editable=False, verbose_name=_("최종수정자"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("등록자"),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("최종수정자"),
+    )
     created_at = models.DateTimeField(_("등록일시"), auto_now_add=True)
     updated_at = models.DateTimeField(_("수정일시"), auto_now=True)
-    copied_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
-                                    editable=False, related_name="copies", verbose_name=_("원본 프로모션"))
+    copied_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="copies",
+        verbose_name=_("원본 프로모션"),
+    )
 
     class Meta:
         verbose_name = _("프로모션(쿠폰)")
@@ -192,25 +270,31 @@ class Promotion(models.Model):
             ("approve_promotion", _("프로모션 승인/중지/종료")),
         ]
         indexes = [
-            models.Index(fields=["promo_stat_cd", "cpn_issu_way_cd", "promo_end_dtm"],
-                         name="promo_status_way_end_idx"),
+            models.Index(
+                fields=["promo_stat_cd", "cpn_issu_way_cd", "promo_end_dtm"],
+                name="promo_status_way_end_idx",
+            ),
             models.Index(fields=["auto_issu_typ_cd", "promo_stat_cd"], name="promo_autotype_idx"),
             # The all-goods promotions, a goods-detail lookup's candidates besides its targets.
             models.Index(fields=["id"], condition=Q(all_goods_yn=True), name="promo_all_goods_idx"),
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(our_chrg_rate__lte=100) & Q(entr_chrg_rate__lte=100)
+                condition=Q(our_chrg_rate__lte=100)
+                & Q(entr_chrg_rate__lte=100)
                 & Q(our_chrg_rate=100 - F("entr_chrg_rate")),
                 name="promo_cost_split_100",
             ),
-            models.CheckConstraint(condition=Q(promo_str_dtm__lt=F("promo_end_dtm")),
-                                   name="promo_period_ordered"),
+            models.CheckConstraint(
+                condition=Q(promo_str_dtm__lt=F("promo_end_dtm")), name="promo_period_ordered"
+            ),
             models.CheckConstraint(
                 condition=Q(issu_lmt_qty__isnull=True) | Q(issu_qty__lte=F("issu_lmt_qty")),
                 name="promo_issued_within_limit",
             ),
-            models.CheckConstraint(condition=Q(mbr_issu_lmt_qty__gte=1), name="promo_member_limit_positive"),
+            models.CheckConstraint(
+                condition=Q(mbr_issu_lmt_qty__gte=1), name="promo_member_limit_positive"
+            ),
         ]
 
     def __str__(self):
@@ -271,7 +355,12 @@ class Promotion(models.Model):
             else:
                 discount = min(self.dc_rate_amt, order_value)
         ours = discount * (self.our_chrg_rate or 0) // 100
-        return {"order_value": order_value, "discount": discount, "ours": ours, "vendor": discount - ours}
+        return {
+            "order_value": order_value,
+            "discount": discount,
+            "ours": ours,
+            "vendor": discount - ours,
+        }
 
     # -- one-row rules (SPEC §3 rules 1–7) --------------------------------------------------
     def clean(self):
@@ -284,9 +373,15 @@ class Promotion(models.Model):
         if self.promo_typ_cd in codes.NO_DISCOUNT_TYPES:
             # Rule 2
             if value:
-                add("dc_rate_amt", _("무료배송/무료반품 쿠폰에는 할인금액이나 할인율을 둘 수 없습니다."))
+                add(
+                    "dc_rate_amt",
+                    _("무료배송/무료반품 쿠폰에는 할인금액이나 할인율을 둘 수 없습니다."),
+                )
             if kind:
-                add("fix_amt_fxrt_gb_cd", _("무료배송/무료반품 쿠폰에는 정액/정률 구분을 둘 수 없습니다."))
+                add(
+                    "fix_amt_fxrt_gb_cd",
+                    _("무료배송/무료반품 쿠폰에는 정액/정률 구분을 둘 수 없습니다."),
+                )
             if self.max_dc_amt:
                 add("max_dc_amt", _("무료배송/무료반품 쿠폰에는 최대할인금액을 둘 수 없습니다."))
         elif self.promo_typ_cd:
@@ -301,7 +396,9 @@ class Promotion(models.Model):
                 if self.max_dc_amt is not None:
                     add("max_dc_amt", _("최대할인금액은 정률 할인에만 설정할 수 있습니다."))
                 if value and (self.min_buy_amt or 0) < value:
-                    add("min_buy_amt", _("정액 할인이면 최소구매금액이 할인금액 이상이어야 합니다."))
+                    add(
+                        "min_buy_amt", _("정액 할인이면 최소구매금액이 할인금액 이상이어야 합니다.")
+                    )
             elif kind == codes.DiscountKind.RATE:
                 if value is None or not 1 <= value <= 99:
                     add("dc_rate_amt", _("정률 할인율은 1~99% 사이여야 합니다."))
@@ -358,17 +455,32 @@ class Promotion(models.Model):
                 if self.anvy_pre_isu_dds is None or not 1 <= self.anvy_pre_isu_dds <= 30:
                     add("anvy_pre_isu_dds", _("사전발급일수는 1~30일이어야 합니다."))
             elif self.anvy_pre_isu_dds:
-                add("anvy_pre_isu_dds", _("사전발급일수는 자동발급시점이 사전 발급(20)일 때만 입력합니다."))
+                add(
+                    "anvy_pre_isu_dds",
+                    _("사전발급일수는 자동발급시점이 사전 발급(20)일 때만 입력합니다."),
+                )
         else:
-            for field in ("auto_issu_typ_cd", "auto_issu_potm_cd", "anvy_pre_isu_dds", "auto_issu_qty"):
+            for field in (
+                "auto_issu_typ_cd",
+                "auto_issu_potm_cd",
+                "anvy_pre_isu_dds",
+                "auto_issu_qty",
+            ):
                 if getattr(self, field):
                     add(field, _("자동발급 항목은 조건부 자동발급(02) 방식에만 입력합니다."))
         # Rule 7
         issuer = self.cpn_issu_main_cd
         if issuer == codes.Issuer.CS and way and way != codes.IssueMethod.TARGETED:
             add("cpn_issu_way_cd", _("CS보상쿠폰은 대상자지정발급(01)으로만 발급합니다."))
-        if way in (codes.IssueMethod.DOWNLOAD, codes.IssueMethod.CODE) and issuer and issuer != codes.Issuer.FIXED:
-            add("cpn_issu_way_cd", _("고객다운로드(03)와 할인쿠폰코드(04) 발급은 고정판촉쿠폰에만 쓸 수 있습니다."))
+        if (
+            way in (codes.IssueMethod.DOWNLOAD, codes.IssueMethod.CODE)
+            and issuer
+            and issuer != codes.Issuer.FIXED
+        ):
+            add(
+                "cpn_issu_way_cd",
+                _("고객다운로드(03)와 할인쿠폰코드(04) 발급은 고정판촉쿠폰에만 쓸 수 있습니다."),
+            )
         if self.issu_lmt_qty is not None and self.issu_lmt_qty < (self.issu_qty or 0):
             add("issu_lmt_qty", _("총 발급한도는 이미 발급된 수량보다 작을 수 없습니다."))
         if errors:
@@ -379,17 +491,21 @@ class PromotionTarget(models.Model):
     """An apply or exclude target of a promotion (MK013 × MK014)."""
 
     promotion = models.ForeignKey(Promotion, on_delete=models.CASCADE, related_name="targets")
-    aply_gb_cd = models.CharField(_("적용구분"), max_length=2, choices=codes.ApplyKind.choices,
-                                  default=codes.ApplyKind.APPLY)
-    aply_typ_cd = models.CharField(_("적용대상유형"), max_length=2, choices=codes.TargetType.choices)
+    aply_gb_cd = models.CharField(
+        _("적용구분"), max_length=2, choices=codes.ApplyKind.choices, default=codes.ApplyKind.APPLY
+    )
+    aply_typ_cd = models.CharField(
+        _("적용대상유형"), max_length=2, choices=codes.TargetType.choices
+    )
     tgt_no = models.CharField(_("대상번호"), max_length=20)
 
     class Meta:
         verbose_name = _("적용대상")
         verbose_name_plural = _("적용대상")
         constraints = [
-            models.UniqueConstraint(fields=["promotion", "aply_typ_cd", "tgt_no"],
-                                    name="promotarget_uniq"),
+            models.UniqueConstraint(
+                fields=["promotion", "aply_typ_cd", "tgt_no"], name="promotarget_uniq"
+            ),
         ]
         indexes = [models.Index(fields=["aply_typ_cd", "tgt_no"], name="promotarget_lookup_idx")]
 
@@ -403,27 +519,56 @@ class MemberCoupon(models.Model):
     cpn_isu_no = models.BigAutoField(_("쿠폰발급번호"), primary_key=True)
     # No single-column FK indexes: mcpn_box_idx leads with member and mcpn_promo_idx with
     # promotion, and at tens of millions of rows every extra index slows each insert.
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="coupons",
-                               verbose_name=_("회원"), db_index=False)
-    promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, related_name="member_coupons",
-                                  verbose_name=_("프로모션"), db_index=False)
+    member = models.ForeignKey(
+        Member,
+        on_delete=models.PROTECT,
+        related_name="coupons",
+        verbose_name=_("회원"),
+        db_index=False,
+    )
+    promotion = models.ForeignKey(
+        Promotion,
+        on_delete=models.PROTECT,
+        related_name="member_coupons",
+        verbose_name=_("프로모션"),
+        db_index=False,
+    )
     seq = models.PositiveIntegerField(_("발급순번"), default=1)
     issued_at = models.DateTimeField(_("발급일시"))
     valid_from = models.DateTimeField(_("유효기간 시작"))
     valid_until = models.DateTimeField(_("유효기간 종료"))
-    status = models.CharField(_("상태"), max_length=10, choices=codes.CouponStatus.choices,
-                              default=codes.CouponStatus.ISSUED)
+    status = models.CharField(
+        _("상태"),
+        max_length=10,
+        choices=codes.CouponStatus.choices,
+        default=codes.CouponStatus.ISSUED,
+    )
     channel = models.CharField(_("발급경로"), max_length=12, choices=codes.Channel.choices)
-    cs_cpn_pay_caus_cd = models.CharField(_("발급사유"), max_length=2, blank=True,
-                                          choices=codes.CsReason.choices)
+    cs_cpn_pay_caus_cd = models.CharField(
+        _("발급사유"), max_length=2, blank=True, choices=codes.CsReason.choices
+    )
     system_user_no = models.CharField(_("시스템사용자번호"), max_length=50, blank=True)
     auto_issu_odr = models.CharField(_("자동발급차수"), max_length=20, blank=True)
     memo = models.CharField(_("메모"), max_length=500, blank=True)
     ord_no = models.CharField(_("주문번호"), max_length=30, blank=True)
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                                  blank=True, related_name="+", verbose_name=_("발급자"), db_index=False)
-    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                                   blank=True, related_name="+", verbose_name=_("회수자"), db_index=False)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("발급자"),
+        db_index=False,
+    )
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("회수자"),
+        db_index=False,
+    )
     revoked_at = models.DateTimeField(_("회수일시"), null=True, blank=True)
     revoke_reason = models.CharField(_("회수사유"), max_length=500, blank=True)
 
@@ -441,10 +586,20 @@ class MemberCoupon(models.Model):
             # A promotion's issued list.
             models.Index(fields=["promotion", "-cpn_isu_no"], name="mcpn_promo_idx"),
             # coupons_expire: issued copies by end of validity (partial: the rest never expire).
-            models.Index(fields=["valid_until"], condition=Q(status="ISSUED"), name="mcpn_issued_until_idx"),
+            models.Index(
+                fields=["valid_until"], condition=Q(status="ISSUED"), name="mcpn_issued_until_idx"
+            ),
             # A user's coupons (PROTECT checks on user delete): partial, as batch copies have no user.
-            models.Index(fields=["issued_by"], condition=Q(issued_by__isnull=False), name="mcpn_issued_by_idx"),
-            models.Index(fields=["revoked_by"], condition=Q(revoked_by__isnull=False), name="mcpn_revoked_by_idx"),
+            models.Index(
+                fields=["issued_by"],
+                condition=Q(issued_by__isnull=False),
+                name="mcpn_issued_by_idx",
+            ),
+            models.Index(
+                fields=["revoked_by"],
+                condition=Q(revoked_by__isnull=False),
+                name="mcpn_revoked_by_idx",
+            ),
         ]
         constraints = [
             # An auto-issue round (or a BO round) issues each copy of a promotion to a member once.
@@ -453,7 +608,9 @@ class MemberCoupon(models.Model):
                 condition=~Q(auto_issu_odr=""),
                 name="mcpn_round_uniq",
             ),
-            models.CheckConstraint(condition=Q(valid_from__lt=F("valid_until")), name="mcpn_validity_ordered"),
+            models.CheckConstraint(
+                condition=Q(valid_from__lt=F("valid_until")), name="mcpn_validity_ordered"
+            ),
         ]
 
     def __str__(self):
@@ -468,10 +625,16 @@ class MemberPromotionCounter(models.Model):
     by a conditional upsert on this row, never by counting coupons in Python."""
 
     # Looked up only by (promotion, member): the unique index serves; no single-column FK indexes.
-    promotion = models.ForeignKey(Promotion, on_delete=models.CASCADE, related_name="+",
-                                  verbose_name=_("프로모션"), db_index=False)
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+",
-                               verbose_name=_("회원"), db_index=False)
+    promotion = models.ForeignKey(
+        Promotion,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("프로모션"),
+        db_index=False,
+    )
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="+", verbose_name=_("회원"), db_index=False
+    )
     issued_qty = models.PositiveIntegerField(_("보유수량"), default=0)
 
     class Meta:
@@ -480,6 +643,9 @@ class MemberPromotionCounter(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["promotion", "member"], name="mpcounter_uniq"),
         ]
+
+    def __str__(self):
+        return f"{self.promotion_id}/{self.member_id}: {self.issued_qty}"
 
 
 class IssueIdempotency(models.Model):
@@ -498,6 +664,9 @@ class IssueIdempotency(models.Model):
             models.UniqueConstraint(fields=["scope", "key"], name="issueidem_scope_key_uniq"),
         ]
 
+    def __str__(self):
+        return f"{self.scope}:{self.key}"
+
 
 class CompensationRun(models.Model):
     """One submission of the CS compensation page: its members, progress and outcome."""
@@ -509,16 +678,25 @@ class CompensationRun(models.Model):
         FAILED = "FAILED", _("실패")
 
     submission_key = models.CharField(_("제출키"), max_length=64, unique=True)
-    promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, related_name="+",
-                                  verbose_name=_("프로모션"))
-    cs_cpn_pay_caus_cd = models.CharField(_("발급사유"), max_length=2, choices=codes.CsReason.choices)
+    promotion = models.ForeignKey(
+        Promotion, on_delete=models.PROTECT, related_name="+", verbose_name=_("프로모션")
+    )
+    cs_cpn_pay_caus_cd = models.CharField(
+        _("발급사유"), max_length=2, choices=codes.CsReason.choices
+    )
     memo = models.CharField(_("메모"), max_length=500, blank=True)
     ord_no = models.CharField(_("주문번호"), max_length=30, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("요청자"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("요청자"),
+    )
     created_at = models.DateTimeField(_("요청일시"))
     background = models.BooleanField(_("백그라운드 작업"), default=False)
-    status = models.CharField(_("상태"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        _("상태"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
     total = models.PositiveIntegerField(_("대상 회원수"), default=0)
     processed = models.PositiveIntegerField(_("처리 회원수"), default=0)
     issued = models.PositiveIntegerField(_("발급 회원수"), default=0)
@@ -532,7 +710,9 @@ class CompensationRun(models.Model):
         verbose_name_plural = _("CS 보상쿠폰 발급")
         ordering = ["-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(processed__lte=F("total")), name="comprun_progress_le_total"),
+            models.CheckConstraint(
+                condition=Q(processed__lte=F("total")), name="comprun_progress_le_total"
+            ),
         ]
 
     def __str__(self):
@@ -554,11 +734,19 @@ class CompensationItem(models.Model):
     run = models.ForeignKey(CompensationRun, on_delete=models.CASCADE, related_name="items")
     line_no = models.PositiveIntegerField(_("순번"))
     mbr_no = models.CharField(_("회원번호"), max_length=20)
-    status = models.CharField(_("상태"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        _("상태"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
     code = models.CharField(_("결과코드"), max_length=40, blank=True)
     message = models.CharField(_("메시지"), max_length=300, blank=True)
-    coupon = models.ForeignKey(MemberCoupon, on_delete=models.SET_NULL, null=True, blank=True,
-                               related_name="+", verbose_name=_("회원쿠폰"))
+    coupon = models.ForeignKey(
+        MemberCoupon,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("회원쿠폰"),
+    )
 
     class Meta:
         verbose_name = _("CS 보상 대상")
@@ -568,3 +756,6 @@ class CompensationItem(models.Model):
             models.UniqueConstraint(fields=["run", "mbr_no"], name="compitem_run_member_uniq"),
         ]
         indexes = [models.Index(fields=["run", "status", "line_no"], name="compitem_todo_idx")]
+
+    def __str__(self):
+        return f"{self.run_id}#{self.line_no} {self.mbr_no} {self.status}"

@@ -60,7 +60,9 @@ class Eligibility:
 # -- the one eligibility rule ------------------------------------------------------------------
 def _target_match_q(goods: Goods) -> Q:
     """PromotionTarget rows that name this goods by site, goods, category, vendor, brand or exhibition."""
-    exhibitions = Exhibition.goods.through.objects.filter(goods_id=goods.goods_no).values("exhibition_id")
+    exhibitions = Exhibition.goods.through.objects.filter(goods_id=goods.goods_no).values(
+        "exhibition_id"
+    )
     q = (
         Q(aply_typ_cd=codes.TargetType.SITE, tgt_no=goods.site_no)
         | Q(aply_typ_cd=codes.TargetType.GOODS, tgt_no=goods.goods_no)
@@ -87,8 +89,11 @@ def goods_scope_q(goods: Goods, *, prefix: str = "", ref: str = "pk") -> Q:
         # and those an apply target matches, both read from an index) so the planner starts
         # from the few candidates instead of filtering every live promotion.
         all_goods = Promotion.objects.filter(all_goods_yn=True).order_by().values("id")
-        applied_ids = (PromotionTarget.objects.filter(match, aply_gb_cd=codes.ApplyKind.APPLY)
-                       .order_by().values("promotion_id"))
+        applied_ids = (
+            PromotionTarget.objects.filter(match, aply_gb_cd=codes.ApplyKind.APPLY)
+            .order_by()
+            .values("promotion_id")
+        )
         scope = Q(pk__in=all_goods.union(applied_ids))
     else:
         applied = Exists(targets.filter(match, aply_gb_cd=codes.ApplyKind.APPLY))
@@ -127,8 +132,10 @@ def issuable_q(now: datetime, *, prefix: str = "") -> Q:
         Q(**{f"{prefix}promo_stat_cd": codes.PromoStatus.APPROVED})
         & Q(**{f"{prefix}promo_str_dtm__lte": now, f"{prefix}promo_end_dtm__gt": now})
         & (Q(**{f"{prefix}vali_end_dtm__isnull": True}) | Q(**{f"{prefix}vali_end_dtm__gt": now}))
-        & (Q(**{f"{prefix}issu_lmt_qty__isnull": True})
-           | Q(**{f"{prefix}issu_qty__lt": F(f"{prefix}issu_lmt_qty")}))
+        & (
+            Q(**{f"{prefix}issu_lmt_qty__isnull": True})
+            | Q(**{f"{prefix}issu_qty__lt": F(f"{prefix}issu_lmt_qty")})
+        )
     )
 
 
@@ -137,10 +144,9 @@ def usage_window_q(now: datetime, *, prefix: str = "") -> Q:
     local = timezone.localtime(now)
     weekday = str(local.isoweekday())
     at = local.time().replace(microsecond=0)
-    return (
-        (Q(**{f"{prefix}weekdays": ""}) | code_in(f"{prefix}weekdays", weekday))
-        & (Q(**{f"{prefix}time_from__isnull": True})
-           | Q(**{f"{prefix}time_from__lte": at, f"{prefix}time_to__gt": at}))
+    return (Q(**{f"{prefix}weekdays": ""}) | code_in(f"{prefix}weekdays", weekday)) & (
+        Q(**{f"{prefix}time_from__isnull": True})
+        | Q(**{f"{prefix}time_from__lte": at, f"{prefix}time_to__gt": at})
     )
 
 
@@ -173,7 +179,9 @@ def promotion_eligibility_q(e: Eligibility, *, prefix: str = "", ref: str = "pk"
 def eligible_promotions(e: Eligibility, queryset: QuerySet | None = None) -> QuerySet:
     """Promotions that apply under `e`; with a member and `for_issue`, only those the member may
     still receive, annotated `mbr_held` (copies held, not revoked)."""
-    qs = (Promotion.objects.all() if queryset is None else queryset).filter(promotion_eligibility_q(e))
+    qs = (Promotion.objects.all() if queryset is None else queryset).filter(
+        promotion_eligibility_q(e)
+    )
     if e.for_issue and e.member is not None:
         qs = qs.annotate(mbr_held=member_held_subquery(e.member.mbr_no)).filter(
             mbr_held__lt=F("mbr_issu_lmt_qty")
@@ -181,23 +189,46 @@ def eligible_promotions(e: Eligibility, queryset: QuerySet | None = None) -> Que
     return qs
 
 
-def promotion_applies(*, promotion: Promotion, goods: Goods | None, member: Member | None,
-                      ord_media_cd: str | None = None, now: datetime | None = None,
-                      for_use: bool = False) -> bool:
+def promotion_applies(
+    *,
+    promotion: Promotion,
+    goods: Goods | None,
+    member: Member | None,
+    ord_media_cd: str | None = None,
+    now: datetime | None = None,
+    for_use: bool = False,
+) -> bool:
     """Whether `promotion` applies to `goods` for `member` now (one query)."""
-    e = Eligibility(now=now or timezone.now(), goods=goods, member=member, ord_media_cd=ord_media_cd,
-                    for_use=for_use)
+    e = Eligibility(
+        now=now or timezone.now(),
+        goods=goods,
+        member=member,
+        ord_media_cd=ord_media_cd,
+        for_use=for_use,
+    )
     return eligible_promotions(e, Promotion.objects.filter(pk=promotion.pk)).exists()
 
 
 # -- goods detail (cpnType 10 / 20) ------------------------------------------------------------
-def usable_coupons_for_goods(*, member: Member, goods: Goods, ord_media_cd: str | None,
-                             sort_gb: str, now: datetime | None = None) -> QuerySet:
+def usable_coupons_for_goods(
+    *,
+    member: Member,
+    goods: Goods,
+    ord_media_cd: str | None,
+    sort_gb: str,
+    now: datetime | None = None,
+) -> QuerySet:
     """The member's ISSUED, currently valid copies whose promotion applies to `goods` and the
     medium, inside the coupon's weekday/time window; newest first (10) or expiring first (20)."""
     now = now or timezone.now()
-    e = Eligibility(now=now, goods=goods, member=member, ord_media_cd=ord_media_cd,
-                    for_issue=False, for_use=True)
+    e = Eligibility(
+        now=now,
+        goods=goods,
+        member=member,
+        ord_media_cd=ord_media_cd,
+        for_issue=False,
+        for_use=True,
+    )
     qs = (
         MemberCoupon.objects.filter(
             member=member,
@@ -214,8 +245,14 @@ def usable_coupons_for_goods(*, member: Member, goods: Goods, ord_media_cd: str 
     return qs.order_by("-issued_at", "-cpn_isu_no")
 
 
-def downloadable_coupons_for_goods(*, member: Member, goods: Goods, ord_media_cd: str | None,
-                                   sort_gb: str, now: datetime | None = None) -> QuerySet:
+def downloadable_coupons_for_goods(
+    *,
+    member: Member,
+    goods: Goods,
+    ord_media_cd: str | None,
+    sort_gb: str,
+    now: datetime | None = None,
+) -> QuerySet:
     """Approved, in-period, not sold-out promotions of issuer 10 by download (03) or code (04),
     open to the member's grade and the medium, applying to `goods`, that the member may still
     download; annotated `mbr_held`. Newest first (10) or download period ending first (20)."""
@@ -238,28 +275,57 @@ def page_by_ids(queryset: QuerySet, *, offset: int, limit: int, fetch) -> tuple[
     """(total, one page) of an expensive ordered query, compiled and run once: its primary keys
     in order, then the page's rows by key through `fetch(keys) -> QuerySet`."""
     keys = list(queryset.values_list("pk", flat=True))
-    page_keys = keys[offset:offset + limit]
+    page_keys = keys[offset : offset + limit]
     if not page_keys:
         return len(keys), []
     rows = {row.pk: row for row in fetch(page_keys)}
     return len(keys), [rows[k] for k in page_keys if k in rows]
 
 
-def usable_coupons_page(*, member: Member, goods: Goods, ord_media_cd: str | None, sort_gb: str,
-                        offset: int, limit: int, now: datetime | None = None) -> tuple[int, list[MemberCoupon]]:
+def usable_coupons_page(
+    *,
+    member: Member,
+    goods: Goods,
+    ord_media_cd: str | None,
+    sort_gb: str,
+    offset: int,
+    limit: int,
+    now: datetime | None = None,
+) -> tuple[int, list[MemberCoupon]]:
     """(total, page) of `usable_coupons_for_goods`, with each coupon's promotion."""
-    qs = usable_coupons_for_goods(member=member, goods=goods, ord_media_cd=ord_media_cd, sort_gb=sort_gb, now=now)
-    return page_by_ids(qs, offset=offset, limit=limit,
-                       fetch=lambda keys: MemberCoupon.objects.filter(pk__in=keys).select_related("promotion"))
+    qs = usable_coupons_for_goods(
+        member=member, goods=goods, ord_media_cd=ord_media_cd, sort_gb=sort_gb, now=now
+    )
+    return page_by_ids(
+        qs,
+        offset=offset,
+        limit=limit,
+        fetch=lambda keys: MemberCoupon.objects.filter(pk__in=keys).select_related("promotion"),
+    )
 
 
-def downloadable_coupons_page(*, member: Member, goods: Goods, ord_media_cd: str | None, sort_gb: str,
-                              offset: int, limit: int, now: datetime | None = None) -> tuple[int, list[Promotion]]:
+def downloadable_coupons_page(
+    *,
+    member: Member,
+    goods: Goods,
+    ord_media_cd: str | None,
+    sort_gb: str,
+    offset: int,
+    limit: int,
+    now: datetime | None = None,
+) -> tuple[int, list[Promotion]]:
     """(total, page) of `downloadable_coupons_for_goods`, each promotion annotated `mbr_held`."""
-    qs = downloadable_coupons_for_goods(member=member, goods=goods, ord_media_cd=ord_media_cd, sort_gb=sort_gb,
-                                        now=now)
-    return page_by_ids(qs, offset=offset, limit=limit, fetch=lambda keys: Promotion.objects.filter(
-        pk__in=keys).annotate(mbr_held=member_held_subquery(member.mbr_no)))
+    qs = downloadable_coupons_for_goods(
+        member=member, goods=goods, ord_media_cd=ord_media_cd, sort_gb=sort_gb, now=now
+    )
+    return page_by_ids(
+        qs,
+        offset=offset,
+        limit=limit,
+        fetch=lambda keys: Promotion.objects.filter(pk__in=keys).annotate(
+            mbr_held=member_held_subquery(member.mbr_no)
+        ),
+    )
 
 
 def download_allowance(promotion: Promotion) -> int:
@@ -277,8 +343,13 @@ def with_targets(promotions: list[Promotion]) -> list[Promotion]:
     ids = [p.pk for p in promotions]
     by_promo: dict[int, list[PromotionTarget]] = {pk: [] for pk in ids}
     targets = (
-        list(PromotionTarget.objects.filter(promotion_id__in=ids).order_by("aply_gb_cd", "aply_typ_cd", "tgt_no"))
-        if ids else []
+        list(
+            PromotionTarget.objects.filter(promotion_id__in=ids).order_by(
+                "aply_gb_cd", "aply_typ_cd", "tgt_no"
+            )
+        )
+        if ids
+        else []
     )
     for t in targets:
         by_promo[t.promotion_id].append(t)
@@ -286,12 +357,18 @@ def with_targets(promotions: list[Promotion]) -> list[Promotion]:
     exh_nos = {t.tgt_no for t in targets if t.aply_typ_cd == codes.TargetType.EXHIBITION}
     names: dict[tuple[str, str], str] = {}
     if goods_nos:
-        names.update(((codes.TargetType.GOODS, no), nm) for no, nm in
-                     Goods.objects.filter(goods_no__in=goods_nos).values_list("goods_no", "goods_nm"))
+        names.update(
+            ((codes.TargetType.GOODS, no), nm)
+            for no, nm in Goods.objects.filter(goods_no__in=goods_nos).values_list(
+                "goods_no", "goods_nm"
+            )
+        )
     if exh_nos:
         exhibitions = Exhibition.objects.filter(exhibition_no__in=exh_nos)
-        names.update(((codes.TargetType.EXHIBITION, no), nm) for no, nm in
-                     exhibitions.values_list("exhibition_no", "exhibition_nm"))
+        names.update(
+            ((codes.TargetType.EXHIBITION, no), nm)
+            for no, nm in exhibitions.values_list("exhibition_no", "exhibition_nm")
+        )
     for p in promotions:
         p.target_rows = [
             (t.aply_gb_cd, t.aply_typ_cd, t.tgt_no, names.get((t.aply_typ_cd, t.tgt_no)))
@@ -315,19 +392,31 @@ def coupon_box(*, member: Member, sort_gb: str, site_no: str | None = None) -> Q
     return qs.order_by("-issued_at", "-cpn_isu_no")
 
 
-def _box_state(status: str, valid_from, valid_until, promotion: Promotion, now: datetime, local_now) -> tuple[str, bool]:
+def _box_state(
+    status: str, valid_from, valid_until, promotion: Promotion, now: datetime, local_now
+) -> tuple[str, bool]:
     """(status the member sees, usable right now): ISSUED past its validity is EXPIRED even
     before the expire job; usable means ISSUED, inside its validity and its weekday/time window
     (`Promotion.usable_at`, the same rule as `usage_window_q`)."""
     if status == codes.CouponStatus.ISSUED and valid_until <= now:
         return codes.CouponStatus.EXPIRED, False
-    usable = (status == codes.CouponStatus.ISSUED and valid_from <= now < valid_until
-              and promotion.usable_at(local_now))
+    usable = (
+        status == codes.CouponStatus.ISSUED
+        and valid_from <= now < valid_until
+        and promotion.usable_at(local_now)
+    )
     return status, usable
 
 
-def coupon_box_page(*, member: Member, sort_gb: str, site_no: str | None = None, offset: int, limit: int,
-                    now: datetime | None = None) -> tuple[int, int, list[MemberCoupon]]:
+def coupon_box_page(
+    *,
+    member: Member,
+    sort_gb: str,
+    site_no: str | None = None,
+    offset: int,
+    limit: int,
+    now: datetime | None = None,
+) -> tuple[int, int, list[MemberCoupon]]:
     """(all not revoked, usable now, the page's coupons with `cpn_stat_cd` and `usable_now`).
 
     Two plain queries on the box index; the status and the usable flag are decided in Python on
@@ -336,17 +425,24 @@ def coupon_box_page(*, member: Member, sort_gb: str, site_no: str | None = None,
     now = now or timezone.now()
     local_now = timezone.localtime(now)
     box = coupon_box(member=member, sort_gb=sort_gb, site_no=site_no)
-    facts = box.order_by().values_list("status", "valid_from", "valid_until", "promotion__weekdays",
-                                        "promotion__time_from", "promotion__time_to")
+    facts = box.order_by().values_list(
+        "status",
+        "valid_from",
+        "valid_until",
+        "promotion__weekdays",
+        "promotion__time_from",
+        "promotion__time_to",
+    )
     total = usable = 0
     for status, valid_from, valid_until, weekdays, time_from, time_to in facts:
         total += 1
         window = Promotion(weekdays=weekdays, time_from=time_from, time_to=time_to)
         usable += _box_state(status, valid_from, valid_until, window, now, local_now)[1]
-    page = list(box[offset:offset + limit]) if offset < total else []
+    page = list(box[offset : offset + limit]) if offset < total else []
     for coupon in page:
         coupon.cpn_stat_cd, coupon.usable_now = _box_state(
-            coupon.status, coupon.valid_from, coupon.valid_until, coupon.promotion, now, local_now)
+            coupon.status, coupon.valid_from, coupon.valid_until, coupon.promotion, now, local_now
+        )
     return total, usable, page
 
 
@@ -356,8 +452,9 @@ def auto_issue_type_in_use(code: str) -> bool:
     return CommonCode.objects.filter(group="MK008", code=code, in_use=True).exists()
 
 
-def promotions_by_auto_issue_type(*, auto_issu_typ_cd: str, grade_cd: str | None = None,
-                                  now: datetime | None = None) -> QuerySet:
+def promotions_by_auto_issue_type(
+    *, auto_issu_typ_cd: str, grade_cd: str | None = None, now: datetime | None = None
+) -> QuerySet:
     """Approved, in-period promotions of an MK008 type (and open to `grade_cd` when given)."""
     now = now or timezone.now()
     qs = Promotion.objects.filter(auto_issu_typ_cd=auto_issu_typ_cd).filter(

@@ -41,7 +41,9 @@ def promo_no_next() -> str:
 
 
 def promotion_has_issued(promotion: Promotion) -> bool:
-    return promotion.pk is not None and MemberCoupon.objects.filter(promotion_id=promotion.pk).exists()
+    return (
+        promotion.pk is not None and MemberCoupon.objects.filter(promotion_id=promotion.pk).exists()
+    )
 
 
 def _frozen_changes(promotion: Promotion, targets: list[dict] | None) -> list[str]:
@@ -59,7 +61,9 @@ def _target_keys(targets) -> set[tuple]:
     return {(t["aply_gb_cd"], t["aply_typ_cd"], str(t["tgt_no"])) for t in targets}
 
 
-def promotion_check_context(promotion: Promotion, *, targets: list[dict] | None = None) -> dict[str, list]:
+def promotion_check_context(
+    promotion: Promotion, *, targets: list[dict] | None = None
+) -> dict[str, list]:
     """The rules that need other rows: in-use MK008, unique code, duplicate targets, frozen terms.
 
     Returns errors by field (empty when all hold); `promotion_validate` adds the one-row rules.
@@ -76,7 +80,9 @@ def promotion_check_context(promotion: Promotion, *, targets: list[dict] | None 
     if promotion.dc_cpn_cd:
         clash = Promotion.objects.filter(dc_cpn_cd=promotion.dc_cpn_cd).exclude(pk=promotion.pk)
         if clash.exists():
-            errors.setdefault("dc_cpn_cd", []).append(_("이미 다른 프로모션이 쓰는 할인쿠폰코드입니다."))
+            errors.setdefault("dc_cpn_cd", []).append(
+                _("이미 다른 프로모션이 쓰는 할인쿠폰코드입니다.")
+            )
     if targets is not None:
         seen = set()
         for t in targets:
@@ -93,7 +99,9 @@ def promotion_check_context(promotion: Promotion, *, targets: list[dict] | None 
     return errors
 
 
-FROZEN_MESSAGE = gettext_lazy("이미 쿠폰이 발급되어 변경할 수 없습니다. '새 프로모션으로 복사'를 이용하세요.")
+FROZEN_MESSAGE = gettext_lazy(
+    "이미 쿠폰이 발급되어 변경할 수 없습니다. '새 프로모션으로 복사'를 이용하세요."
+)
 
 
 def promotion_validate(promotion: Promotion, *, targets: list[dict] | None = None) -> None:
@@ -114,15 +122,20 @@ def _save_targets(promotion: Promotion, targets: list[dict] | None) -> None:
         return
     promotion.targets.all().delete()
     PromotionTarget.objects.bulk_create(
-        PromotionTarget(promotion=promotion, aply_gb_cd=t["aply_gb_cd"], aply_typ_cd=t["aply_typ_cd"],
-                        tgt_no=str(t["tgt_no"]))
+        PromotionTarget(
+            promotion=promotion,
+            aply_gb_cd=t["aply_gb_cd"],
+            aply_typ_cd=t["aply_typ_cd"],
+            tgt_no=str(t["tgt_no"]),
+        )
         for t in targets
     )
 
 
 @transaction.atomic
-def promotion_save(*, user, promotion: Promotion, targets: list[dict] | None = None,
-                   validate: bool = True) -> Promotion:
+def promotion_save(
+    *, user, promotion: Promotion, targets: list[dict] | None = None, validate: bool = True
+) -> Promotion:
     """Save a promotion built by a form (validated there with `promotion_validate`)."""
     if validate:
         promotion_validate(promotion, targets=targets)
@@ -132,8 +145,11 @@ def promotion_save(*, user, promotion: Promotion, targets: list[dict] | None = N
         promotion.created_by = user
     else:
         # the issued counter is moved only by the issuing engine's conditional UPDATE
-        promotion.issu_qty = Promotion.objects.select_for_update().values_list(
-            "issu_qty", flat=True).get(pk=promotion.pk)
+        promotion.issu_qty = (
+            Promotion.objects.select_for_update()
+            .values_list("issu_qty", flat=True)
+            .get(pk=promotion.pk)
+        )
     promotion.updated_by = user
     promotion.save()
     _save_targets(promotion, targets)
@@ -145,7 +161,9 @@ def promotion_create(*, user, data: dict, targets: list[dict] | None = None) -> 
     return promotion_save(user=user, promotion=Promotion(**data), targets=targets)
 
 
-def promotion_update(*, user, promotion: Promotion, data: dict, targets: list[dict] | None = None) -> Promotion:
+def promotion_update(
+    *, user, promotion: Promotion, data: dict, targets: list[dict] | None = None
+) -> Promotion:
     """Apply field changes to a promotion; frozen terms refuse once issued (rule 8)."""
     for field, value in data.items():
         setattr(promotion, field, value)
@@ -182,17 +200,30 @@ def promotion_approve(*, user, promotion: Promotion) -> Promotion:
     try:
         promotion_validate(stored)
     except ValidationError as exc:
-        raise DomainError(_("규칙에 맞지 않는 프로모션은 승인할 수 없습니다."), code="INVALID_PROMOTION",
-                          fields=exc.message_dict) from exc
-    return _transition(stored, allowed_from={codes.PromoStatus.DRAFT, codes.PromoStatus.SUSPENDED},
-                       to=codes.PromoStatus.APPROVED, user=user, verb=_("승인"))
+        raise DomainError(
+            _("규칙에 맞지 않는 프로모션은 승인할 수 없습니다."),
+            code="INVALID_PROMOTION",
+            fields=exc.message_dict,
+        ) from exc
+    return _transition(
+        stored,
+        allowed_from={codes.PromoStatus.DRAFT, codes.PromoStatus.SUSPENDED},
+        to=codes.PromoStatus.APPROVED,
+        user=user,
+        verb=_("승인"),
+    )
 
 
 @transaction.atomic
 def promotion_suspend(*, user, promotion: Promotion) -> Promotion:
     """APPROVED → SUSPENDED: no more issues until approved again."""
-    return _transition(promotion, allowed_from={codes.PromoStatus.APPROVED},
-                       to=codes.PromoStatus.SUSPENDED, user=user, verb=_("중지"))
+    return _transition(
+        promotion,
+        allowed_from={codes.PromoStatus.APPROVED},
+        to=codes.PromoStatus.SUSPENDED,
+        user=user,
+        verb=_("중지"),
+    )
 
 
 @transaction.atomic
@@ -200,8 +231,14 @@ def promotion_end(*, user, promotion: Promotion) -> Promotion:
     """Any status but ENDED → ENDED, for good."""
     return _transition(
         promotion,
-        allowed_from={codes.PromoStatus.DRAFT, codes.PromoStatus.APPROVED, codes.PromoStatus.SUSPENDED},
-        to=codes.PromoStatus.ENDED, user=user, verb=_("종료"),
+        allowed_from={
+            codes.PromoStatus.DRAFT,
+            codes.PromoStatus.APPROVED,
+            codes.PromoStatus.SUSPENDED,
+        },
+        to=codes.PromoStatus.ENDED,
+        user=user,
+        verb=_("종료"),
     )
 
 

@@ -49,8 +49,9 @@ def _dispatch(task, *args) -> None:
     if settings.CELERY_BROKER_URL:
         task.delay(*args)
         return
-    thread = threading.Thread(target=_in_thread, args=(task.run, *args), daemon=True,
-                              name=f"job-{task.name}-{args}")
+    thread = threading.Thread(
+        target=_in_thread, args=(task.run, *args), daemon=True, name=f"job-{task.name}-{args}"
+    )
     with _threads_lock:
         _threads[:] = [t for t in _threads if t.is_alive()]
         _threads.append(thread)

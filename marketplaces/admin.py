@@ -37,14 +37,25 @@ def report_job(modeladmin, request, label: str, job: SyncJob, *, queued_note=QUE
     """One message per job at its level: done, failed (with the marketplace's words) or queued."""
     job.refresh_from_db()
     if job.status == SyncJob.Status.SUCCEEDED:
-        modeladmin.message_user(request, _("%(label)s: 완료 (작업 #%(id)s)") % {
-            "label": label, "id": job.pk}, messages.SUCCESS)
+        modeladmin.message_user(
+            request,
+            _("%(label)s: 완료 (작업 #%(id)s)") % {"label": label, "id": job.pk},
+            messages.SUCCESS,
+        )
     elif job.status in (SyncJob.Status.FAILED, SyncJob.Status.DEAD):
-        modeladmin.message_user(request, _("%(label)s: 실패 (작업 #%(id)s) — %(error)s") % {
-            "label": label, "id": job.pk, "error": job.last_error}, messages.ERROR)
+        modeladmin.message_user(
+            request,
+            _("%(label)s: 실패 (작업 #%(id)s) — %(error)s")
+            % {"label": label, "id": job.pk, "error": job.last_error},
+            messages.ERROR,
+        )
     else:
-        modeladmin.message_user(request, _("%(label)s: 작업 #%(id)s을(를) 등록했습니다. %(note)s") % {
-            "label": label, "id": job.pk, "note": queued_note}, messages.INFO)
+        modeladmin.message_user(
+            request,
+            _("%(label)s: 작업 #%(id)s을(를) 등록했습니다. %(note)s")
+            % {"label": label, "id": job.pk, "note": queued_note},
+            messages.INFO,
+        )
 
 
 # --- Coupang coupon form and inlines (every local rule on save, as field errors) ---------------
@@ -70,8 +81,9 @@ class PolicyFormSet(forms.BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
-        kept = [f.instance for f in self.forms
-                if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        kept = [
+            f.instance for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
         try:
             # One-row rules already ran on each row (Model.clean); these belong to the set.
             services.coupang_policies_validate(kept, check_rows=False)
@@ -84,9 +96,13 @@ class ItemFormSet(forms.BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
-        ids = [f.cleaned_data["vendor_item_id"] for f in self.forms
-               if f.cleaned_data and not f.cleaned_data.get("DELETE")
-               and f.cleaned_data.get("vendor_item_id")]
+        ids = [
+            f.cleaned_data["vendor_item_id"]
+            for f in self.forms
+            if f.cleaned_data
+            and not f.cleaned_data.get("DELETE")
+            and f.cleaned_data.get("vendor_item_id")
+        ]
         coupon = self.instance if self.instance.pk else None
         try:
             services.coupang_items_validate(ids, coupon=coupon)
@@ -113,8 +129,17 @@ class _TermsInline(admin.TabularInline):
 class PolicyInline(_TermsInline):
     model = CoupangCouponPolicy
     formset = PolicyFormSet
-    fields = ["position", "title", "type_of_discount", "description", "minimum_price", "discount",
-              "maximum_discount_price", "maximum_per_daily", "manage_code"]
+    fields = [
+        "position",
+        "title",
+        "type_of_discount",
+        "description",
+        "minimum_price",
+        "discount",
+        "maximum_discount_price",
+        "maximum_per_daily",
+        "manage_code",
+    ]
     readonly_fields = ["manage_code"]
     extra = 0
     min_num = 1
@@ -131,10 +156,15 @@ class ItemInline(_TermsInline):
 
 class ItemIdsForm(forms.Form):
     vendor_item_ids = forms.CharField(
-        label=_("새 옵션 ID 목록"), widget=forms.Textarea(attrs={"rows": 8, "cols": 40}),
-        help_text=_("쉼표, 공백 또는 줄바꿈으로 구분합니다."))
-    start_at = forms.DateTimeField(label=_("새 쿠폰 시작 일시"), required=False,
-                                   help_text=_("비우면 기존 시작 일시와 지금부터 1시간 5분 후 중 늦은 시각."))
+        label=_("새 옵션 ID 목록"),
+        widget=forms.Textarea(attrs={"rows": 8, "cols": 40}),
+        help_text=_("쉼표, 공백 또는 줄바꿈으로 구분합니다."),
+    )
+    start_at = forms.DateTimeField(
+        label=_("새 쿠폰 시작 일시"),
+        required=False,
+        help_text=_("비우면 기존 시작 일시와 지금부터 1시간 5분 후 중 늦은 시각."),
+    )
 
     def clean_vendor_item_ids(self):
         raw = [part for part in re.split(r"[\s,]+", self.cleaned_data["vendor_item_ids"]) if part]
@@ -151,20 +181,46 @@ class AdoptForm(forms.Form):
 class CoupangCouponAdmin(admin.ModelAdmin):
     form = CoupangCouponForm
     inlines = [PolicyInline, ItemInline]
-    list_display = ["id", "title", "coupon_id", "local_status", "remote_status", "start_at",
-                    "end_at", "error_summary"]
+    list_display = [
+        "id",
+        "title",
+        "coupon_id",
+        "local_status",
+        "remote_status",
+        "start_at",
+        "end_at",
+        "error_summary",
+    ]
     list_filter = ["local_status", "remote_status"]
     search_fields = ["title", "=coupon_id"]
     show_full_result_count = False
-    actions = ["create_on_coupang", "expire_on_coupang", "refresh_from_coupang", "replace_items",
-               "adopt_coupon_id", "resend_create"]
-    status_fields = ["local_status", "remote_status", "coupon_id", "last_error_display",
-                     "remote_synced_at", "replaces", "replaced_by_link", "destroyed_coupon_ids",
-                     "create_attempted_at", "create_request_display", "remote_payload_display",
-                     "sync_history"]
+    actions = [
+        "create_on_coupang",
+        "expire_on_coupang",
+        "refresh_from_coupang",
+        "replace_items",
+        "adopt_coupon_id",
+        "resend_create",
+    ]
+    status_fields = [
+        "local_status",
+        "remote_status",
+        "coupon_id",
+        "last_error_display",
+        "remote_synced_at",
+        "replaces",
+        "replaced_by_link",
+        "destroyed_coupon_ids",
+        "create_attempted_at",
+        "create_request_display",
+        "remote_payload_display",
+        "sync_history",
+    ]
     fieldsets = [
-        (_("쿠폰"), {"fields": ["title", "contract_id", "start_at", "end_at", "wing_user_id",
-                               "promotion"]}),
+        (
+            _("쿠폰"),
+            {"fields": ["title", "contract_id", "start_at", "end_at", "wing_user_id", "promotion"]},
+        ),
         (_("쿠팡 동기화"), {"fields": status_fields}),
     ]
 
@@ -219,11 +275,16 @@ class CoupangCouponAdmin(admin.ModelAdmin):
         target = {"target_type": services.TARGET_COUPANG_COUPON, "target_id": str(obj.pk)}
         jobs = SyncJob.objects.filter(**target).select_related("created_by")[:20]
         exchanges = HttpExchange.objects.filter(
-            Q(**target) | Q(job__in=SyncJob.objects.filter(
-                target_type=services.TARGET_COUPANG_COUPON,
-                payload__replaces=obj.pk))).order_by("-created_at", "-id")[:50]
-        return render_to_string("admin/marketplaces/sync_history.html",
-                                {"jobs": jobs, "exchanges": exchanges})
+            Q(**target)
+            | Q(
+                job__in=SyncJob.objects.filter(
+                    target_type=services.TARGET_COUPANG_COUPON, payload__replaces=obj.pk
+                )
+            )
+        ).order_by("-created_at", "-id")[:50]
+        return render_to_string(
+            "admin/marketplaces/sync_history.html", {"jobs": jobs, "exchanges": exchanges}
+        )
 
     # --- actions: each one service call per coupon, one message per outcome ---
     def _each(self, request, queryset, label, call):
@@ -237,23 +298,39 @@ class CoupangCouponAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("쿠팡에 생성"), permissions=["change"])
     def create_on_coupang(self, request, queryset):
-        self._each(request, queryset, _("쿠팡에 생성"),
-                   lambda c: services.coupang_coupon_push(coupon=c, user=request.user))
+        self._each(
+            request,
+            queryset,
+            _("쿠팡에 생성"),
+            lambda c: services.coupang_coupon_push(coupon=c, user=request.user),
+        )
 
     @admin.action(description=_("쿠팡에서 만료"), permissions=["change"])
     def expire_on_coupang(self, request, queryset):
-        self._each(request, queryset, _("쿠팡에서 만료"),
-                   lambda c: services.coupang_coupon_expire(coupon=c, user=request.user))
+        self._each(
+            request,
+            queryset,
+            _("쿠팡에서 만료"),
+            lambda c: services.coupang_coupon_expire(coupon=c, user=request.user),
+        )
 
     @admin.action(description=_("쿠팡에서 새로 읽기"), permissions=["view"])
     def refresh_from_coupang(self, request, queryset):
-        self._each(request, queryset, _("쿠팡에서 새로 읽기"),
-                   lambda c: services.coupang_coupon_refresh(coupon=c, user=request.user))
+        self._each(
+            request,
+            queryset,
+            _("쿠팡에서 새로 읽기"),
+            lambda c: services.coupang_coupon_refresh(coupon=c, user=request.user),
+        )
 
     @admin.action(description=_("생성되지 않음 확인 후 재전송"), permissions=["change"])
     def resend_create(self, request, queryset):
-        self._each(request, queryset, _("재전송"),
-                   lambda c: services.coupang_coupon_resend_create(coupon=c, user=request.user))
+        self._each(
+            request,
+            queryset,
+            _("재전송"),
+            lambda c: services.coupang_coupon_resend_create(coupon=c, user=request.user),
+        )
 
     def _one_with_form(self, request, queryset, form_class, title, apply):
         if queryset.count() != 1:
@@ -267,20 +344,32 @@ class CoupangCouponAdmin(admin.ModelAdmin):
             except (DomainError, ValidationError) as exc:
                 self.message_user(request, f"{coupon}: {error_text(exc)}", messages.ERROR)
                 return None
-        return TemplateResponse(request, "admin/marketplaces/action_form.html", {
-            **self.admin_site.each_context(request), "opts": self.model._meta, "title": title,
-            "coupon": coupon, "form": form, "action": request.POST.get("action"),
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        })
+        return TemplateResponse(
+            request,
+            "admin/marketplaces/action_form.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": title,
+                "coupon": coupon,
+                "form": form,
+                "action": request.POST.get("action"),
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
     @admin.action(description=_("옵션 교체 (만료 후 새 쿠폰 생성)"), permissions=["change"])
     def replace_items(self, request, queryset):
         def apply(coupon, data):
             new = services.coupang_coupon_replace_items(
-                coupon=coupon, vendor_item_ids=data["vendor_item_ids"], user=request.user,
-                start_at=data.get("start_at"))
-            job = SyncJob.objects.filter(target_type=services.TARGET_COUPANG_COUPON,
-                                         target_id=str(new.pk)).latest("id")
+                coupon=coupon,
+                vendor_item_ids=data["vendor_item_ids"],
+                user=request.user,
+                start_at=data.get("start_at"),
+            )
+            job = SyncJob.objects.filter(
+                target_type=services.TARGET_COUPANG_COUPON, target_id=str(new.pk)
+            ).latest("id")
             report_job(self, request, _("옵션 교체 — 새 쿠폰 #%s") % new.pk, job)
 
         return self._one_with_form(request, queryset, ItemIdsForm, _("옵션 교체"), apply)
@@ -288,8 +377,9 @@ class CoupangCouponAdmin(admin.ModelAdmin):
     @admin.action(description=_("WING에서 찾은 couponId 연결"), permissions=["change"])
     def adopt_coupon_id(self, request, queryset):
         def apply(coupon, data):
-            job = services.coupang_coupon_adopt(coupon=coupon, coupon_id=data["coupon_id"],
-                                                user=request.user)
+            job = services.coupang_coupon_adopt(
+                coupon=coupon, coupon_id=data["coupon_id"], user=request.user
+            )
             report_job(self, request, _("couponId 연결 — %s") % coupon, job)
 
         return self._one_with_form(request, queryset, AdoptForm, _("couponId 연결"), apply)
@@ -298,8 +388,16 @@ class CoupangCouponAdmin(admin.ModelAdmin):
 # --- the sync engine's rows (read-only) --------------------------------------------------------
 class HttpExchangeInline(admin.TabularInline):
     model = HttpExchange
-    fields = ["created_at", "method", "path", "status_code", "duration_ms", "error",
-              "request_body", "response_body"]
+    fields = [
+        "created_at",
+        "method",
+        "path",
+        "status_code",
+        "duration_ms",
+        "error",
+        "request_body",
+        "response_body",
+    ]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -311,8 +409,18 @@ class HttpExchangeInline(admin.TabularInline):
 
 @admin.register(SyncJob)
 class SyncJobAdmin(admin.ModelAdmin):
-    list_display = ["id", "target_type", "target_id", "operation", "status", "attempts",
-                    "next_attempt_at", "created_by", "created_at", "last_error"]
+    list_display = [
+        "id",
+        "target_type",
+        "target_id",
+        "operation",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "created_by",
+        "created_at",
+        "last_error",
+    ]
     list_filter = ["status", "target_type", "operation"]
     search_fields = ["=target_id"]
     show_full_result_count = False
@@ -330,8 +438,16 @@ class SyncJobAdmin(admin.ModelAdmin):
 
 @admin.register(HttpExchange)
 class HttpExchangeAdmin(admin.ModelAdmin):
-    list_display = ["id", "created_at", "marketplace", "method", "path", "status_code",
-                    "duration_ms", "job"]
+    list_display = [
+        "id",
+        "created_at",
+        "marketplace",
+        "method",
+        "path",
+        "status_code",
+        "duration_ms",
+        "job",
+    ]
     list_filter = ["marketplace", "method", "status_code"]
     search_fields = ["=target_id"]
     show_full_result_count = False

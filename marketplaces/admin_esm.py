@@ -28,8 +28,14 @@ from . import esm_services as esm
 from .admin import error_text, report_job
 from .models import EsmSponsorship, HttpExchange, SyncJob
 
-GMARKET_FIELDS = ["gmkt_is_use", "gmkt_amount", "gmkt_max_amount", "gmkt_field",
-                  "gmkt_start_date", "gmkt_end_date"]
+GMARKET_FIELDS = [
+    "gmkt_is_use",
+    "gmkt_amount",
+    "gmkt_max_amount",
+    "gmkt_field",
+    "gmkt_start_date",
+    "gmkt_end_date",
+]
 AUCTION_FIELDS = ["iac_is_use", "iac_start_date", "iac_end_date"]
 
 
@@ -52,15 +58,32 @@ class EsmSponsorshipForm(forms.ModelForm):
 class EsmSponsorshipAdmin(admin.ModelAdmin):
     form = EsmSponsorshipForm
     change_form_template = "admin/marketplaces/esm_sponsorship_change_form.html"
-    list_display = ["goods_no", "gmkt_is_use", "gmkt_amount", "gmkt_field", "iac_is_use",
-                    "local_state", "remote_state", "pushed_at", "error_summary"]
+    list_display = [
+        "goods_no",
+        "gmkt_is_use",
+        "gmkt_amount",
+        "gmkt_field",
+        "iac_is_use",
+        "local_state",
+        "remote_state",
+        "pushed_at",
+        "error_summary",
+    ]
     list_filter = ["local_state", "remote_state", "gmkt_is_use", "iac_is_use"]
     search_fields = ["=goods_no"]
     show_full_result_count = False
     actions = ["push_to_esm", "bulk_push_to_esm", "release_on_esm", "pull_from_esm"]
-    status_fields = ["local_state", "remote_state", "last_error_display", "pushed_at",
-                     "remote_read_at", "differences_display", "remote_payload_display",
-                     "pushed_payload_display", "sync_history"]
+    status_fields = [
+        "local_state",
+        "remote_state",
+        "last_error_display",
+        "pushed_at",
+        "remote_read_at",
+        "differences_display",
+        "remote_payload_display",
+        "pushed_payload_display",
+        "sync_history",
+    ]
     fieldsets = [
         (_("상품"), {"fields": ["goods_no"]}),
         (_("G마켓 후원쇼핑"), {"fields": [*GMARKET_FIELDS, "price_display"]}),
@@ -98,8 +121,9 @@ class EsmSponsorshipAdmin(admin.ModelAdmin):
     def last_error_display(self, obj):
         if not obj.last_error:
             return "-"
-        return format_html('<strong class="esm-error" style="color:#ba2121">{}</strong>',
-                           obj.last_error)
+        return format_html(
+            '<strong class="esm-error" style="color:#ba2121">{}</strong>', obj.last_error
+        )
 
     @admin.display(description=_("80% 규칙에 쓴 판매가"))
     def price_display(self, obj):
@@ -107,9 +131,13 @@ class EsmSponsorshipAdmin(admin.ModelAdmin):
             return _("아직 조회하지 않았습니다 (저장하거나 전송할 때 ESM에서 조회합니다).")
         return format_html(
             "{}: <strong>{}원</strong> ({} {}) · {}: <strong>{}원</strong>",
-            _("G마켓 판매가"), f"{obj.price_gmkt:,}" if obj.price_gmkt is not None else "-",
-            esm._when(obj.price_read_at), _("조회"), _("후원금액 한도(80%)"),
-            f"{obj.amount_ceiling:,}" if obj.amount_ceiling is not None else "-")
+            _("G마켓 판매가"),
+            f"{obj.price_gmkt:,}" if obj.price_gmkt is not None else "-",
+            esm._when(obj.price_read_at),
+            _("조회"),
+            _("후원금액 한도(80%)"),
+            f"{obj.amount_ceiling:,}" if obj.amount_ceiling is not None else "-",
+        )
 
     @admin.display(description=_("로컬과 ESM의 차이"))
     def differences_display(self, obj):
@@ -119,13 +147,19 @@ class EsmSponsorshipAdmin(admin.ModelAdmin):
         if not rows:
             return _("차이 없음 (%(at)s 조회 기준)") % {"at": esm._when(obj.remote_read_at)}
         body = format_html_join(
-            "", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((r["label"], _show_side(r, "local"), _show_side(r, "remote")) for r in rows))
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((r["label"], _show_side(r, "local"), _show_side(r, "remote")) for r in rows),
+        )
         return format_html(
             '<table class="esm-differences"><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr>'
             "</thead><tbody>{}</tbody></table><p>{}</p>",
-            _("항목"), _("로컬"), _("ESM"), body,
-            _("%(at)s 조회 기준") % {"at": esm._when(obj.remote_read_at)})
+            _("항목"),
+            _("로컬"),
+            _("ESM"),
+            body,
+            _("%(at)s 조회 기준") % {"at": esm._when(obj.remote_read_at)},
+        )
 
     @admin.display(description=_("ESM 마지막 조회 내용"))
     def remote_payload_display(self, obj):
@@ -143,68 +177,114 @@ class EsmSponsorshipAdmin(admin.ModelAdmin):
         exchanges = HttpExchange.objects.filter(
             Q(**target) | Q(target_type=esm.TARGET_ESM_BULK, path__contains=path_part)
         ).order_by("-created_at", "-id")[:50]
-        return render_to_string("admin/marketplaces/sync_history.html",
-                                {"jobs": jobs, "exchanges": exchanges})
+        return render_to_string(
+            "admin/marketplaces/sync_history.html", {"jobs": jobs, "exchanges": exchanges}
+        )
 
     # --- reporting a job ---------------------------------------------------------------------
     def report(self, request, label: str, job: SyncJob) -> None:
         """One message per job at its level, with ESM's own words when it refused, and the
         differences when a pull found some."""
         job.refresh_from_db()
-        differences = (job.result or {}).get("differences") if job.status == SyncJob.Status.SUCCEEDED else None
+        differences = (
+            (job.result or {}).get("differences")
+            if job.status == SyncJob.Status.SUCCEEDED
+            else None
+        )
         if not differences:
-            report_job(self, request, label, job, queued_note=_("결과는 이 화면의 동기화 기록에 표시됩니다."))
+            report_job(
+                self,
+                request,
+                label,
+                job,
+                queued_note=_("결과는 이 화면의 동기화 기록에 표시됩니다."),
+            )
             return
-        listed = "; ".join(f"{d['label']}: {_show_side(d, 'local')} → ESM {_show_side(d, 'remote')}"
-                           for d in differences)
-        self.message_user(request, _("%(label)s: ESM과 다른 값이 있습니다 (작업 #%(id)s) — %(diff)s")
-                          % {"label": label, "id": job.pk, "diff": listed}, messages.WARNING)
+        listed = "; ".join(
+            f"{d['label']}: {_show_side(d, 'local')} → ESM {_show_side(d, 'remote')}"
+            for d in differences
+        )
+        self.message_user(
+            request,
+            _("%(label)s: ESM과 다른 값이 있습니다 (작업 #%(id)s) — %(diff)s")
+            % {"label": label, "id": job.pk, "diff": listed},
+            messages.WARNING,
+        )
 
     def _each(self, request, queryset, label, call) -> None:
         for sponsorship in queryset:
             try:
                 job = call(sponsorship)
             except (DomainError, ValidationError) as exc:
-                self.message_user(request, f"{label} — {sponsorship}: {error_text(exc)}",
-                                  messages.ERROR)
+                self.message_user(
+                    request, f"{label} — {sponsorship}: {error_text(exc)}", messages.ERROR
+                )
                 continue
             self.report(request, f"{label} — {sponsorship}", job)
 
     # --- actions -------------------------------------------------------------------------------
     @admin.action(description=_("ESM에 전송 (처음은 등록, 이후 수정)"), permissions=["change"])
     def push_to_esm(self, request, queryset):
-        self._each(request, queryset, _("ESM 전송"),
-                   lambda s: esm.esm_sponsorship_push(sponsorship=s, user=request.user))
+        self._each(
+            request,
+            queryset,
+            _("ESM 전송"),
+            lambda s: esm.esm_sponsorship_push(sponsorship=s, user=request.user),
+        )
 
     @admin.action(description=_("ESM에서 해제"), permissions=["change"])
     def release_on_esm(self, request, queryset):
-        self._each(request, queryset, _("ESM 해제"),
-                   lambda s: esm.esm_sponsorship_release(sponsorship=s, user=request.user))
+        self._each(
+            request,
+            queryset,
+            _("ESM 해제"),
+            lambda s: esm.esm_sponsorship_release(sponsorship=s, user=request.user),
+        )
 
     @admin.action(description=_("ESM에서 조회 (차이 비교)"), permissions=["change"])
     def pull_from_esm(self, request, queryset):
-        self._each(request, queryset, _("ESM 조회"),
-                   lambda s: esm.esm_sponsorship_pull(sponsorship=s, user=request.user))
+        self._each(
+            request,
+            queryset,
+            _("ESM 조회"),
+            lambda s: esm.esm_sponsorship_pull(sponsorship=s, user=request.user),
+        )
 
     @admin.action(description=_("ESM에 일괄 전송 (하나의 작업)"), permissions=["change"])
     def bulk_push_to_esm(self, request, queryset):
         try:
-            job = esm.esm_sponsorships_push_bulk(sponsorships=queryset.order_by("goods_no"),
-                                                 user=request.user)
+            job = esm.esm_sponsorships_push_bulk(
+                sponsorships=queryset.order_by("goods_no"), user=request.user
+            )
         except (DomainError, ValidationError) as exc:
             self.message_user(request, _("일괄 전송: %s") % error_text(exc), messages.ERROR)
             return None
         job.refresh_from_db()
         result = job.result or {}
         url = reverse("admin:marketplaces_esmsponsorship_bulk_job", args=[job.pk])
-        self.message_user(request, format_html(
-            '{} <a href="{}">{}</a>',
-            _("일괄 전송 작업 #%(id)s: %(status)s — 상품 %(total)s개 중 성공 %(ok)s, 실패 %(failed)s.")
-            % {"id": job.pk, "status": job.get_status_display(), "total": job.progress_total,
-               "ok": result.get("succeeded", 0), "failed": result.get("failed", 0)},
-            url, _("진행 상황과 상품별 결과 보기")),
-            messages.ERROR if job.status in (SyncJob.Status.FAILED, SyncJob.Status.DEAD)
-            else messages.SUCCESS if job.status == SyncJob.Status.SUCCEEDED else messages.INFO)
+        self.message_user(
+            request,
+            format_html(
+                '{} <a href="{}">{}</a>',
+                _(
+                    "일괄 전송 작업 #%(id)s: %(status)s — 상품 %(total)s개 중 성공 %(ok)s, 실패 %(failed)s."
+                )
+                % {
+                    "id": job.pk,
+                    "status": job.get_status_display(),
+                    "total": job.progress_total,
+                    "ok": result.get("succeeded", 0),
+                    "failed": result.get("failed", 0),
+                },
+                url,
+                _("진행 상황과 상품별 결과 보기"),
+            ),
+            messages.ERROR
+            if job.status in (SyncJob.Status.FAILED, SyncJob.Status.DEAD)
+            else messages.SUCCESS
+            if job.status == SyncJob.Status.SUCCEEDED
+            else messages.INFO,
+        )
         return None
 
     # --- change-page buttons and the bulk job page -------------------------------------------
@@ -212,10 +292,12 @@ class EsmSponsorshipAdmin(admin.ModelAdmin):
         info = self.model._meta.app_label, self.model._meta.model_name
         wrap = self.admin_site.admin_view
         return [
-            path("<path:object_id>/esm/<str:operation>/", wrap(self.operation_view),
-                 name="%s_%s_operation" % info),
-            path("bulk-jobs/<int:job_id>/", wrap(self.bulk_job_view),
-                 name="%s_%s_bulk_job" % info),
+            path(
+                "<path:object_id>/esm/<str:operation>/",
+                wrap(self.operation_view),
+                name="%s_%s_operation" % info,
+            ),
+            path("bulk-jobs/<int:job_id>/", wrap(self.bulk_job_view), name="%s_%s_bulk_job" % info),
             *super().get_urls(),
         ]
 
@@ -232,10 +314,12 @@ class EsmSponsorshipAdmin(admin.ModelAdmin):
         if operation not in self.OPERATIONS or not self.has_change_permission(request, sponsorship):
             raise PermissionDenied
         label, service = self.OPERATIONS[operation]
-        self._each(request, [sponsorship], label,
-                   lambda s: service(sponsorship=s, user=request.user))
+        self._each(
+            request, [sponsorship], label, lambda s: service(sponsorship=s, user=request.user)
+        )
         return HttpResponseRedirect(
-            reverse("admin:marketplaces_esmsponsorship_change", args=[sponsorship.pk]))
+            reverse("admin:marketplaces_esmsponsorship_change", args=[sponsorship.pk])
+        )
 
     def bulk_job_view(self, request, job_id):
         if not self.has_view_permission(request):
@@ -245,17 +329,23 @@ class EsmSponsorshipAdmin(admin.ModelAdmin):
         outcomes = result.get("outcomes", [])
         status = request.GET.get("status")
         shown = [o for o in outcomes if not status or o.get("status") == status]
-        return TemplateResponse(request, "admin/marketplaces/esm_bulk_job.html", {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": _("ESM 일괄 전송 작업 #%(id)s") % {"id": job.pk},
-            "job": job,
-            "result": result,
-            "percent": (job.progress_done * 100 // job.progress_total) if job.progress_total else 0,
-            "outcomes": shown[:2000],
-            "hidden": max(0, len(shown) - 2000),
-            "status": status or "",
-        })
+        return TemplateResponse(
+            request,
+            "admin/marketplaces/esm_bulk_job.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("ESM 일괄 전송 작업 #%(id)s") % {"id": job.pk},
+                "job": job,
+                "result": result,
+                "percent": (job.progress_done * 100 // job.progress_total)
+                if job.progress_total
+                else 0,
+                "outcomes": shown[:2000],
+                "hidden": max(0, len(shown) - 2000),
+                "status": status or "",
+            },
+        )
 
 
 def _show(value):

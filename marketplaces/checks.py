@@ -15,13 +15,20 @@ def check_coupang(app_configs=None, **kwargs):
     if base and urlparse(base).scheme not in ("http", "https"):
         messages.append(Error("COUPANG_BASE_URL must be an http(s) URL.", id="marketplaces.E001"))
     if base:
-        for name in ("COUPANG_VENDOR_ID", "COUPANG_ACCESS_KEY", "COUPANG_SECRET_KEY",
-                     "COUPANG_WING_USER_ID"):
+        for name in (
+            "COUPANG_VENDOR_ID",
+            "COUPANG_ACCESS_KEY",
+            "COUPANG_SECRET_KEY",
+            "COUPANG_WING_USER_ID",
+        ):
             value = getattr(settings, name, "")
             if not value or value in SANDBOX_KEYS:
-                messages.append(Error(
-                    f"{name} must be set to the real value when COUPANG_BASE_URL points to Coupang.",
-                    id="marketplaces.E002"))
+                messages.append(
+                    Error(
+                        f"{name} must be set to the real value when COUPANG_BASE_URL points to Coupang.",
+                        id="marketplaces.E002",
+                    )
+                )
     if settings.COUPANG_CONTRACT_ID and not str(settings.COUPANG_CONTRACT_ID).isdigit():
         messages.append(Error("COUPANG_CONTRACT_ID must be a number.", id="marketplaces.E003"))
     return messages
@@ -35,6 +42,9 @@ def check_sync_engine(app_configs=None, **kwargs):
     if settings.MARKETPLACE_HTTP_TIMEOUT <= 0:
         messages.append(Error("MARKETPLACE_HTTP_TIMEOUT must be positive.", id="marketplaces.E011"))
     if settings.CELERY_BROKER_URL and settings.SYNC_JOBS_EAGER:
-        messages.append(Warning("SYNC_JOBS_EAGER is ignored when CELERY_BROKER_URL is set.",
-                                id="marketplaces.W010"))
+        messages.append(
+            Warning(
+                "SYNC_JOBS_EAGER is ignored when CELERY_BROKER_URL is set.", id="marketplaces.W010"
+            )
+        )
     return messages

@@ -64,10 +64,14 @@ Remote = EsmSponsorship.RemoteState
 # Model field -> the names of MARKETPLACES.md / the REST API (`gmarket.amount` …).
 API_FIELD_NAMES = {
     "goods_no": "goodsNo",
-    "gmkt_is_use": "gmarket.isUse", "gmkt_amount": "gmarket.amount",
-    "gmkt_max_amount": "gmarket.maxAmount", "gmkt_field": "gmarket.field",
-    "gmkt_start_date": "gmarket.startDate", "gmkt_end_date": "gmarket.endDate",
-    "iac_is_use": "auction.isUse", "iac_start_date": "auction.startDate",
+    "gmkt_is_use": "gmarket.isUse",
+    "gmkt_amount": "gmarket.amount",
+    "gmkt_max_amount": "gmarket.maxAmount",
+    "gmkt_field": "gmarket.field",
+    "gmkt_start_date": "gmarket.startDate",
+    "gmkt_end_date": "gmarket.endDate",
+    "iac_is_use": "auction.isUse",
+    "iac_start_date": "auction.startDate",
     "iac_end_date": "auction.endDate",
 }
 EDITABLE_FIELDS = tuple(name for name in API_FIELD_NAMES if name != "goods_no")
@@ -84,11 +88,17 @@ def esm_sponsorship_settings(sponsorship: EsmSponsorship) -> Sponsorship:
     """The local row as the body ESM expects."""
     s = sponsorship
     return Sponsorship(
-        gmarket=GmarketSponsorship(is_use=s.gmkt_is_use, amount=s.gmkt_amount,
-                                   max_amount=s.gmkt_max_amount, field=s.gmkt_field,
-                                   start_date=s.gmkt_start_date, end_date=s.gmkt_end_date),
-        auction=AuctionSponsorship(is_use=s.iac_is_use, start_date=s.iac_start_date,
-                                   end_date=s.iac_end_date),
+        gmarket=GmarketSponsorship(
+            is_use=s.gmkt_is_use,
+            amount=s.gmkt_amount,
+            max_amount=s.gmkt_max_amount,
+            field=s.gmkt_field,
+            start_date=s.gmkt_start_date,
+            end_date=s.gmkt_end_date,
+        ),
+        auction=AuctionSponsorship(
+            is_use=s.iac_is_use, start_date=s.iac_start_date, end_date=s.iac_end_date
+        ),
     )
 
 
@@ -96,8 +106,9 @@ def _compared(block_in_use: bool, pairs: list[tuple[str, object, object]]) -> li
     return pairs if block_in_use else []
 
 
-def esm_sponsorship_differences(sponsorship: EsmSponsorship,
-                                remote: Sponsorship | None = None) -> list[dict]:
+def esm_sponsorship_differences(
+    sponsorship: EsmSponsorship, remote: Sponsorship | None = None
+) -> list[dict]:
     """Fields whose local value differs from ESM's last read: [{field, label, local, remote}].
 
     Values of a block are compared only when either side uses it; field 99 / names read as 6."""
@@ -108,23 +119,34 @@ def esm_sponsorship_differences(sponsorship: EsmSponsorship,
     local = esm_sponsorship_settings(sponsorship)
     lg, rg, la, ra = local.gmarket, remote.gmarket, local.auction, remote.auction
     rows = [("gmkt_is_use", lg.is_use, rg.is_use)]
-    rows += _compared(lg.is_use or rg.is_use, [
-        ("gmkt_amount", lg.amount, rg.amount),
-        ("gmkt_max_amount", lg.max_amount, rg.max_amount),
-        ("gmkt_field", lg.field, rg.field),
-        ("gmkt_start_date", lg.start_date, rg.start_date),
-        ("gmkt_end_date", lg.end_date, rg.end_date),
-    ])
+    rows += _compared(
+        lg.is_use or rg.is_use,
+        [
+            ("gmkt_amount", lg.amount, rg.amount),
+            ("gmkt_max_amount", lg.max_amount, rg.max_amount),
+            ("gmkt_field", lg.field, rg.field),
+            ("gmkt_start_date", lg.start_date, rg.start_date),
+            ("gmkt_end_date", lg.end_date, rg.end_date),
+        ],
+    )
     rows.append(("iac_is_use", la.is_use, ra.is_use))
-    rows += _compared(la.is_use or ra.is_use, [
-        ("iac_start_date", la.start_date, ra.start_date),
-        ("iac_end_date", la.end_date, ra.end_date),
-    ])
+    rows += _compared(
+        la.is_use or ra.is_use,
+        [
+            ("iac_start_date", la.start_date, ra.start_date),
+            ("iac_end_date", la.end_date, ra.end_date),
+        ],
+    )
     labels = {f.name: str(f.verbose_name) for f in EsmSponsorship._meta.fields}
     return [
-        {"field": API_FIELD_NAMES[name], "label": labels[name],
-         "local": _plain(local_value), "remote": _plain(remote_value)}
-        for name, local_value, remote_value in rows if local_value != remote_value
+        {
+            "field": API_FIELD_NAMES[name],
+            "label": labels[name],
+            "local": _plain(local_value),
+            "remote": _plain(remote_value),
+        }
+        for name, local_value, remote_value in rows
+        if local_value != remote_value
     ]
 
 
@@ -145,13 +167,24 @@ def esm_sponsorship_price_rule(sponsorship: EsmSponsorship) -> None:
     if not s.gmkt_is_use or s.gmkt_amount is None:
         return
     if s.price_gmkt is None:
-        raise ValidationError({"gmkt_amount": _("G마켓 판매가를 ESM에서 받지 못해 80% 한도를 확인할 수 "
-                                                "없습니다.")})
+        raise ValidationError(
+            {"gmkt_amount": _("G마켓 판매가를 ESM에서 받지 못해 80% 한도를 확인할 수 없습니다.")}
+        )
     if s.gmkt_amount > s.amount_ceiling:
-        raise ValidationError({"gmkt_amount": _(
-            "후원금액 %(amount)s원이 G마켓 판매가 %(price)s원(%(at)s 조회)의 80%%인 %(ceiling)s원을 "
-            "넘습니다.") % {"amount": f"{s.gmkt_amount:,}", "price": f"{s.price_gmkt:,}",
-                          "at": _when(s.price_read_at), "ceiling": f"{s.amount_ceiling:,}"}})
+        raise ValidationError(
+            {
+                "gmkt_amount": _(
+                    "후원금액 %(amount)s원이 G마켓 판매가 %(price)s원(%(at)s 조회)의 80%%인 %(ceiling)s원을 "
+                    "넘습니다."
+                )
+                % {
+                    "amount": f"{s.gmkt_amount:,}",
+                    "price": f"{s.price_gmkt:,}",
+                    "at": _when(s.price_read_at),
+                    "ceiling": f"{s.amount_ceiling:,}",
+                }
+            }
+        )
 
 
 def _store_price(sponsorship: EsmSponsorship, price: GoodsPrice) -> None:
@@ -160,8 +193,9 @@ def _store_price(sponsorship: EsmSponsorship, price: GoodsPrice) -> None:
     sponsorship.price_read_at = timezone.now()
 
 
-def esm_sponsorship_check_price(*, sponsorship: EsmSponsorship,
-                                client: EsmClient | None = None) -> GoodsPrice | None:
+def esm_sponsorship_check_price(
+    *, sponsorship: EsmSponsorship, client: EsmClient | None = None
+) -> GoodsPrice | None:
     """Read the Gmarket price from ESM, keep it on the (unsaved) row and apply the 80 % rule.
 
     Returns the price read (None when Gmarket is not in use). Raises ValidationError with a field
@@ -174,12 +208,19 @@ def esm_sponsorship_check_price(*, sponsorship: EsmSponsorship,
     except CredentialsError as exc:
         raise ValidationError(_credentials_message(exc)) from exc
     except FinalError as exc:
-        raise ValidationError({"goods_no": _("ESM이 상품의 판매가 조회를 거절했습니다: %s")
-                               % exc.message}) from exc
+        raise ValidationError(
+            {"goods_no": _("ESM이 상품의 판매가 조회를 거절했습니다: %s") % exc.message}
+        ) from exc
     except RetryableError as exc:
-        raise ValidationError({"gmkt_amount": _("G마켓 판매가를 조회하지 못해 80%% 한도를 확인할 수 "
-                                                "없습니다 (%s). 잠시 후 다시 저장하세요.")
-                               % exc.message}) from exc
+        raise ValidationError(
+            {
+                "gmkt_amount": _(
+                    "G마켓 판매가를 조회하지 못해 80%% 한도를 확인할 수 "
+                    "없습니다 (%s). 잠시 후 다시 저장하세요."
+                )
+                % exc.message
+            }
+        ) from exc
     _store_price(sponsorship, price)
     esm_sponsorship_price_rule(sponsorship)
     return price
@@ -194,9 +235,14 @@ def esm_sponsorship_validate(*, sponsorship: EsmSponsorship, check_price: bool =
 
 
 def _credentials_message(exc: MarketplaceError) -> str:
-    return _("ESM 인증 정보 문제(credentials): ESM이 토큰을 거부했습니다. ESM_MASTER_ID, "
-             "ESM_SECRET_KEY, 판매자 ID(ESM_GMARKET_SELLER_ID / ESM_AUCTION_SELLER_ID)를 확인하세요. "
-             "ESM 응답: %s") % exc.message
+    return (
+        _(
+            "ESM 인증 정보 문제(credentials): ESM이 토큰을 거부했습니다. ESM_MASTER_ID, "
+            "ESM_SECRET_KEY, 판매자 ID(ESM_GMARKET_SELLER_ID / ESM_AUCTION_SELLER_ID)를 확인하세요. "
+            "ESM 응답: %s"
+        )
+        % exc.message
+    )
 
 
 # =================================================================================================
@@ -206,14 +252,17 @@ def _mark_edited(sponsorship: EsmSponsorship) -> None:
     """DRAFT unless the values are exactly what ESM was last sent (and nothing is in flight)."""
     if sponsorship.local_state in (State.QUEUED, State.RELEASING):
         return
-    unchanged = (sponsorship.pushed_payload == esm_sponsorship_settings(sponsorship).to_json()
-                 and sponsorship.remote_state == Remote.REGISTERED)
+    unchanged = (
+        sponsorship.pushed_payload == esm_sponsorship_settings(sponsorship).to_json()
+        and sponsorship.remote_state == Remote.REGISTERED
+    )
     if not (unchanged and sponsorship.local_state == State.SYNCED):
         sponsorship.local_state = State.DRAFT
 
 
-def esm_sponsorship_save(*, sponsorship: EsmSponsorship, user=None,
-                         price_checked: bool = False) -> EsmSponsorship:
+def esm_sponsorship_save(
+    *, sponsorship: EsmSponsorship, user=None, price_checked: bool = False
+) -> EsmSponsorship:
     """Validate (the price too, unless the caller's form just read it: `price_checked`) and
     save; returns the row. Raises ValidationError.
 
@@ -267,8 +316,12 @@ def esm_sponsorship_push(*, sponsorship: EsmSponsorship, user) -> SyncJob:
     sponsorship.local_state = State.QUEUED
     sponsorship.last_error = ""
     sponsorship.save(update_fields=["local_state", "last_error", "updated_at"])
-    return sync_job_enqueue(target_type=TARGET_ESM_SPONSORSHIP, target_id=sponsorship.goods_no,
-                            operation="push", user=user)
+    return sync_job_enqueue(
+        target_type=TARGET_ESM_SPONSORSHIP,
+        target_id=sponsorship.goods_no,
+        operation="push",
+        user=user,
+    )
 
 
 @transaction.atomic
@@ -277,20 +330,31 @@ def esm_sponsorship_release(*, sponsorship: EsmSponsorship, user) -> SyncJob:
     known to hold the settings (pull first), Conflict while a job is open."""
     sponsorship = _locked(sponsorship)
     if sponsorship.remote_state == Remote.NOT_REGISTERED:
-        raise DomainError(_("ESM에 등록되지 않은 설정입니다 (먼저 ESM에서 조회해 확인하세요)."),
-                          code="NOT_REGISTERED", http_status=409)
+        raise DomainError(
+            _("ESM에 등록되지 않은 설정입니다 (먼저 ESM에서 조회해 확인하세요)."),
+            code="NOT_REGISTERED",
+            http_status=409,
+        )
     sponsorship.local_state = State.RELEASING
     sponsorship.last_error = ""
     sponsorship.save(update_fields=["local_state", "last_error", "updated_at"])
-    return sync_job_enqueue(target_type=TARGET_ESM_SPONSORSHIP, target_id=sponsorship.goods_no,
-                            operation="release", user=user)
+    return sync_job_enqueue(
+        target_type=TARGET_ESM_SPONSORSHIP,
+        target_id=sponsorship.goods_no,
+        operation="release",
+        user=user,
+    )
 
 
 @transaction.atomic
 def esm_sponsorship_pull(*, sponsorship: EsmSponsorship, user) -> SyncJob:
     """Queue "read from ESM" (GET, then the differences with the local values); returns the job."""
-    return sync_job_enqueue(target_type=TARGET_ESM_SPONSORSHIP, target_id=sponsorship.goods_no,
-                            operation="pull", user=user)
+    return sync_job_enqueue(
+        target_type=TARGET_ESM_SPONSORSHIP,
+        target_id=sponsorship.goods_no,
+        operation="pull",
+        user=user,
+    )
 
 
 @transaction.atomic
@@ -303,7 +367,9 @@ def esm_sponsorships_push_bulk(*, sponsorships: Iterable[EsmSponsorship], user) 
     if not rows:
         raise DomainError(_("전송할 상품을 선택하세요."), code="NOTHING_SELECTED")
     if len(rows) > BULK_MAX_GOODS:
-        raise ValidationError(_("한 번에 %(max)s개까지 전송할 수 있습니다.") % {"max": BULK_MAX_GOODS})
+        raise ValidationError(
+            _("한 번에 %(max)s개까지 전송할 수 있습니다.") % {"max": BULK_MAX_GOODS}
+        )
     problems = []
     for row in rows:
         try:
@@ -315,10 +381,16 @@ def esm_sponsorships_push_bulk(*, sponsorships: Iterable[EsmSponsorship], user) 
         raise ValidationError(problems)
     goods_nos = [row.goods_no for row in rows]
     EsmSponsorship.objects.filter(goods_no__in=goods_nos).update(
-        local_state=State.QUEUED, last_error="", updated_at=timezone.now())
-    return sync_job_enqueue(target_type=TARGET_ESM_BULK, target_id=uuid.uuid4().hex[:16],
-                            operation="push", payload={"goods_nos": goods_nos}, user=user,
-                            progress_total=len(goods_nos))
+        local_state=State.QUEUED, last_error="", updated_at=timezone.now()
+    )
+    return sync_job_enqueue(
+        target_type=TARGET_ESM_BULK,
+        target_id=uuid.uuid4().hex[:16],
+        operation="push",
+        payload={"goods_nos": goods_nos},
+        user=user,
+        progress_total=len(goods_nos),
+    )
 
 
 # =================================================================================================
@@ -331,8 +403,13 @@ def _save(sponsorship: EsmSponsorship, **fields) -> None:
 
 
 def _store_remote(sponsorship: EsmSponsorship, remote: Sponsorship, **fields) -> None:
-    _save(sponsorship, remote_payload=remote.raw, remote_read_at=timezone.now(),
-          remote_state=Remote.REGISTERED if remote.registered else Remote.NOT_REGISTERED, **fields)
+    _save(
+        sponsorship,
+        remote_payload=remote.raw,
+        remote_read_at=timezone.now(),
+        remote_state=Remote.REGISTERED if remote.registered else Remote.NOT_REGISTERED,
+        **fields,
+    )
 
 
 def _final(exc: FinalError) -> FinalError:
@@ -349,8 +426,12 @@ def _push_one(sponsorship: EsmSponsorship, client: EsmClient) -> dict:
     if sponsorship.gmkt_is_use:
         price = client.read_price(goods_no)
         _store_price(sponsorship, price)
-        _save(sponsorship, price_gmkt=sponsorship.price_gmkt, price_iac=sponsorship.price_iac,
-              price_read_at=sponsorship.price_read_at)
+        _save(
+            sponsorship,
+            price_gmkt=sponsorship.price_gmkt,
+            price_iac=sponsorship.price_iac,
+            price_read_at=sponsorship.price_read_at,
+        )
         try:
             esm_sponsorship_price_rule(sponsorship)
         except ValidationError as exc:
@@ -384,8 +465,14 @@ def _push_one(sponsorship: EsmSponsorship, client: EsmClient) -> dict:
     sent = body.to_json()
     current = EsmSponsorship.objects.get(pk=sponsorship.pk)  # edited while we were sending?
     unchanged = esm_sponsorship_settings(current).to_json() == sent
-    _save(sponsorship, remote_state=Remote.REGISTERED, pushed_payload=sent, pushed_at=now,
-          local_state=State.SYNCED if unchanged else State.DRAFT, last_error="")
+    _save(
+        sponsorship,
+        remote_state=Remote.REGISTERED,
+        pushed_payload=sent,
+        pushed_at=now,
+        local_state=State.SYNCED if unchanged else State.DRAFT,
+        last_error="",
+    )
     return {"goodsNo": goods_no, "status": "OK", "operation": operation, "message": ""}
 
 
@@ -393,7 +480,9 @@ def _sponsorship(job: SyncJob) -> EsmSponsorship:
     try:
         return EsmSponsorship.objects.get(goods_no=job.target_id)
     except EsmSponsorship.DoesNotExist:
-        raise PlainFinalError(_("상품 %s의 후원/나눔쇼핑 설정이 삭제되었습니다.") % job.target_id) from None
+        raise PlainFinalError(
+            _("상품 %s의 후원/나눔쇼핑 설정이 삭제되었습니다.") % job.target_id
+        ) from None
 
 
 def _failed(job: SyncJob, message: str) -> None:
@@ -432,14 +521,20 @@ def _run_release(job: SyncJob) -> dict:
         raise
     except FinalError as exc:
         raise _final(exc) from exc
-    _save(sponsorship, remote_state=Remote.NOT_REGISTERED, local_state=State.RELEASED,
-          pushed_payload={}, last_error="")
+    _save(
+        sponsorship,
+        remote_state=Remote.NOT_REGISTERED,
+        local_state=State.RELEASED,
+        pushed_payload={},
+        last_error="",
+    )
     return {"goodsNo": sponsorship.goods_no, "status": "OK", "operation": "DELETE"}
 
 
 def _pull_failed(job: SyncJob, message: str) -> None:
-    EsmSponsorship.objects.filter(goods_no=job.target_id).update(last_error=message,
-                                                                 updated_at=timezone.now())
+    EsmSponsorship.objects.filter(goods_no=job.target_id).update(
+        last_error=message, updated_at=timezone.now()
+    )
 
 
 @sync_handler(TARGET_ESM_SPONSORSHIP, "pull", on_failure=_pull_failed)
@@ -458,8 +553,11 @@ def _run_pull(job: SyncJob) -> dict:
             fields["local_state"] = State.SYNCED
             fields["pushed_payload"] = esm_sponsorship_settings(sponsorship).to_json()
     _store_remote(sponsorship, remote, **fields)
-    return {"goodsNo": sponsorship.goods_no, "registered": remote.registered,
-            "differences": differences}
+    return {
+        "goodsNo": sponsorship.goods_no,
+        "registered": remote.registered,
+        "differences": differences,
+    }
 
 
 # --- bulk push ----------------------------------------------------------------------------------
@@ -485,11 +583,16 @@ def _bulk_failed(job: SyncJob, message: str) -> None:
     outcomes = {r["goodsNo"]: r for r in (job.result or {}).get("outcomes", [])}
     unsettled = [g for g in goods_nos if outcomes.get(g, {}).get("status") not in ("OK", "FAILED")]
     for goods_no in unsettled:
-        outcomes[goods_no] = {"goodsNo": goods_no, "status": "FAILED", "operation": "",
-                              "message": message}
+        outcomes[goods_no] = {
+            "goodsNo": goods_no,
+            "status": "FAILED",
+            "operation": "",
+            "message": message,
+        }
     SyncJob.objects.filter(pk=job.pk).update(result=_bulk_result(goods_nos, outcomes))
     EsmSponsorship.objects.filter(goods_no__in=unsettled, local_state=State.QUEUED).update(
-        local_state=State.FAILED, last_error=message, updated_at=timezone.now())
+        local_state=State.FAILED, last_error=message, updated_at=timezone.now()
+    )
 
 
 @sync_handler(TARGET_ESM_BULK, "push", on_failure=_bulk_failed)
@@ -497,8 +600,11 @@ def _run_bulk_push(job: SyncJob) -> dict:
     """Push every goods of the job, one HTTP session for all; a goods' refusal is its outcome,
     a retired API or bad keys stop the job (they would refuse every goods alike)."""
     goods_nos: list[str] = list(job.payload.get("goods_nos", []))
-    outcomes = {r["goodsNo"]: r for r in (job.result or {}).get("outcomes", [])
-                if r.get("status") in ("OK", "FAILED")}
+    outcomes = {
+        r["goodsNo"]: r
+        for r in (job.result or {}).get("outcomes", [])
+        if r.get("status") in ("OK", "FAILED")
+    }
     rows = EsmSponsorship.objects.in_bulk(goods_nos, field_name="goods_no")
     client = EsmClient(job=job)
     retryable: list[RetryableError] = []
@@ -509,8 +615,12 @@ def _run_bulk_push(job: SyncJob) -> dict:
             continue
         sponsorship = rows.get(goods_no)
         if sponsorship is None:
-            outcomes[goods_no] = {"goodsNo": goods_no, "status": "FAILED", "operation": "",
-                                  "message": _("설정이 삭제되었습니다.")}
+            outcomes[goods_no] = {
+                "goodsNo": goods_no,
+                "status": "FAILED",
+                "operation": "",
+                "message": _("설정이 삭제되었습니다."),
+            }
         else:
             try:
                 outcomes[goods_no] = _push_one(sponsorship, client)
@@ -518,13 +628,21 @@ def _run_bulk_push(job: SyncJob) -> dict:
                 _bulk_save_result(job, _bulk_result(goods_nos, outcomes), done)
                 raise _final(exc) from exc
             except FinalError as exc:
-                outcomes[goods_no] = {"goodsNo": goods_no, "status": "FAILED", "operation": "",
-                                      "message": exc.message}
+                outcomes[goods_no] = {
+                    "goodsNo": goods_no,
+                    "status": "FAILED",
+                    "operation": "",
+                    "message": exc.message,
+                }
                 _save(sponsorship, local_state=State.FAILED, last_error=exc.message)
             except RetryableError as exc:
                 retryable.append(exc)
-                outcomes[goods_no] = {"goodsNo": goods_no, "status": "RETRY", "operation": "",
-                                      "message": exc.message}
+                outcomes[goods_no] = {
+                    "goodsNo": goods_no,
+                    "status": "RETRY",
+                    "operation": "",
+                    "message": exc.message,
+                }
                 _save(sponsorship, last_error=exc.message)
         done += 1
         if done % BULK_PROGRESS_EVERY == 0:
@@ -535,5 +653,6 @@ def _run_bulk_push(job: SyncJob) -> dict:
         raise RetryableError(
             _("%(n)s개 상품을 다시 보내야 합니다 (예: %(reason)s).")
             % {"n": len(retryable), "reason": retryable[0].message},
-            retry_after=max((e.retry_after or 0) for e in retryable) or None)
+            retry_after=max((e.retry_after or 0) for e in retryable) or None,
+        )
     return result

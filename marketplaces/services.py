@@ -46,10 +46,10 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Callable, Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -89,8 +89,9 @@ class SyncHandler:
 HANDLERS: dict[tuple[str, str], SyncHandler] = {}
 
 
-def sync_handler(target_type: str, operation: str, *,
-                 on_failure: Callable[[SyncJob, str], None] | None = None):
+def sync_handler(
+    target_type: str, operation: str, *, on_failure: Callable[[SyncJob, str], None] | None = None
+):
     """Register `fn(job) -> result dict` for (target_type, operation).
 
     `on_failure(job, message)` runs once when the job ends FAILED or DEAD (e.g. to show the
@@ -118,9 +119,16 @@ def _handler(target_type: str, operation: str) -> SyncHandler:
         raise ValueError(f"no sync handler for {target_type}/{operation}") from None
 
 
-def sync_job_enqueue(*, target_type: str, target_id: str | int, operation: str,
-                     payload: dict | None = None, user=None, max_attempts: int | None = None,
-                     progress_total: int = 0) -> SyncJob:
+def sync_job_enqueue(
+    *,
+    target_type: str,
+    target_id: str | int,
+    operation: str,
+    payload: dict | None = None,
+    user=None,
+    max_attempts: int | None = None,
+    progress_total: int = 0,
+) -> SyncJob:
     """Write a PENDING job in the caller's transaction and run it after commit.
 
     Raises Conflict when the target already has a PENDING or RUNNING job."""
@@ -128,14 +136,19 @@ def sync_job_enqueue(*, target_type: str, target_id: str | int, operation: str,
     try:
         with transaction.atomic():
             job = SyncJob.objects.create(
-                target_type=target_type, target_id=str(target_id), operation=operation,
-                payload=payload or {}, created_by=user if getattr(user, "pk", None) else None,
+                target_type=target_type,
+                target_id=str(target_id),
+                operation=operation,
+                payload=payload or {},
+                created_by=user if getattr(user, "pk", None) else None,
                 max_attempts=max_attempts or settings.SYNC_JOB_MAX_ATTEMPTS,
-                next_attempt_at=timezone.now(), progress_total=progress_total,
+                next_attempt_at=timezone.now(),
+                progress_total=progress_total,
             )
     except IntegrityError:
-        open_job = SyncJob.objects.filter(target_type=target_type, target_id=str(target_id),
-                                          status__in=SyncJob.OPEN_STATUSES).first()
+        open_job = SyncJob.objects.filter(
+            target_type=target_type, target_id=str(target_id), status__in=SyncJob.OPEN_STATUSES
+        ).first()
         raise Conflict(
             _("이 대상에는 진행 중인 동기화 작업(#%(id)s)이 있습니다. 끝난 뒤 다시 시도하세요.")
             % {"id": open_job.pk if open_job else "?"},
@@ -192,11 +205,20 @@ def sync_job_run(job_id: int, *, reschedule: bool = True) -> SyncJob:
     now = timezone.now()
     worker = _worker_name()
     stale_before = now - timedelta(seconds=settings.SYNC_JOB_STALE_SECONDS)
-    claimed = SyncJob.objects.filter(pk=job_id).filter(
-        Q(status=SyncJob.Status.PENDING, next_attempt_at__lte=now)
-        | Q(status=SyncJob.Status.RUNNING, locked_at__lt=stale_before)
-    ).update(status=SyncJob.Status.RUNNING, locked_at=now, locked_by=worker,
-             attempts=F("attempts") + 1, updated_at=now)
+    claimed = (
+        SyncJob.objects.filter(pk=job_id)
+        .filter(
+            Q(status=SyncJob.Status.PENDING, next_attempt_at__lte=now)
+            | Q(status=SyncJob.Status.RUNNING, locked_at__lt=stale_before)
+        )
+        .update(
+            status=SyncJob.Status.RUNNING,
+            locked_at=now,
+            locked_by=worker,
+            attempts=F("attempts") + 1,
+            updated_at=now,
+        )
+    )
     job = SyncJob.objects.get(pk=job_id)
     if not claimed:
         return job
@@ -205,9 +227,13 @@ def sync_job_run(job_id: int, *, reschedule: bool = True) -> SyncJob:
     except ValueError as exc:  # a job from a newer/older release this process cannot run
         return _finish(job, SyncHandler(run=lambda j: None), SyncJob.Status.FAILED, error=str(exc))
     if job.attempts > job.max_attempts:  # its runners keep dying mid-attempt
-        return _finish(job, handler, SyncJob.Status.DEAD,
-                       error=_("%(n)s회 시도 후 중단: 작업자가 응답 없이 중단되었습니다.")
-                       % {"n": job.max_attempts})
+        return _finish(
+            job,
+            handler,
+            SyncJob.Status.DEAD,
+            error=_("%(n)s회 시도 후 중단: 작업자가 응답 없이 중단되었습니다.")
+            % {"n": job.max_attempts},
+        )
     try:
         result = handler.run(job) or {}
     except FinalError as exc:
@@ -217,13 +243,22 @@ def sync_job_run(job_id: int, *, reschedule: bool = True) -> SyncJob:
             logger.exception("sync job %s: unexpected error", job_id)
         message = exc.message if isinstance(exc, MarketplaceError) else _("내부 오류: %s") % exc
         if job.attempts >= job.max_attempts:
-            return _finish(job, handler, SyncJob.Status.DEAD,
-                           error=_("%(n)s회 시도 후 중단: %(reason)s")
-                           % {"n": job.attempts, "reason": message})
+            return _finish(
+                job,
+                handler,
+                SyncJob.Status.DEAD,
+                error=_("%(n)s회 시도 후 중단: %(reason)s")
+                % {"n": job.attempts, "reason": message},
+            )
         delay = _backoff(job.attempts, getattr(exc, "retry_after", None))
         updated = SyncJob.objects.filter(pk=job.pk, locked_by=worker).update(
-            status=SyncJob.Status.PENDING, last_error=message, locked_at=None, locked_by="",
-            next_attempt_at=timezone.now() + timedelta(seconds=delay), updated_at=timezone.now())
+            status=SyncJob.Status.PENDING,
+            last_error=message,
+            locked_at=None,
+            locked_by="",
+            next_attempt_at=timezone.now() + timedelta(seconds=delay),
+            updated_at=timezone.now(),
+        )
         job.refresh_from_db()
         if updated and reschedule:
             _dispatch(job.pk, delay)
@@ -231,11 +266,19 @@ def sync_job_run(job_id: int, *, reschedule: bool = True) -> SyncJob:
     return _finish(job, handler, SyncJob.Status.SUCCEEDED, result=result)
 
 
-def _finish(job: SyncJob, handler: SyncHandler, status: str, *, error: str = "",
-            result: dict | None = None) -> SyncJob:
+def _finish(
+    job: SyncJob, handler: SyncHandler, status: str, *, error: str = "", result: dict | None = None
+) -> SyncJob:
     now = timezone.now()
-    fields = {"status": status, "locked_at": None, "locked_by": "", "next_attempt_at": None,
-              "finished_at": now, "updated_at": now, "last_error": error}
+    fields = {
+        "status": status,
+        "locked_at": None,
+        "locked_by": "",
+        "next_attempt_at": None,
+        "finished_at": now,
+        "updated_at": now,
+        "last_error": error,
+    }
     if result is not None:
         fields["result"] = result
     updated = SyncJob.objects.filter(pk=job.pk, locked_by=job.locked_by).update(**fields)
@@ -268,8 +311,9 @@ def sync_job_heartbeat(job: SyncJob, *, done: int | None = None, total: int | No
         fields["progress_done"] = done
     if total is not None:
         fields["progress_total"] = total
-    if not SyncJob.objects.filter(pk=job.pk, locked_by=job.locked_by,
-                                  status=SyncJob.Status.RUNNING).update(**fields):
+    if not SyncJob.objects.filter(
+        pk=job.pk, locked_by=job.locked_by, status=SyncJob.Status.RUNNING
+    ).update(**fields):
         raise RetryableError(_("다른 작업자가 이 작업을 넘겨받았습니다."))
     for name, value in fields.items():
         setattr(job, name, value)
@@ -286,7 +330,9 @@ def sync_jobs_sweep(*, inline: bool | None = None) -> list[int]:
         SyncJob.objects.filter(
             Q(status=SyncJob.Status.PENDING, next_attempt_at__lte=now - grace)
             | Q(status=SyncJob.Status.RUNNING, locked_at__lt=stale_before)
-        ).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:500]
+        )
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:500]
     )
     if inline is None:
         inline = not settings.CELERY_BROKER_URL
@@ -327,15 +373,21 @@ Status = CoupangCoupon.LocalStatus
 
 # Model field -> the name used in MARKETPLACES.md / the REST API, for error mapping.
 API_FIELD_NAMES = {
-    "title": "title", "contract_id": "contractId", "start_at": "startDate", "end_at": "endDate",
-    "wing_user_id": "userId", "policies": "policies", "items": "vendorItemIds",
+    "title": "title",
+    "contract_id": "contractId",
+    "start_at": "startDate",
+    "end_at": "endDate",
+    "wing_user_id": "userId",
+    "policies": "policies",
+    "items": "vendorItemIds",
     "promotion": "promoNo",
 }
 
 
 # --- local rules (everything MARKETPLACES.md lists that can be checked before sending) ----------
-def coupang_policies_validate(policies: list[CoupangCouponPolicy], *,
-                              check_rows: bool = True) -> None:
+def coupang_policies_validate(
+    policies: list[CoupangCouponPolicy], *, check_rows: bool = True
+) -> None:
     """1–3 policies of one typeOfDiscount, each valid on its own. Raises ValidationError."""
     errors: list[str] = []
     if not 1 <= len(policies) <= 3:
@@ -347,15 +399,20 @@ def coupang_policies_validate(policies: list[CoupangCouponPolicy], *,
         try:
             policy.clean()
         except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                errors += [_("정책 %(n)s: %(message)s") % {"n": index + 1, "message": m}
-                           for m in messages]
+            for _field, messages in exc.message_dict.items():
+                errors += [
+                    _("정책 %(n)s: %(message)s") % {"n": index + 1, "message": m} for m in messages
+                ]
     if errors:
         raise ValidationError({"policies": errors})
 
 
-def coupang_items_validate(vendor_item_ids: Iterable[int], *, coupon: CoupangCoupon | None = None,
-                           released: Iterable[int] = ()) -> None:
+def coupang_items_validate(
+    vendor_item_ids: Iterable[int],
+    *,
+    coupon: CoupangCoupon | None = None,
+    released: Iterable[int] = (),
+) -> None:
     """At least one vendor item, no repeats, none held by another live coupon (CIR14).
 
     `released` are coupon ids whose claims are being given up in the same transaction."""
@@ -373,22 +430,25 @@ def coupang_items_validate(vendor_item_ids: Iterable[int], *, coupon: CoupangCou
         taken = taken.exclude(coupon=coupon)
     taken = taken.exclude(coupon_id__in=list(released)).select_related("coupon")
     for item in taken.order_by("vendor_item_id"):
-        errors.append(_("옵션 %(item)s은(는) 이미 다른 쿠폰(#%(id)s %(title)s)에 등록되어 있습니다.")
-                      % {"item": item.vendor_item_id, "id": item.coupon_id,
-                         "title": item.coupon.title})
+        errors.append(
+            _("옵션 %(item)s은(는) 이미 다른 쿠폰(#%(id)s %(title)s)에 등록되어 있습니다.")
+            % {"item": item.vendor_item_id, "id": item.coupon_id, "title": item.coupon.title}
+        )
     if errors:
         raise ValidationError({"items": errors})
 
 
-def coupang_schedule_validate(start_at: datetime | None, end_at: datetime | None, *,
-                              now: datetime | None = None) -> None:
+def coupang_schedule_validate(
+    start_at: datetime | None, end_at: datetime | None, *, now: datetime | None = None
+) -> None:
     """Start at least an hour after now (Coupang shows a coupon an hour after creation), end after
     start. Raises ValidationError."""
     now = now or timezone.now()
     errors = {}
     if start_at and start_at < now + CREATE_LEAD_TIME:
         errors["start_at"] = _("시작 일시는 지금부터 1시간 이후여야 합니다 (%(min)s 이후).") % {
-            "min": format_kst(now + CREATE_LEAD_TIME)}
+            "min": format_kst(now + CREATE_LEAD_TIME)
+        }
     if start_at and end_at and end_at <= start_at:
         errors["end_at"] = _("종료 일시는 시작 일시 이후여야 합니다.")
     if errors:
@@ -403,8 +463,13 @@ def _collect(errors: dict, fn, *args, **kwargs) -> None:
             errors.setdefault(field, []).extend(messages)
 
 
-def coupang_coupon_validate(coupon: CoupangCoupon, policies: list[CoupangCouponPolicy],
-                            vendor_item_ids: list[int], *, released: Iterable[int] = ()) -> None:
+def coupang_coupon_validate(
+    coupon: CoupangCoupon,
+    policies: list[CoupangCouponPolicy],
+    vendor_item_ids: list[int],
+    *,
+    released: Iterable[int] = (),
+) -> None:
     """Every local rule for a coupon about to be saved or sent; one ValidationError with all."""
     errors: dict[str, list] = {}
     _collect(errors, coupon.clean)
@@ -417,16 +482,32 @@ def coupang_coupon_validate(coupon: CoupangCoupon, policies: list[CoupangCouponP
 
 # --- services called by the admin, the API and commands -----------------------------------------
 @transaction.atomic
-def coupang_coupon_create(*, user, title: str, start_at: datetime, end_at: datetime,
-                          policies: list[dict], vendor_item_ids: list[int],
-                          contract_id: int | None = None, wing_user_id: str = "",
-                          promotion=None, replaces: CoupangCoupon | None = None) -> CoupangCoupon:
+def coupang_coupon_create(
+    *,
+    user,
+    title: str,
+    start_at: datetime,
+    end_at: datetime,
+    policies: list[dict],
+    vendor_item_ids: list[int],
+    contract_id: int | None = None,
+    wing_user_id: str = "",
+    promotion=None,
+    replaces: CoupangCoupon | None = None,
+) -> CoupangCoupon:
     """Save a DRAFT coupon with its policies and items after every local rule; returns it.
 
     Raises ValidationError (field errors keyed by model field, `policies`, `items`)."""
-    coupon = CoupangCoupon(title=title, contract_id=contract_id, start_at=start_at, end_at=end_at,
-                           wing_user_id=wing_user_id, promotion=promotion, replaces=replaces,
-                           created_by=user if getattr(user, "pk", None) else None)
+    coupon = CoupangCoupon(
+        title=title,
+        contract_id=contract_id,
+        start_at=start_at,
+        end_at=end_at,
+        wing_user_id=wing_user_id,
+        promotion=promotion,
+        replaces=replaces,
+        created_by=user if getattr(user, "pk", None) else None,
+    )
     policy_rows = [CoupangCouponPolicy(position=i + 1, **p) for i, p in enumerate(policies)]
     released = [replaces.pk] if replaces else []
     coupang_coupon_validate(coupon, policy_rows, list(vendor_item_ids), released=released)
@@ -435,7 +516,8 @@ def coupang_coupon_create(*, user, title: str, start_at: datetime, end_at: datet
         policy.coupon = coupon
     CoupangCouponPolicy.objects.bulk_create(policy_rows)
     CoupangCouponItem.objects.bulk_create(
-        [CoupangCouponItem(coupon=coupon, vendor_item_id=i) for i in vendor_item_ids])
+        [CoupangCouponItem(coupon=coupon, vendor_item_id=i) for i in vendor_item_ids]
+    )
     return coupon
 
 
@@ -451,12 +533,19 @@ def coupang_coupon_push(*, coupon: CoupangCoupon, user) -> SyncJob:
     DomainError."""
     coupon = _locked(coupon)
     if coupon.local_status == Status.NEEDS_RECONCILE:
-        raise DomainError(_("이전 생성 요청의 결과를 알 수 없습니다. WING에서 확인한 뒤 couponId를 "
-                            "연결하거나 '생성되지 않음 확인 후 재전송'을 실행하세요."),
-                          code="NEEDS_RECONCILE")
+        raise DomainError(
+            _(
+                "이전 생성 요청의 결과를 알 수 없습니다. WING에서 확인한 뒤 couponId를 "
+                "연결하거나 '생성되지 않음 확인 후 재전송'을 실행하세요."
+            ),
+            code="NEEDS_RECONCILE",
+        )
     if coupon.local_status in (Status.PUSHED, Status.EXPIRING, Status.EXPIRED):
-        raise DomainError(_("이미 쿠팡에 반영된 쿠폰입니다 (%(status)s).")
-                          % {"status": coupon.get_local_status_display()}, code="ALREADY_PUSHED")
+        raise DomainError(
+            _("이미 쿠팡에 반영된 쿠폰입니다 (%(status)s).")
+            % {"status": coupon.get_local_status_display()},
+            code="ALREADY_PUSHED",
+        )
     policies = list(coupon.policies.all())
     item_ids = list(coupon.items.filter(active=True).values_list("vendor_item_id", flat=True))
     if coupon.local_status == Status.DESTROYED:
@@ -464,28 +553,34 @@ def coupang_coupon_push(*, coupon: CoupangCoupon, user) -> SyncJob:
         coupon.destroyed_coupon_ids = [*coupon.destroyed_coupon_ids, coupon.coupon_id]
         coupon.coupon_id = None
         coupon.remote_status = ""
-        coupon.items.update(status=CoupangCouponItem.Status.PENDING, transaction_id="",
-                            failure_reason="")
+        coupon.items.update(
+            status=CoupangCouponItem.Status.PENDING, transaction_id="", failure_reason=""
+        )
     if not coupon.coupon_id:
         coupang_coupon_validate(coupon, policies, item_ids)
     coupon.local_status = Status.QUEUED
     coupon.last_error = ""
     coupon.save()
-    return sync_job_enqueue(target_type=TARGET_COUPANG_COUPON, target_id=coupon.pk,
-                            operation="push", user=user)
+    return sync_job_enqueue(
+        target_type=TARGET_COUPANG_COUPON, target_id=coupon.pk, operation="push", user=user
+    )
 
 
 @transaction.atomic
 def coupang_coupon_expire(*, coupon: CoupangCoupon, user) -> SyncJob:
     """Queue "Expire on Coupang"; returns the job. Raises DomainError unless the coupon is live."""
     coupon = _locked(coupon)
-    if not coupon.coupon_id or coupon.local_status in (Status.DESTROYED, Status.EXPIRED,
-                                                       Status.EXPIRING):
+    if not coupon.coupon_id or coupon.local_status in (
+        Status.DESTROYED,
+        Status.EXPIRED,
+        Status.EXPIRING,
+    ):
         raise DomainError(_("쿠팡에 살아 있는 쿠폰만 만료할 수 있습니다."), code="NOT_LIVE")
     coupon.local_status = Status.EXPIRING
     coupon.save(update_fields=["local_status", "updated_at"])
-    return sync_job_enqueue(target_type=TARGET_COUPANG_COUPON, target_id=coupon.pk,
-                            operation="expire", user=user)
+    return sync_job_enqueue(
+        target_type=TARGET_COUPANG_COUPON, target_id=coupon.pk, operation="expire", user=user
+    )
 
 
 @transaction.atomic
@@ -493,13 +588,15 @@ def coupang_coupon_refresh(*, coupon: CoupangCoupon, user) -> SyncJob:
     """Queue "Refresh from Coupang" (read the coupon back); returns the job."""
     if not coupon.coupon_id:
         raise DomainError(_("쿠팡 couponId가 없는 쿠폰입니다."), code="NOT_CREATED")
-    return sync_job_enqueue(target_type=TARGET_COUPANG_COUPON, target_id=coupon.pk,
-                            operation="refresh", user=user)
+    return sync_job_enqueue(
+        target_type=TARGET_COUPANG_COUPON, target_id=coupon.pk, operation="refresh", user=user
+    )
 
 
 @transaction.atomic
-def coupang_coupon_replace_items(*, coupon: CoupangCoupon, vendor_item_ids: list[int], user,
-                                 start_at: datetime | None = None) -> CoupangCoupon:
+def coupang_coupon_replace_items(
+    *, coupon: CoupangCoupon, vendor_item_ids: list[int], user, start_at: datetime | None = None
+) -> CoupangCoupon:
     """Replace a live coupon's items: a new coupon with the same terms and the new items, linked
     to the old one; one job expires the old coupon on Coupang and then creates the new one.
 
@@ -507,30 +604,54 @@ def coupang_coupon_replace_items(*, coupon: CoupangCoupon, vendor_item_ids: list
     old = _locked(coupon)
     if not old.coupon_id or old.local_status != Status.PUSHED:
         raise DomainError(_("쿠팡에 반영된 쿠폰만 옵션을 교체할 수 있습니다."), code="NOT_LIVE")
-    if SyncJob.objects.filter(target_type=TARGET_COUPANG_COUPON, target_id=str(old.pk),
-                              status__in=SyncJob.OPEN_STATUSES).exists():
+    if SyncJob.objects.filter(
+        target_type=TARGET_COUPANG_COUPON, target_id=str(old.pk), status__in=SyncJob.OPEN_STATUSES
+    ).exists():
         raise Conflict(_("이 쿠폰에 진행 중인 동기화 작업이 있습니다."), code="SYNC_JOB_OPEN")
     if start_at is None:
         earliest = timezone.now() + CREATE_LEAD_TIME + timedelta(minutes=5)
         start_at = max(old.start_at, earliest.replace(second=0, microsecond=0))
     policies = [
-        {f: getattr(p, f) for f in ("title", "type_of_discount", "description", "minimum_price",
-                                    "discount", "maximum_discount_price", "maximum_per_daily")}
+        {
+            f: getattr(p, f)
+            for f in (
+                "title",
+                "type_of_discount",
+                "description",
+                "minimum_price",
+                "discount",
+                "maximum_discount_price",
+                "maximum_per_daily",
+            )
+        }
         for p in old.policies.all()
     ]
     # The old coupon gives up its items now, so the new one can claim them locally (a refusal
     # below rolls this back with everything else).
     old.items.update(active=False)
     new = coupang_coupon_create(
-        user=user, title=old.title, start_at=start_at, end_at=old.end_at, policies=policies,
-        vendor_item_ids=vendor_item_ids, contract_id=old.contract_id,
-        wing_user_id=old.wing_user_id, promotion=old.promotion, replaces=old)
+        user=user,
+        title=old.title,
+        start_at=start_at,
+        end_at=old.end_at,
+        policies=policies,
+        vendor_item_ids=vendor_item_ids,
+        contract_id=old.contract_id,
+        wing_user_id=old.wing_user_id,
+        promotion=old.promotion,
+        replaces=old,
+    )
     old.local_status = Status.EXPIRING
     old.save(update_fields=["local_status", "updated_at"])
     new.local_status = Status.QUEUED
     new.save(update_fields=["local_status", "updated_at"])
-    sync_job_enqueue(target_type=TARGET_COUPANG_COUPON, target_id=new.pk, operation="replace",
-                     payload={"replaces": old.pk}, user=user)
+    sync_job_enqueue(
+        target_type=TARGET_COUPANG_COUPON,
+        target_id=new.pk,
+        operation="replace",
+        payload={"replaces": old.pk},
+        user=user,
+    )
     return new
 
 
@@ -547,8 +668,13 @@ def coupang_coupon_adopt(*, coupon: CoupangCoupon, coupon_id: int, user) -> Sync
     coupon.local_status = Status.QUEUED
     coupon.last_error = ""
     coupon.save()
-    return sync_job_enqueue(target_type=TARGET_COUPANG_COUPON, target_id=coupon.pk,
-                            operation="push", payload={"adopted": coupon_id}, user=user)
+    return sync_job_enqueue(
+        target_type=TARGET_COUPANG_COUPON,
+        target_id=coupon.pk,
+        operation="push",
+        payload={"adopted": coupon_id},
+        user=user,
+    )
 
 
 @transaction.atomic
@@ -572,26 +698,34 @@ def _save(coupon: CoupangCoupon, **fields) -> None:
 
 
 def _store_remote(coupon: CoupangCoupon, remote) -> None:
-    status = remote.coupon_status if remote.coupon_status in CoupangCoupon.RemoteStatus.values else ""
-    _save(coupon, remote_status=status, remote_payload=remote.raw,
-          remote_synced_at=timezone.now())
+    status = (
+        remote.coupon_status if remote.coupon_status in CoupangCoupon.RemoteStatus.values else ""
+    )
+    _save(coupon, remote_status=status, remote_payload=remote.raw, remote_synced_at=timezone.now())
 
 
 def _mark_destroyed(coupon: CoupangCoupon, message: str) -> None:
-    _save(coupon, local_status=Status.DESTROYED, remote_status=CoupangCoupon.RemoteStatus.DETACHED,
-          last_error=message, remote_synced_at=timezone.now())
+    _save(
+        coupon,
+        local_status=Status.DESTROYED,
+        remote_status=CoupangCoupon.RemoteStatus.DETACHED,
+        last_error=message,
+        remote_synced_at=timezone.now(),
+    )
 
 
 def _wait_transaction(client: CoupangClient, job: SyncJob, transaction_id: str):
     """Poll a request transaction until DONE/FAIL; RetryableError if it is still REQUESTED."""
-    for attempt in range(max(1, settings.COUPANG_POLL_MAX)):
+    for _attempt in range(max(1, settings.COUPANG_POLL_MAX)):
         status = client.transaction_status(transaction_id)
         if not status.pending:
             return status
         sync_job_heartbeat(job)
         time.sleep(settings.COUPANG_POLL_INTERVAL_SECONDS)
-    raise RetryableError(_("쿠팡이 요청(%s)을 아직 처리 중입니다.") % transaction_id,
-                         retry_after=settings.COUPANG_POLL_INTERVAL_SECONDS)
+    raise RetryableError(
+        _("쿠팡이 요청(%s)을 아직 처리 중입니다.") % transaction_id,
+        retry_after=settings.COUPANG_POLL_INTERVAL_SECONDS,
+    )
 
 
 def _create_request(coupon: CoupangCoupon, client: CoupangClient) -> CreateCouponRequest:
@@ -602,20 +736,26 @@ def _create_request(coupon: CoupangCoupon, client: CoupangClient) -> CreateCoupo
         end_at=coupon.end_at.replace(microsecond=0),
         user_id=coupon.wing_user_id or settings.COUPANG_WING_USER_ID,
         policies=[
-            Policy(title=p.title, type_of_discount=p.type_of_discount, description=p.description,
-                   minimum_price=p.minimum_price, discount=p.discount,
-                   maximum_discount_price=p.maximum_discount_price,
-                   maximum_per_daily=p.maximum_per_daily)
+            Policy(
+                title=p.title,
+                type_of_discount=p.type_of_discount,
+                description=p.description,
+                minimum_price=p.minimum_price,
+                discount=p.discount,
+                maximum_discount_price=p.maximum_discount_price,
+                maximum_per_daily=p.maximum_per_daily,
+            )
             for p in coupon.policies.all()
         ],
     )
 
 
 def _lost_create_message(coupon: CoupangCoupon) -> str:
-    return _("쿠팡의 생성 응답을 받지 못해 쿠폰이 만들어졌는지 알 수 없습니다 (요청 시각 %(at)s, 쿠폰명 "
-             "'%(title)s'). 중복 생성을 막기 위해 다시 보내지 않았습니다. WING에서 확인한 뒤 couponId를 "
-             "연결하거나, 생성되지 않았다면 재전송하세요.") % {
-        "at": format_kst(coupon.create_attempted_at or timezone.now()), "title": coupon.title}
+    return _(
+        "쿠팡의 생성 응답을 받지 못해 쿠폰이 만들어졌는지 알 수 없습니다 (요청 시각 %(at)s, 쿠폰명 "
+        "'%(title)s'). 중복 생성을 막기 위해 다시 보내지 않았습니다. WING에서 확인한 뒤 couponId를 "
+        "연결하거나, 생성되지 않았다면 재전송하세요."
+    ) % {"at": format_kst(coupon.create_attempted_at or timezone.now()), "title": coupon.title}
 
 
 def _step_create(coupon: CoupangCoupon, client: CoupangClient) -> None:
@@ -630,19 +770,30 @@ def _step_create(coupon: CoupangCoupon, client: CoupangClient) -> None:
         created = client.create_coupon(request)
     except RetryableError as exc:
         if exc.outcome_unknown:
-            _save(coupon, local_status=Status.NEEDS_RECONCILE,
-                  last_error=f"{_lost_create_message(coupon)} ({exc.message})")
+            _save(
+                coupon,
+                local_status=Status.NEEDS_RECONCILE,
+                last_error=f"{_lost_create_message(coupon)} ({exc.message})",
+            )
             raise PlainFinalError(coupon.last_error) from exc
         _save(coupon, create_attempted_at=None)  # certainly not applied: safe to send again
         raise
     except FinalError:
         _save(coupon, create_attempted_at=None)
         raise
-    _save(coupon, coupon_id=created.coupon_id, create_attempted_at=None,
-          remote_status=created.coupon_status if created.coupon_status in
-          CoupangCoupon.RemoteStatus.values else "",
-          remote_payload=created.raw, remote_synced_at=timezone.now())
-    for policy, remote in zip(coupon.policies.order_by("position", "id"), created.policies):
+    _save(
+        coupon,
+        coupon_id=created.coupon_id,
+        create_attempted_at=None,
+        remote_status=created.coupon_status
+        if created.coupon_status in CoupangCoupon.RemoteStatus.values
+        else "",
+        remote_payload=created.raw,
+        remote_synced_at=timezone.now(),
+    )
+    for policy, remote in zip(
+        coupon.policies.order_by("position", "id"), created.policies, strict=False
+    ):
         if remote.manage_code:
             CoupangCouponPolicy.objects.filter(pk=policy.pk).update(manage_code=remote.manage_code)
 
@@ -655,15 +806,25 @@ def _verify_adopted(coupon: CoupangCoupon, client: CoupangClient) -> None:
         _save(coupon, coupon_id=None, local_status=Status.NEEDS_RECONCILE, last_error=exc.message)
         raise
     sent = coupon.create_request or {}
-    expected = (sent.get("title"), sent.get("startDate"), sent.get("endDate"),
-                [(p.get("typeOfDiscount"), p.get("discount"), p.get("minimumPrice"))
-                 for p in sent.get("policies", [])])
-    found = (remote.title, remote.start_at and format_kst(remote.start_at),
-             remote.end_at and format_kst(remote.end_at),
-             [(p.type_of_discount, p.discount, p.minimum_price) for p in remote.policies])
+    expected = (
+        sent.get("title"),
+        sent.get("startDate"),
+        sent.get("endDate"),
+        [
+            (p.get("typeOfDiscount"), p.get("discount"), p.get("minimumPrice"))
+            for p in sent.get("policies", [])
+        ],
+    )
+    found = (
+        remote.title,
+        remote.start_at and format_kst(remote.start_at),
+        remote.end_at and format_kst(remote.end_at),
+        [(p.type_of_discount, p.discount, p.minimum_price) for p in remote.policies],
+    )
     if expected != found:
-        message = _("couponId %(id)s의 쿠폰은 이 쿠폰의 생성 요청과 다릅니다 (쿠폰명·기간·정책 비교).") % {
-            "id": coupon.coupon_id}
+        message = _(
+            "couponId %(id)s의 쿠폰은 이 쿠폰의 생성 요청과 다릅니다 (쿠폰명·기간·정책 비교)."
+        ) % {"id": coupon.coupon_id}
         _save(coupon, coupon_id=None, local_status=Status.NEEDS_RECONCILE, last_error=message)
         raise PlainFinalError(message)
     _store_remote(coupon, remote)
@@ -679,12 +840,13 @@ def _step_items(coupon: CoupangCoupon, client: CoupangClient, job: SyncJob) -> N
     if reconciling:
         # The previous add's answer was lost. Read the coupon until its items show (the add landed
         # and settled) or the polling time is up (it probably never arrived: send it again).
-        for poll in range(max(1, settings.COUPANG_POLL_MAX)):
+        for _poll in range(max(1, settings.COUPANG_POLL_MAX)):
             remote = client.get_coupon(coupon.coupon_id)  # CouponDestroyedError: the add failed
             if (remote.applied_option_count or 0) >= len(items):
                 _store_remote(coupon, remote)
                 CoupangCouponItem.objects.filter(pk__in=[i.pk for i in items]).update(
-                    status=CoupangCouponItem.Status.DONE)
+                    status=CoupangCouponItem.Status.DONE
+                )
                 _save(coupon, items_requested_at=None)
                 return
             sync_job_heartbeat(job)
@@ -704,18 +866,23 @@ def _step_items(coupon: CoupangCoupon, client: CoupangClient, job: SyncJob) -> N
     if failed and reconciling:
         # Coupang refuses a second add while it holds one for this coupon (ours, whose answer was
         # lost and is not settled yet): read the coupon again on the next attempt.
-        raise RetryableError(_("이전 옵션 등록 요청을 쿠팡이 처리 중입니다."),
-                             retry_after=settings.COUPANG_POLL_INTERVAL_SECONDS)
+        raise RetryableError(
+            _("이전 옵션 등록 요청을 쿠팡이 처리 중입니다."),
+            retry_after=settings.COUPANG_POLL_INTERVAL_SECONDS,
+        )
     if failed:
         _save(coupon, items_requested_at=None)
-        message = "; ".join(r.error_message for r in failed if r.error_message) or _("옵션 등록 실패")
+        message = "; ".join(r.error_message for r in failed if r.error_message) or _(
+            "옵션 등록 실패"
+        )
         if "삭제된 프로모션" in message:
             _mark_destroyed(coupon, message)
         raise FinalError(message)
     for index, result in enumerate(results):
-        chunk = items[index * 100:(index + 1) * 100]
+        chunk = items[index * 100 : (index + 1) * 100]
         CoupangCouponItem.objects.filter(pk__in=[i.pk for i in chunk]).update(
-            status=CoupangCouponItem.Status.REQUESTED, transaction_id=result.transaction_id)
+            status=CoupangCouponItem.Status.REQUESTED, transaction_id=result.transaction_id
+        )
     _save(coupon, items_requested_at=None)
 
 
@@ -798,8 +965,10 @@ def _expire(coupon: CoupangCoupon, client: CoupangClient, job: SyncJob) -> dict:
     remote = client.get_coupon(coupon.coupon_id)
     _store_remote(coupon, remote)
     if remote.coupon_status != "EXPIRED":
-        raise RetryableError(_("쿠팡에서 만료 처리 중입니다 (%s).") % remote.coupon_status,
-                             retry_after=settings.COUPANG_POLL_INTERVAL_SECONDS)
+        raise RetryableError(
+            _("쿠팡에서 만료 처리 중입니다 (%s).") % remote.coupon_status,
+            retry_after=settings.COUPANG_POLL_INTERVAL_SECONDS,
+        )
     _save(coupon, local_status=Status.EXPIRED, expire_transaction_id="", last_error="")
     coupon.items.update(active=False)
     return {"couponId": coupon.coupon_id, "couponStatus": remote.coupon_status}

@@ -10,7 +10,9 @@ def pytest_collection_modifyitems(config, items):
     on_pg = connection.vendor == "postgresql"
     has_chromium = shutil.which("chromium") is not None
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
-    skip_browser = pytest.mark.skip(reason="Debian's chromium is not installed (.ci/run installs it)")
+    skip_browser = pytest.mark.skip(
+        reason="Debian's chromium is not installed (.ci/run installs it)"
+    )
     for item in items:
         if "pg" in item.keywords and not on_pg:
             item.add_marker(skip_pg)

@@ -3,10 +3,10 @@
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from coupons.roles import role_group
 from django.utils import timezone
 
 from coupons import codes
+from coupons.roles import role_group
 
 
 def promotion_data(**overrides) -> dict:
@@ -34,8 +34,9 @@ def promotion_data(**overrides) -> dict:
 
 def user(username: str, role: str | None = None, *, superuser=False):
     User = get_user_model()
-    obj = User.objects.create_user(username=username, password="pw-" + username, is_staff=True,
-                                   is_superuser=superuser)
+    obj = User.objects.create_user(
+        username=username, password="pw-" + username, is_staff=True, is_superuser=superuser
+    )
     if role:
         obj.groups.add(role_group(role))
     return obj

@@ -5,10 +5,15 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("goodsDetailCpnList", views.GoodsDetailCpnListView.as_view(), name="goods-detail-cpn-list"),
+    path(
+        "goodsDetailCpnList", views.GoodsDetailCpnListView.as_view(), name="goods-detail-cpn-list"
+    ),
     path("cpnDown", views.CpnDownView.as_view(), name="cpn-down"),
     path("cpnDownBo", views.CpnDownBoView.as_view(), name="cpn-down-bo"),
-    path("getCouponListByAutoIssuTypCd", views.CouponListByAutoIssuTypCdView.as_view(),
-         name="coupon-list-by-auto-issu-typ-cd"),
+    path(
+        "getCouponListByAutoIssuTypCd",
+        views.CouponListByAutoIssuTypCdView.as_view(),
+        name="coupon-list-by-auto-issu-typ-cd",
+    ),
     path("cpnIssuList", views.CpnIssuListView.as_view(), name="cpn-issu-list"),
 ]

@@ -7,7 +7,7 @@ here only keep every value inside what the database columns hold, so bad input i
 
 from __future__ import annotations
 
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 
 from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_field
@@ -20,8 +20,8 @@ INT_MAX = 2**31 - 1
 BIGINT_MAX = 2**63 - 1
 SMALLINT_MAX = 2**15 - 1
 PAGE_IDX_MAX = 1_000_000
-DATETIME_MIN = datetime(1971, 1, 1, tzinfo=dt_timezone.utc)
-DATETIME_MAX = datetime(9000, 1, 1, tzinfo=dt_timezone.utc)
+DATETIME_MIN = datetime(1971, 1, 1, tzinfo=UTC)
+DATETIME_MAX = datetime(9000, 1, 1, tzinfo=UTC)
 
 PROMO_NO_RE = r"^C\d{7}$"
 promo_no_validator = RegexValidator(PROMO_NO_RE, "프로모션번호는 C + 숫자 7자리입니다.")
@@ -44,7 +44,7 @@ class BoundedDateTimeField(serializers.DateTimeField):
 
 @extend_schema_field({"type": "string", "enum": ["Y", "N"]})
 class YnField(serializers.Field):
-    """"Y" / "N" on output; accepts "Y"/"N" (any case) or a JSON boolean on input."""
+    """ "Y" / "N" on output; accepts "Y"/"N" (any case) or a JSON boolean on input."""
 
     default_error_messages = {"invalid": '"Y", "N", true 또는 false여야 합니다.'}
 
@@ -68,8 +68,11 @@ class CodeField(serializers.ChoiceField):
 
 # -- the mall coupon API: inputs ---------------------------------------------------------------
 class GoodsDetailCpnListIn(serializers.Serializer):
-    goodsNo = serializers.CharField(max_length=20, required=False,
-                                    help_text="상품번호 (seed 에는 없던 항목; 없으면 상품 조건 없이 조회)")
+    goodsNo = serializers.CharField(
+        max_length=20,
+        required=False,
+        help_text="상품번호 (seed 에는 없던 항목; 없으면 상품 조건 없이 조회)",
+    )
     ordMediaCd = CodeField(codes.OrdMedia, help_text="주문매체 코드(OM007)")
     cpnType = CodeField(codes.CpnType, help_text="10: 사용가능쿠폰, 20: 다운로드가능쿠폰")
     sortGb = CodeField(codes.SortGb, help_text="10: 최근등록순, 20: 마감임박순")
@@ -95,10 +98,17 @@ class PromoNoListField(serializers.ListField):
 
 
 class CpnDownIn(serializers.Serializer):
-    promoNoList = PromoNoListField(required=False, max_length=100, help_text="프로모션번호; n번 반복하면 n장")
-    dcCpnCd = serializers.CharField(max_length=20, required=False, allow_blank=True, help_text="할인쿠폰코드")
-    downloadByPromoNo = serializers.BooleanField(required=False, allow_null=True,
-                                                 help_text="true: promoNoList로, false: dcCpnCd로 (생략 시 채워진 쪽)")
+    promoNoList = PromoNoListField(
+        required=False, max_length=100, help_text="프로모션번호; n번 반복하면 n장"
+    )
+    dcCpnCd = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, help_text="할인쿠폰코드"
+    )
+    downloadByPromoNo = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        help_text="true: promoNoList로, false: dcCpnCd로 (생략 시 채워진 쪽)",
+    )
     ordMediaCd = CodeField(codes.OrdMedia, required=False, help_text="주문매체 (선택)")
 
     def validate(self, attrs):
@@ -108,7 +118,9 @@ class CpnDownIn(serializers.Serializer):
         if by_promo is None:
             by_promo = bool(promo_nos) or not code
         if by_promo and not promo_nos:
-            raise serializers.ValidationError({"promoNoList": ["프로모션번호를 하나 이상 입력하세요."]})
+            raise serializers.ValidationError(
+                {"promoNoList": ["프로모션번호를 하나 이상 입력하세요."]}
+            )
         if not by_promo and not code:
             raise serializers.ValidationError({"dcCpnCd": ["할인쿠폰코드를 입력하세요."]})
         attrs["downloadByPromoNo"] = by_promo
@@ -120,16 +132,26 @@ class CpnDownIn(serializers.Serializer):
 class CpnDownBoIn(serializers.Serializer):
     promoNoList = PromoNoListField(min_length=1, max_length=100, help_text="프로모션번호")
     mbrNo = serializers.CharField(max_length=20, help_text="회원번호")
-    csCpnPayCausCd = CodeField(codes.CsReason, required=False, allow_blank=True,
-                               help_text="쿠폰발급사유코드(MK021); CS보상쿠폰(발급주체 20)에는 필수")
-    systemUserNo = serializers.CharField(max_length=50, help_text="시스템사용자번호: BATCH 또는 BO 사용자 ID")
-    autoIssuOdr = serializers.CharField(max_length=20, validators=[no_comma], help_text="자동발급차수 (예: 20230101)")
+    csCpnPayCausCd = CodeField(
+        codes.CsReason,
+        required=False,
+        allow_blank=True,
+        help_text="쿠폰발급사유코드(MK021); CS보상쿠폰(발급주체 20)에는 필수",
+    )
+    systemUserNo = serializers.CharField(
+        max_length=50, help_text="시스템사용자번호: BATCH 또는 BO 사용자 ID"
+    )
+    autoIssuOdr = serializers.CharField(
+        max_length=20, validators=[no_comma], help_text="자동발급차수 (예: 20230101)"
+    )
     dcCpnCd = serializers.CharField(max_length=20, required=False, allow_blank=True)
     downloadByPromoNo = serializers.BooleanField(required=False, allow_null=True)
 
 
 class AutoIssueTypeQueryIn(serializers.Serializer):
-    autoIssuTypCd = serializers.RegexField(r"^\d{4}$", help_text="자동발급유형코드(MK008), 사용 중인 코드")
+    autoIssuTypCd = serializers.RegexField(
+        r"^\d{4}$", help_text="자동발급유형코드(MK008), 사용 중인 코드"
+    )
     gradeCd = CodeField(codes.Grade, required=False, help_text="회원등급코드(ME008)")
 
 
@@ -137,15 +159,21 @@ class CpnIssuListQueryIn(serializers.Serializer):
     sortGb = CodeField(codes.SortGb, help_text="10: 최근등록순, 20: 마감임박순")
     rowsPerPage = serializers.IntegerField(min_value=1, max_value=100)
     pageIdx = serializers.IntegerField(min_value=1, max_value=PAGE_IDX_MAX)
-    siteNo = serializers.CharField(max_length=10, required=False, validators=[no_comma], help_text="사이트번호")
+    siteNo = serializers.CharField(
+        max_length=10, required=False, validators=[no_comma], help_text="사이트번호"
+    )
 
 
 # -- the mall coupon API: outputs --------------------------------------------------------------
 class AplyTgtOut(serializers.Serializer):
     aplyGbCd = serializers.CharField(help_text="적용구분(MK013) 01 적용, 02 제외")
-    aplyTypCd = serializers.CharField(help_text="적용대상유형(MK014) 01 사이트 02 상품 03 전시카테고리 05 협력사 06 브랜드 08 기획전")
+    aplyTypCd = serializers.CharField(
+        help_text="적용대상유형(MK014) 01 사이트 02 상품 03 전시카테고리 05 협력사 06 브랜드 08 기획전"
+    )
     tgtNo = serializers.CharField()
-    tgtNm = serializers.CharField(allow_null=True, help_text="상품명/기획전명 (그 밖의 유형은 null)")
+    tgtNm = serializers.CharField(
+        allow_null=True, help_text="상품명/기획전명 (그 밖의 유형은 null)"
+    )
 
 
 class GoodsDetailCpnOut(serializers.Serializer):
@@ -163,7 +191,9 @@ class GoodsDetailCpnOut(serializers.Serializer):
     valiEndDtm = serializers.DateTimeField()
     aplyTgtList = AplyTgtOut(many=True)
     cpnIsuNo = serializers.IntegerField(required=False, help_text="cpnType 10 만: 쿠폰발급번호")
-    dnldPsbQty = serializers.IntegerField(required=False, help_text="cpnType 20 만: 더 받을 수 있는 수량")
+    dnldPsbQty = serializers.IntegerField(
+        required=False, help_text="cpnType 20 만: 더 받을 수 있는 수량"
+    )
 
 
 class GoodsDetailCpnListOut(serializers.Serializer):
@@ -176,7 +206,9 @@ class GoodsDetailCpnListOut(serializers.Serializer):
 class IssueResultOut(serializers.Serializer):
     promoNo = serializers.CharField(allow_null=True)
     issuedQty = serializers.IntegerField()
-    code = serializers.CharField(help_text="OK 또는 거절 사유 (NOT_DOWNLOADABLE, SOLD_OUT, MEMBER_LIMIT, …)")
+    code = serializers.CharField(
+        help_text="OK 또는 거절 사유 (NOT_DOWNLOADABLE, SOLD_OUT, MEMBER_LIMIT, …)"
+    )
     message = serializers.CharField(allow_blank=True)
 
 
@@ -253,8 +285,13 @@ class PromotionIn(serializers.Serializer):
     promoTypCd = CodeField(codes.PromoType, source="promo_typ_cd")
     cpnIssuMainCd = CodeField(codes.Issuer, source="cpn_issu_main_cd")
     cpnIssuWayCd = CodeField(codes.IssueMethod, source="cpn_issu_way_cd")
-    fixAmtFxrtGbCd = CodeField(codes.DiscountKind, source="fix_amt_fxrt_gb_cd", required=False,
-                               allow_blank=True, allow_null=True)
+    fixAmtFxrtGbCd = CodeField(
+        codes.DiscountKind,
+        source="fix_amt_fxrt_gb_cd",
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+    )
     dcRateAmt = _int(INT_MAX, source="dc_rate_amt", required=False, allow_null=True)
     minBuyAmt = _int(BIGINT_MAX, source="min_buy_amt", required=False)
     minBuyQty = _int(INT_MAX, source="min_buy_qty", required=False)
@@ -267,31 +304,68 @@ class PromotionIn(serializers.Serializer):
     valiStrtDtm = BoundedDateTimeField(source="vali_strt_dtm", required=False, allow_null=True)
     valiEndDtm = BoundedDateTimeField(source="vali_end_dtm", required=False, allow_null=True)
     valiDays = _int(SMALLINT_MAX, source="vali_days", required=False, allow_null=True)
-    weekdayList = serializers.ListField(child=CodeField(codes.Weekday), source="weekdays", required=False,
-                                        max_length=7, help_text="사용 요일 (ISO 1=월 … 7=일); 비우면 모든 요일")
-    useStrtTm = serializers.TimeField(source="time_from", required=False, allow_null=True,
-                                      help_text="타임쿠폰 사용 시작 시각 (HH:MM)")
-    useEndTm = serializers.TimeField(source="time_to", required=False, allow_null=True,
-                                     help_text="타임쿠폰 사용 종료 시각 (HH:MM)")
-    issuLmtQty = _int(INT_MAX, source="issu_lmt_qty", required=False, allow_null=True,
-                      help_text="총 발급한도; null 이면 무제한")
+    weekdayList = serializers.ListField(
+        child=CodeField(codes.Weekday),
+        source="weekdays",
+        required=False,
+        max_length=7,
+        help_text="사용 요일 (ISO 1=월 … 7=일); 비우면 모든 요일",
+    )
+    useStrtTm = serializers.TimeField(
+        source="time_from",
+        required=False,
+        allow_null=True,
+        help_text="타임쿠폰 사용 시작 시각 (HH:MM)",
+    )
+    useEndTm = serializers.TimeField(
+        source="time_to",
+        required=False,
+        allow_null=True,
+        help_text="타임쿠폰 사용 종료 시각 (HH:MM)",
+    )
+    issuLmtQty = _int(
+        INT_MAX,
+        source="issu_lmt_qty",
+        required=False,
+        allow_null=True,
+        help_text="총 발급한도; null 이면 무제한",
+    )
     mbrIssuLmtQty = _int(INT_MAX, source="mbr_issu_lmt_qty", required=False, min_value=1)
-    ordMediaCdList = serializers.ListField(child=CodeField(codes.OrdMedia), source="ord_media_cds",
-                                           min_length=1, max_length=6)
-    gradeCdList = serializers.ListField(child=CodeField(codes.Grade), source="grade_cds", required=False,
-                                        max_length=5, help_text="비우면 전체 등급")
-    uprGradeAplyYn = YnField(source="upr_grade_aply_yn", required=False, help_text='"Y"/"N" (또는 true/false)')
-    siteNoList = serializers.ListField(child=serializers.CharField(max_length=10, validators=[no_comma]),
-                                       source="site_nos", required=False, max_length=15,
-                                       help_text="비우면 전체 사이트")
-    allGoodsYn = YnField(source="all_goods_yn", required=False,
-                         help_text='"Y": 전체상품(제외 대상만 뺌), "N": 적용 대상에만')
+    ordMediaCdList = serializers.ListField(
+        child=CodeField(codes.OrdMedia), source="ord_media_cds", min_length=1, max_length=6
+    )
+    gradeCdList = serializers.ListField(
+        child=CodeField(codes.Grade),
+        source="grade_cds",
+        required=False,
+        max_length=5,
+        help_text="비우면 전체 등급",
+    )
+    uprGradeAplyYn = YnField(
+        source="upr_grade_aply_yn", required=False, help_text='"Y"/"N" (또는 true/false)'
+    )
+    siteNoList = serializers.ListField(
+        child=serializers.CharField(max_length=10, validators=[no_comma]),
+        source="site_nos",
+        required=False,
+        max_length=15,
+        help_text="비우면 전체 사이트",
+    )
+    allGoodsYn = YnField(
+        source="all_goods_yn",
+        required=False,
+        help_text='"Y": 전체상품(제외 대상만 뺌), "N": 적용 대상에만',
+    )
     targets = TargetIO(many=True, required=False, help_text="적용/제외 대상")
-    dcCpnCd = serializers.CharField(max_length=20, source="dc_cpn_cd", required=False, allow_null=True,
-                                    allow_blank=True)
-    autoIssuTypCd = serializers.CharField(max_length=4, source="auto_issu_typ_cd", required=False, allow_blank=True)
-    autoIssuPotmCd = CodeField(codes.AutoIssueTiming, source="auto_issu_potm_cd", required=False,
-                               allow_blank=True)
+    dcCpnCd = serializers.CharField(
+        max_length=20, source="dc_cpn_cd", required=False, allow_null=True, allow_blank=True
+    )
+    autoIssuTypCd = serializers.CharField(
+        max_length=4, source="auto_issu_typ_cd", required=False, allow_blank=True
+    )
+    autoIssuPotmCd = CodeField(
+        codes.AutoIssueTiming, source="auto_issu_potm_cd", required=False, allow_blank=True
+    )
     anvyPreIsuDds = _int(SMALLINT_MAX, source="anvy_pre_isu_dds", required=False, allow_null=True)
     autoIssuQty = _int(SMALLINT_MAX, source="auto_issu_qty", required=False, allow_null=True)
 
@@ -348,7 +422,9 @@ class PromotionOut(serializers.Serializer):
     autoIssuPotmCd = serializers.CharField(source="auto_issu_potm_cd")
     anvyPreIsuDds = serializers.IntegerField(source="anvy_pre_isu_dds", allow_null=True)
     autoIssuQty = serializers.IntegerField(source="auto_issu_qty", allow_null=True)
-    promoStatCd = serializers.CharField(source="promo_stat_cd", help_text="DRAFT/APPROVED/SUSPENDED/ENDED (읽기 전용)")
+    promoStatCd = serializers.CharField(
+        source="promo_stat_cd", help_text="DRAFT/APPROVED/SUSPENDED/ENDED (읽기 전용)"
+    )
     aprvDtm = serializers.DateTimeField(source="approved_at", allow_null=True, help_text="승인일시")
 
 
@@ -356,8 +432,14 @@ class PromotionOut(serializers.Serializer):
 PROMOTION_FIELD_NAMES = {
     f.source: name for name, f in PromotionIn().fields.items() if f.source and f.source != "*"
 }
-PROMOTION_FIELD_NAMES.update({"promo_stat_cd": "promoStatCd", "issu_qty": "issuQty",
-                              "approved_by": "approvedBy", "__all__": "non_field_errors"})
+PROMOTION_FIELD_NAMES.update(
+    {
+        "promo_stat_cd": "promoStatCd",
+        "issu_qty": "issuQty",
+        "approved_by": "approvedBy",
+        "__all__": "non_field_errors",
+    }
+)
 
 
 class NoBody(serializers.Serializer):
@@ -425,7 +507,9 @@ class BulkIn(serializers.Serializer):
     """`rows`: up to 10,000 objects. Each row is checked on its own: a bad row is reported in
     `rejected` with its 1-based index and never stops the good ones."""
 
-    rows = serializers.ListField(child=serializers.DictField(), min_length=1, max_length=BULK_MAX_ROWS)
+    rows = serializers.ListField(
+        child=serializers.DictField(), min_length=1, max_length=BULK_MAX_ROWS
+    )
 
 
 class MembersBulkDoc(serializers.Serializer):
@@ -474,7 +558,9 @@ class MemberCouponOut(serializers.Serializer):
     memo = serializers.CharField()
     ordNo = serializers.CharField(source="ord_no")
     issuedBy = serializers.CharField(source="issued_by.get_username", allow_null=True, default=None)
-    revokedBy = serializers.CharField(source="revoked_by.get_username", allow_null=True, default=None)
+    revokedBy = serializers.CharField(
+        source="revoked_by.get_username", allow_null=True, default=None
+    )
     revokedAt = serializers.DateTimeField(source="revoked_at", allow_null=True)
     revokeReason = serializers.CharField(source="revoke_reason")
 
@@ -484,26 +570,37 @@ class RevokeIn(serializers.Serializer):
 
 
 class CompensationIn(serializers.Serializer):
-    mbrNoList = serializers.ListField(child=serializers.CharField(max_length=20), min_length=1,
-                                      max_length=BULK_MAX_ROWS, help_text="회원번호 목록")
-    promoNo = serializers.CharField(max_length=8, validators=[promo_no_validator],
-                                    help_text="CS보상쿠폰(발급주체 20) 프로모션")
+    mbrNoList = serializers.ListField(
+        child=serializers.CharField(max_length=20),
+        min_length=1,
+        max_length=BULK_MAX_ROWS,
+        help_text="회원번호 목록",
+    )
+    promoNo = serializers.CharField(
+        max_length=8, validators=[promo_no_validator], help_text="CS보상쿠폰(발급주체 20) 프로모션"
+    )
     csCpnPayCausCd = CodeField(codes.CsReason, help_text="보상사유(MK021), 필수")
     memo = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     ordNo = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
-    preview = serializers.BooleanField(required=False, default=False, help_text="true 면 검증만 하고 발급하지 않음")
+    preview = serializers.BooleanField(
+        required=False, default=False, help_text="true 면 검증만 하고 발급하지 않음"
+    )
 
 
 class CompensationRowOut(serializers.Serializer):
     mbrNo = serializers.CharField()
     issuedQty = serializers.IntegerField()
-    code = serializers.CharField(help_text="OK 또는 문제 (UNKNOWN_MEMBER, MEMBER_LIMIT, GRADE_NOT_ELIGIBLE, …)")
+    code = serializers.CharField(
+        help_text="OK 또는 문제 (UNKNOWN_MEMBER, MEMBER_LIMIT, GRADE_NOT_ELIGIBLE, …)"
+    )
     message = serializers.CharField(allow_blank=True)
 
 
 class CompensationOut(serializers.Serializer):
     preview = serializers.BooleanField()
     runId = serializers.IntegerField(allow_null=True, help_text="발급 실행 번호 (preview 면 null)")
-    runStatCd = serializers.CharField(allow_null=True, help_text="PENDING/RUNNING/DONE/FAILED (preview 면 null)")
+    runStatCd = serializers.CharField(
+        allow_null=True, help_text="PENDING/RUNNING/DONE/FAILED (preview 면 null)"
+    )
     issuedCnt = serializers.IntegerField()
     results = CompensationRowOut(many=True)

@@ -22,7 +22,9 @@ class CsvImportCommand(BaseCommand):
             reader = csv.DictReader(stream)
             missing = [c for c in self.columns[:1] if c not in (reader.fieldnames or [])]
             if missing:
-                raise CommandError(f"header must include {', '.join(missing)}; expected {', '.join(self.columns)}")
+                raise CommandError(
+                    f"header must include {', '.join(missing)}; expected {', '.join(self.columns)}"
+                )
             try:
                 rows = list(reader)
             except (csv.Error, UnicodeDecodeError) as exc:

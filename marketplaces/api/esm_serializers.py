@@ -25,12 +25,27 @@ class FieldNumber(serializers.IntegerField):
 
 class GmarketIn(serializers.Serializer):
     isUse = serializers.BooleanField()
-    amount = serializers.IntegerField(min_value=0, max_value=INT_MAX, required=False,
-                                      allow_null=True, help_text="후원금액(원): 100원 이상, 판매가의 80% 이하")
-    maxAmount = serializers.IntegerField(min_value=0, max_value=BIGINT_MAX, required=False,
-                                         allow_null=True, help_text="누적적립한도액(원): 10,000원 이상")
-    field = FieldNumber(min_value=0, max_value=SMALLINT_MAX, required=False, allow_null=True,
-                        help_text="1 아동복지, 2 여성권익, 3 환경보호, 4 국제구호, 5 소비자권익, 6 기타 (99도 6)")
+    amount = serializers.IntegerField(
+        min_value=0,
+        max_value=INT_MAX,
+        required=False,
+        allow_null=True,
+        help_text="후원금액(원): 100원 이상, 판매가의 80% 이하",
+    )
+    maxAmount = serializers.IntegerField(
+        min_value=0,
+        max_value=BIGINT_MAX,
+        required=False,
+        allow_null=True,
+        help_text="누적적립한도액(원): 10,000원 이상",
+    )
+    field = FieldNumber(
+        min_value=0,
+        max_value=SMALLINT_MAX,
+        required=False,
+        allow_null=True,
+        help_text="1 아동복지, 2 여성권익, 3 환경보호, 4 국제구호, 5 소비자권익, 6 기타 (99도 6)",
+    )
     startDate = serializers.DateField(required=False, allow_null=True)
     endDate = serializers.DateField(required=False, allow_null=True)
 
@@ -49,23 +64,30 @@ class EsmSponsorshipUpdateIn(serializers.Serializer):
     def to_model_kwargs(data: dict) -> dict:
         g, a = data["gmarket"], data["auction"]
         return {
-            "gmkt_is_use": g["isUse"], "gmkt_amount": g.get("amount"),
-            "gmkt_max_amount": g.get("maxAmount"), "gmkt_field": g.get("field"),
-            "gmkt_start_date": g.get("startDate"), "gmkt_end_date": g.get("endDate"),
-            "iac_is_use": a["isUse"], "iac_start_date": a.get("startDate"),
+            "gmkt_is_use": g["isUse"],
+            "gmkt_amount": g.get("amount"),
+            "gmkt_max_amount": g.get("maxAmount"),
+            "gmkt_field": g.get("field"),
+            "gmkt_start_date": g.get("startDate"),
+            "gmkt_end_date": g.get("endDate"),
+            "iac_is_use": a["isUse"],
+            "iac_start_date": a.get("startDate"),
             "iac_end_date": a.get("endDate"),
         }
 
 
 class EsmSponsorshipIn(EsmSponsorshipUpdateIn):
-    goodsNo = serializers.RegexField(r"^[1-9][0-9]{0,19}$", max_length=20,
-                                     help_text="ESM 마스터상품번호")
+    goodsNo = serializers.RegexField(
+        r"^[1-9][0-9]{0,19}$", max_length=20, help_text="ESM 마스터상품번호"
+    )
 
 
 class BulkPushIn(serializers.Serializer):
     goodsNoList = serializers.ListField(
-        child=serializers.CharField(max_length=20), min_length=1,
-        max_length=esm_services.BULK_MAX_GOODS)
+        child=serializers.CharField(max_length=20),
+        min_length=1,
+        max_length=esm_services.BULK_MAX_GOODS,
+    )
 
 
 class GmarketOut(serializers.Serializer):
@@ -87,8 +109,11 @@ class PriceOut(serializers.Serializer):
     gmkt = serializers.IntegerField(source="price_gmkt", allow_null=True)
     iac = serializers.IntegerField(source="price_iac", allow_null=True)
     readAt = serializers.DateTimeField(source="price_read_at", allow_null=True)
-    amountCeiling = serializers.IntegerField(source="amount_ceiling", allow_null=True,
-                                             help_text="80% of gmkt: the highest amount allowed")
+    amountCeiling = serializers.IntegerField(
+        source="amount_ceiling",
+        allow_null=True,
+        help_text="80% of gmkt: the highest amount allowed",
+    )
 
 
 class DifferenceOut(serializers.Serializer):
@@ -125,5 +150,15 @@ class EsmSponsorshipOut(serializers.ModelSerializer):
 
     class Meta:
         model = EsmSponsorship
-        fields = ["goodsNo", "gmarket", "auction", "localState", "remoteState", "price",
-                  "remote", "lastError", "createdAt", "updatedAt"]
+        fields = [
+            "goodsNo",
+            "gmarket",
+            "auction",
+            "localState",
+            "remoteState",
+            "price",
+            "remote",
+            "lastError",
+            "createdAt",
+            "updatedAt",
+        ]

@@ -23,15 +23,18 @@ def api_errors(exc: DjangoValidationError) -> exceptions.ValidationError:
         return exceptions.ValidationError({"non_field_errors": exc.messages})
     names = {**esm.API_FIELD_NAMES, "__all__": "non_field_errors"}
     return exceptions.ValidationError(
-        {names.get(field, field): messages for field, messages in exc.message_dict.items()})
+        {names.get(field, field): messages for field, messages in exc.message_dict.items()}
+    )
 
 
 class EsmSponsorshipFilter(filters.FilterSet):
     goodsNo = filters.CharFilter(field_name="goods_no")
-    localState = filters.ChoiceFilter(field_name="local_state",
-                                      choices=EsmSponsorship.LocalState.choices)
-    remoteState = filters.ChoiceFilter(field_name="remote_state",
-                                       choices=EsmSponsorship.RemoteState.choices)
+    localState = filters.ChoiceFilter(
+        field_name="local_state", choices=EsmSponsorship.LocalState.choices
+    )
+    remoteState = filters.ChoiceFilter(
+        field_name="remote_state", choices=EsmSponsorship.RemoteState.choices
+    )
 
 
 class EsmSponsorshipView(MarketplaceView):
@@ -44,15 +47,20 @@ class EsmSponsorshipListCreateView(EsmSponsorshipView, generics.ListAPIView):
     serializer_class = s.EsmSponsorshipOut
     filterset_class = EsmSponsorshipFilter
 
-    @extend_schema(request=s.EsmSponsorshipIn, responses={201: s.EsmSponsorshipOut},
-                   summary="Create one goods' sponsorship settings (checked, not yet sent)")
+    @extend_schema(
+        request=s.EsmSponsorshipIn,
+        responses={201: s.EsmSponsorshipOut},
+        summary="Create one goods' sponsorship settings (checked, not yet sent)",
+    )
     def post(self, request):
         data = s.EsmSponsorshipIn(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             sponsorship = esm.esm_sponsorship_create(
-                user=request.user, goods_no=data.validated_data["goodsNo"],
-                **s.EsmSponsorshipIn.to_model_kwargs(data.validated_data))
+                user=request.user,
+                goods_no=data.validated_data["goodsNo"],
+                **s.EsmSponsorshipIn.to_model_kwargs(data.validated_data),
+            )
         except DjangoValidationError as exc:
             raise api_errors(exc) from None
         return Response(s.EsmSponsorshipOut(sponsorship).data, status=status.HTTP_201_CREATED)
@@ -61,16 +69,21 @@ class EsmSponsorshipListCreateView(EsmSponsorshipView, generics.ListAPIView):
 class EsmSponsorshipDetailView(EsmSponsorshipView, generics.RetrieveAPIView):
     serializer_class = s.EsmSponsorshipOut
 
-    @extend_schema(request=s.EsmSponsorshipUpdateIn, responses={200: s.EsmSponsorshipOut},
-                   summary="Change the settings (checked, not yet sent)")
+    @extend_schema(
+        request=s.EsmSponsorshipUpdateIn,
+        responses={200: s.EsmSponsorshipOut},
+        summary="Change the settings (checked, not yet sent)",
+    )
     def put(self, request, goodsNo):
         sponsorship = self.get_object()
         data = s.EsmSponsorshipUpdateIn(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             sponsorship = esm.esm_sponsorship_update(
-                sponsorship=sponsorship, user=request.user,
-                **s.EsmSponsorshipUpdateIn.to_model_kwargs(data.validated_data))
+                sponsorship=sponsorship,
+                user=request.user,
+                **s.EsmSponsorshipUpdateIn.to_model_kwargs(data.validated_data),
+            )
         except DjangoValidationError as exc:
             raise api_errors(exc) from None
         return Response(s.EsmSponsorshipOut(sponsorship).data)
@@ -111,15 +124,19 @@ class EsmSponsorshipReleaseView(EsmSponsorshipActionView):
         return esm.esm_sponsorship_release(sponsorship=sponsorship, user=self.request.user)
 
 
-@extend_schema(request=None, responses=_202,
-               summary="Read from ESM (GET) and compare with the local values")
+@extend_schema(
+    request=None, responses=_202, summary="Read from ESM (GET) and compare with the local values"
+)
 class EsmSponsorshipPullView(EsmSponsorshipActionView):
     def start(self, sponsorship):
         return esm.esm_sponsorship_pull(sponsorship=sponsorship, user=self.request.user)
 
 
-@extend_schema(request=s.BulkPushIn, responses=_202,
-               summary="Send many goods to ESM as ONE job (progress and per-goods outcomes)")
+@extend_schema(
+    request=s.BulkPushIn,
+    responses=_202,
+    summary="Send many goods to ESM as ONE job (progress and per-goods outcomes)",
+)
 class EsmSponsorshipBulkPushView(EsmSponsorshipView):
     serializer_class = SyncJobOut
     required_perms = {"post": ["marketplaces.change_esmsponsorship"]}
@@ -132,12 +149,14 @@ class EsmSponsorshipBulkPushView(EsmSponsorshipView):
         rows = list(EsmSponsorship.objects.filter(goods_no__in=wanted))
         missing = sorted(set(wanted) - {r.goods_no for r in rows})
         if missing:
-            raise exceptions.ValidationError({"goodsNoList": [
-                "등록되지 않은 상품번호: " + ", ".join(missing[:20])]})
+            raise exceptions.ValidationError(
+                {"goodsNoList": ["등록되지 않은 상품번호: " + ", ".join(missing[:20])]}
+            )
         by_goods = {r.goods_no: r for r in rows}
         try:
-            job = esm.esm_sponsorships_push_bulk(sponsorships=[by_goods[g] for g in wanted],
-                                                 user=request.user)
+            job = esm.esm_sponsorships_push_bulk(
+                sponsorships=[by_goods[g] for g in wanted], user=request.user
+            )
         except DjangoValidationError as exc:
             raise api_errors(exc) from None
         job.refresh_from_db()

@@ -21,40 +21,65 @@ BIGINT_MAX = 2**63 - 1
 class CoupangPolicyIn(serializers.Serializer):
     title = serializers.CharField(max_length=100, allow_blank=True)
     typeOfDiscount = serializers.ChoiceField(choices=CoupangCouponPolicy.Discount.choices)
-    description = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+    description = serializers.CharField(
+        max_length=200, allow_blank=True, required=False, default=""
+    )
     minimumPrice = serializers.IntegerField(min_value=0, max_value=INT_MAX)
     discount = serializers.IntegerField(min_value=0, max_value=INT_MAX)
-    maximumDiscountPrice = serializers.IntegerField(min_value=0, max_value=INT_MAX, required=False,
-                                                    allow_null=True, default=None)
+    maximumDiscountPrice = serializers.IntegerField(
+        min_value=0, max_value=INT_MAX, required=False, allow_null=True, default=None
+    )
     maximumPerDaily = serializers.IntegerField(min_value=0, max_value=INT_MAX)
 
     def to_model_kwargs(self, data: dict) -> dict:
-        return {"title": data["title"], "type_of_discount": data["typeOfDiscount"],
-                "description": data["description"], "minimum_price": data["minimumPrice"],
-                "discount": data["discount"], "maximum_discount_price": data["maximumDiscountPrice"],
-                "maximum_per_daily": data["maximumPerDaily"]}
+        return {
+            "title": data["title"],
+            "type_of_discount": data["typeOfDiscount"],
+            "description": data["description"],
+            "minimum_price": data["minimumPrice"],
+            "discount": data["discount"],
+            "maximum_discount_price": data["maximumDiscountPrice"],
+            "maximum_per_daily": data["maximumPerDaily"],
+        }
 
 
 class CoupangCouponIn(serializers.Serializer):
     title = serializers.CharField(max_length=100, allow_blank=True)
-    contractId = serializers.IntegerField(min_value=1, max_value=BIGINT_MAX, required=False,
-                                          allow_null=True, default=None)
-    startDate = serializers.DateTimeField(help_text="ISO 8601 with offset (Coupang gets Korean time)")
+    contractId = serializers.IntegerField(
+        min_value=1, max_value=BIGINT_MAX, required=False, allow_null=True, default=None
+    )
+    startDate = serializers.DateTimeField(
+        help_text="ISO 8601 with offset (Coupang gets Korean time)"
+    )
     endDate = serializers.DateTimeField()
-    userId = serializers.CharField(max_length=50, required=False, allow_blank=True, default="",
-                                   help_text="WING login id; default COUPANG_WING_USER_ID")
-    promoNo = serializers.SlugRelatedField(slug_field="promo_no", queryset=Promotion.objects.all(),
-                                           required=False, allow_null=True, default=None)
+    userId = serializers.CharField(
+        max_length=50,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="WING login id; default COUPANG_WING_USER_ID",
+    )
+    promoNo = serializers.SlugRelatedField(
+        slug_field="promo_no",
+        queryset=Promotion.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+    )
     policies = CoupangPolicyIn(many=True, allow_empty=True)
     vendorItemIds = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=BIGINT_MAX), allow_empty=True,
-        max_length=10000)
+        child=serializers.IntegerField(min_value=1, max_value=BIGINT_MAX),
+        allow_empty=True,
+        max_length=10000,
+    )
 
 
 class ReplaceItemsIn(serializers.Serializer):
     vendorItemIds = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=BIGINT_MAX), allow_empty=True,
-        max_length=10000)
+        child=serializers.IntegerField(min_value=1, max_value=BIGINT_MAX),
+        allow_empty=True,
+        max_length=10000,
+    )
     startDate = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
@@ -65,14 +90,24 @@ class AdoptIn(serializers.Serializer):
 class CoupangPolicyOut(serializers.ModelSerializer):
     typeOfDiscount = serializers.CharField(source="type_of_discount")
     minimumPrice = serializers.IntegerField(source="minimum_price")
-    maximumDiscountPrice = serializers.IntegerField(source="maximum_discount_price", allow_null=True)
+    maximumDiscountPrice = serializers.IntegerField(
+        source="maximum_discount_price", allow_null=True
+    )
     maximumPerDaily = serializers.IntegerField(source="maximum_per_daily")
     manageCode = serializers.CharField(source="manage_code")
 
     class Meta:
         model = CoupangCouponPolicy
-        fields = ["title", "typeOfDiscount", "description", "minimumPrice", "discount",
-                  "maximumDiscountPrice", "maximumPerDaily", "manageCode"]
+        fields = [
+            "title",
+            "typeOfDiscount",
+            "description",
+            "minimumPrice",
+            "discount",
+            "maximumDiscountPrice",
+            "maximumPerDaily",
+            "manageCode",
+        ]
 
 
 class CoupangItemOut(serializers.ModelSerializer):
@@ -108,10 +143,29 @@ class CoupangCouponOut(serializers.ModelSerializer):
 
     class Meta:
         model = CoupangCoupon
-        fields = ["id", "title", "contractId", "startDate", "endDate", "userId", "promoNo",
-                  "policies", "vendorItemIds", "items", "localStatus", "couponStatus", "couponId",
-                  "lastError", "remotePayload", "remoteSyncedAt", "replaces", "replacedBy",
-                  "destroyedCouponIds", "createdAt", "updatedAt"]
+        fields = [
+            "id",
+            "title",
+            "contractId",
+            "startDate",
+            "endDate",
+            "userId",
+            "promoNo",
+            "policies",
+            "vendorItemIds",
+            "items",
+            "localStatus",
+            "couponStatus",
+            "couponId",
+            "lastError",
+            "remotePayload",
+            "remoteSyncedAt",
+            "replaces",
+            "replacedBy",
+            "destroyedCouponIds",
+            "createdAt",
+            "updatedAt",
+        ]
 
     def get_vendorItemIds(self, obj) -> list[int]:
         return [i.vendor_item_id for i in obj.items.all() if i.active]
@@ -132,8 +186,20 @@ class HttpExchangeOut(serializers.ModelSerializer):
 
     class Meta:
         model = HttpExchange
-        fields = ["id", "marketplace", "method", "path", "query", "requestHeaders", "requestBody",
-                  "statusCode", "responseBody", "durationMs", "error", "createdAt"]
+        fields = [
+            "id",
+            "marketplace",
+            "method",
+            "path",
+            "query",
+            "requestHeaders",
+            "requestBody",
+            "statusCode",
+            "responseBody",
+            "durationMs",
+            "error",
+            "createdAt",
+        ]
 
 
 class SyncJobOut(serializers.ModelSerializer):
@@ -144,16 +210,34 @@ class SyncJobOut(serializers.ModelSerializer):
     lastError = serializers.CharField(source="last_error")
     progressDone = serializers.IntegerField(source="progress_done")
     progressTotal = serializers.IntegerField(source="progress_total")
-    createdBy = serializers.CharField(source="created_by.get_username", default=None, allow_null=True)
+    createdBy = serializers.CharField(
+        source="created_by.get_username", default=None, allow_null=True
+    )
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
     finishedAt = serializers.DateTimeField(source="finished_at", allow_null=True)
 
     class Meta:
         model = SyncJob
-        fields = ["id", "targetType", "targetId", "operation", "payload", "status", "attempts",
-                  "maxAttempts", "nextAttemptAt", "lastError", "result", "progressDone",
-                  "progressTotal", "createdBy", "createdAt", "updatedAt", "finishedAt"]
+        fields = [
+            "id",
+            "targetType",
+            "targetId",
+            "operation",
+            "payload",
+            "status",
+            "attempts",
+            "maxAttempts",
+            "nextAttemptAt",
+            "lastError",
+            "result",
+            "progressDone",
+            "progressTotal",
+            "createdBy",
+            "createdAt",
+            "updatedAt",
+            "finishedAt",
+        ]
 
 
 class SyncJobDetailOut(SyncJobOut):

@@ -34,7 +34,8 @@ def api_errors(exc: DjangoValidationError) -> exceptions.ValidationError:
         return exceptions.ValidationError({"non_field_errors": exc.messages})
     names = services.API_FIELD_NAMES
     return exceptions.ValidationError(
-        {names.get(field, field): messages for field, messages in exc.message_dict.items()})
+        {names.get(field, field): messages for field, messages in exc.message_dict.items()}
+    )
 
 
 class MarketplaceView(generics.GenericAPIView):
@@ -44,17 +45,20 @@ class MarketplaceView(generics.GenericAPIView):
 
 # --- Coupang coupons ---------------------------------------------------------------------------
 class CoupangCouponFilter(filters.FilterSet):
-    localStatus = filters.ChoiceFilter(field_name="local_status",
-                                       choices=CoupangCoupon.LocalStatus.choices)
-    couponStatus = filters.ChoiceFilter(field_name="remote_status",
-                                        choices=CoupangCoupon.RemoteStatus.choices)
+    localStatus = filters.ChoiceFilter(
+        field_name="local_status", choices=CoupangCoupon.LocalStatus.choices
+    )
+    couponStatus = filters.ChoiceFilter(
+        field_name="remote_status", choices=CoupangCoupon.RemoteStatus.choices
+    )
     couponId = filters.NumberFilter(field_name="coupon_id")
 
 
 class CoupangCouponMixin:
     def get_queryset(self):
         return CoupangCoupon.objects.select_related("promotion", "replaced_by").prefetch_related(
-            "policies", Prefetch("items", queryset=CoupangCouponItem.objects.order_by("id")))
+            "policies", Prefetch("items", queryset=CoupangCouponItem.objects.order_by("id"))
+        )
 
 
 class CoupangCouponListCreateView(CoupangCouponMixin, MarketplaceView, generics.ListAPIView):
@@ -62,22 +66,33 @@ class CoupangCouponListCreateView(CoupangCouponMixin, MarketplaceView, generics.
     filterset_class = CoupangCouponFilter
     queryset = CoupangCoupon.objects.all()
 
-    @extend_schema(request=s.CoupangCouponIn, responses={201: s.CoupangCouponOut},
-                   summary="Create a Coupang downloadable coupon (DRAFT; push it to send)")
+    @extend_schema(
+        request=s.CoupangCouponIn,
+        responses={201: s.CoupangCouponOut},
+        summary="Create a Coupang downloadable coupon (DRAFT; push it to send)",
+    )
     def post(self, request):
         data = s.CoupangCouponIn(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         try:
             coupon = services.coupang_coupon_create(
-                user=request.user, title=v["title"], contract_id=v["contractId"],
-                start_at=v["startDate"], end_at=v["endDate"], wing_user_id=v["userId"],
-                promotion=v["promoNo"], vendor_item_ids=v["vendorItemIds"],
-                policies=[s.CoupangPolicyIn().to_model_kwargs(p) for p in v["policies"]])
+                user=request.user,
+                title=v["title"],
+                contract_id=v["contractId"],
+                start_at=v["startDate"],
+                end_at=v["endDate"],
+                wing_user_id=v["userId"],
+                promotion=v["promoNo"],
+                vendor_item_ids=v["vendorItemIds"],
+                policies=[s.CoupangPolicyIn().to_model_kwargs(p) for p in v["policies"]],
+            )
         except DjangoValidationError as exc:
             raise api_errors(exc) from None
-        return Response(s.CoupangCouponOut(self.get_queryset().get(pk=coupon.pk)).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            s.CoupangCouponOut(self.get_queryset().get(pk=coupon.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class CoupangCouponDetailView(CoupangCouponMixin, MarketplaceView, generics.RetrieveAPIView):
@@ -115,7 +130,9 @@ class CoupangCouponActionView(CoupangCouponMixin, MarketplaceView):
 _202 = {202: OpenApiResponse(s.SyncJobOut, description="the sync job to follow")}
 
 
-@extend_schema(request=None, responses=_202, summary="Create on Coupang (create, items, poll, read)")
+@extend_schema(
+    request=None, responses=_202, summary="Create on Coupang (create, items, poll, read)"
+)
 class CoupangCouponPushView(CoupangCouponActionView):
     def start(self, coupon, data):
         return services.coupang_coupon_push(coupon=coupon, user=self.request.user)
@@ -133,31 +150,45 @@ class CoupangCouponRefreshView(CoupangCouponActionView):
         return services.coupang_coupon_refresh(coupon=coupon, user=self.request.user)
 
 
-@extend_schema(request=s.ReplaceItemsIn, responses=_202,
-               summary="Replace items: expire this coupon, create a new one with the new items")
+@extend_schema(
+    request=s.ReplaceItemsIn,
+    responses=_202,
+    summary="Replace items: expire this coupon, create a new one with the new items",
+)
 class CoupangCouponReplaceItemsView(CoupangCouponActionView):
     input_serializer = s.ReplaceItemsIn
 
     def start(self, coupon, data):
         new = services.coupang_coupon_replace_items(
-            coupon=coupon, vendor_item_ids=data["vendorItemIds"], user=self.request.user,
-            start_at=data["startDate"])
-        return SyncJob.objects.filter(target_type=services.TARGET_COUPANG_COUPON,
-                                      target_id=str(new.pk)).latest("id")
+            coupon=coupon,
+            vendor_item_ids=data["vendorItemIds"],
+            user=self.request.user,
+            start_at=data["startDate"],
+        )
+        return SyncJob.objects.filter(
+            target_type=services.TARGET_COUPANG_COUPON, target_id=str(new.pk)
+        ).latest("id")
 
 
-@extend_schema(request=s.AdoptIn, responses=_202,
-               summary="Reconcile a lost create: link the couponId found in WING")
+@extend_schema(
+    request=s.AdoptIn,
+    responses=_202,
+    summary="Reconcile a lost create: link the couponId found in WING",
+)
 class CoupangCouponAdoptView(CoupangCouponActionView):
     input_serializer = s.AdoptIn
 
     def start(self, coupon, data):
-        return services.coupang_coupon_adopt(coupon=coupon, coupon_id=data["couponId"],
-                                             user=self.request.user)
+        return services.coupang_coupon_adopt(
+            coupon=coupon, coupon_id=data["couponId"], user=self.request.user
+        )
 
 
-@extend_schema(request=None, responses=_202,
-               summary="Reconcile a lost create: nothing was created in WING, send it again")
+@extend_schema(
+    request=None,
+    responses=_202,
+    summary="Reconcile a lost create: nothing was created in WING, send it again",
+)
 class CoupangCouponResendCreateView(CoupangCouponActionView):
     def start(self, coupon, data):
         return services.coupang_coupon_resend_create(coupon=coupon, user=self.request.user)
@@ -179,5 +210,6 @@ class SyncJobListView(MarketplaceView, generics.ListAPIView):
 
 class SyncJobDetailView(MarketplaceView, generics.RetrieveAPIView):
     queryset = SyncJob.objects.select_related("created_by").prefetch_related(
-        Prefetch("exchanges", queryset=HttpExchange.objects.order_by("id")))
+        Prefetch("exchanges", queryset=HttpExchange.objects.order_by("id"))
+    )
     serializer_class = s.SyncJobDetailOut

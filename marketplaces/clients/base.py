@@ -27,8 +27,11 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTime
 from urllib3.util.retry import Retry
 
 REDACTED = "***"
-_SECRET_NAME = re.compile(r"(authorization|secret|token|password|passwd|signature|api[-_]?key|"
-                          r"access[-_]?key)", re.I)
+_SECRET_NAME = re.compile(
+    r"(authorization|secret|token|password|passwd|signature|api[-_]?key|"
+    r"access[-_]?key)",
+    re.I,
+)
 _BODY_LIMIT = 64_000
 
 
@@ -51,8 +54,15 @@ class RetryableError(MarketplaceError):
     (connection refused, 429, 503).
     """
 
-    def __init__(self, message: str, *, status: int | None = None, body: str = "",
-                 retry_after: float | None = None, outcome_unknown: bool = False):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        body: str = "",
+        retry_after: float | None = None,
+        outcome_unknown: bool = False,
+    ):
         super().__init__(message, status=status, body=body)
         self.retry_after = retry_after
         self.outcome_unknown = outcome_unknown
@@ -88,8 +98,17 @@ def make_session(*, connect_retries: int = 2) -> requests.Session:
     """A session whose only automatic retry is a failed connect (nothing was sent, so it is safe
     for every method). Reads, statuses and writes are never retried here: the job engine decides,
     after reconciling when a write's outcome is unknown."""
-    retry = Retry(total=connect_retries, connect=connect_retries, read=0, status=0, other=0,
-                  redirect=0, backoff_factor=0.2, allowed_methods=None, raise_on_status=False)
+    retry = Retry(
+        total=connect_retries,
+        connect=connect_retries,
+        read=0,
+        status=0,
+        other=0,
+        redirect=0,
+        backoff_factor=0.2,
+        allowed_methods=None,
+        raise_on_status=False,
+    )
     session = requests.Session()
     adapter = HTTPAdapter(max_retries=retry)
     session.mount("http://", adapter)
@@ -118,8 +137,10 @@ def redact_headers(headers: dict[str, str]) -> dict[str, str]:
 def redact_data(value: Any) -> Any:
     """JSON-like data with every secret-looking key's value replaced."""
     if isinstance(value, dict):
-        return {k: (REDACTED if _SECRET_NAME.search(str(k)) else redact_data(v))
-                for k, v in value.items()}
+        return {
+            k: (REDACTED if _SECRET_NAME.search(str(k)) else redact_data(v))
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [redact_data(v) for v in value]
     return value
@@ -168,8 +189,12 @@ class MarketplaceClient:
         """Raise the right error for a non-2xx answer."""
         message = self.error_message(data, text)
         if status == 429:
-            raise RetryableError(message, status=status, body=text,
-                                 retry_after=parse_retry_after(headers.get("Retry-After")))
+            raise RetryableError(
+                message,
+                status=status,
+                body=text,
+                retry_after=parse_retry_after(headers.get("Retry-After")),
+            )
         if status == 503:
             raise RetryableError(message, status=status, body=text)
         if status >= 500:
@@ -183,37 +208,56 @@ class MarketplaceClient:
         return (min(5.0, read), read)
 
     # --- the one request path ----------------------------------------------------------------
-    def request(self, method: str, path: str, *, json: Any = None,
-                params: dict | list | None = None, headers: dict[str, str] | None = None,
-                job=None, timeout: tuple[float, float] | float | None = None
-                ) -> MarketplaceResponse:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict | list | None = None,
+        headers: dict[str, str] | None = None,
+        job=None,
+        timeout: tuple[float, float] | float | None = None,
+    ) -> MarketplaceResponse:
         """Send one request and return the parsed answer; raise a MarketplaceError otherwise."""
         method = method.upper()
         query = urlencode(params or {}, doseq=True)
         url = f"{self.base_url().rstrip('/')}{path}" + (f"?{query}" if query else "")
         body = None if json is None else jsonlib.dumps(json, ensure_ascii=False).encode("utf-8")
-        sent_headers = {**self.default_headers(), **(headers or {}), **self.sign(method, path, query)}
+        sent_headers = {
+            **self.default_headers(),
+            **(headers or {}),
+            **self.sign(method, path, query),
+        }
         started = time.monotonic()
         status, text, data, response_headers, error = None, "", None, {}, ""
         try:
             try:
-                response = self.session.request(method, url, data=body, headers=sent_headers,
-                                                timeout=timeout or self.timeout(),
-                                                allow_redirects=False)
+                response = self.session.request(
+                    method,
+                    url,
+                    data=body,
+                    headers=sent_headers,
+                    timeout=timeout or self.timeout(),
+                    allow_redirects=False,
+                )
             except requests.exceptions.ConnectTimeout as exc:
                 raise RetryableError(f"연결 시간 초과: {exc}") from exc
             except requests.exceptions.Timeout as exc:
-                raise RetryableError("응답 시간 초과 (요청이 반영되었는지 알 수 없음)",
-                                     outcome_unknown=True) from exc
+                raise RetryableError(
+                    "응답 시간 초과 (요청이 반영되었는지 알 수 없음)", outcome_unknown=True
+                ) from exc
             except requests.exceptions.ConnectionError as exc:
                 reason = getattr(exc.args[0], "reason", exc.args[0]) if exc.args else None
                 if isinstance(reason, ReadTimeoutError):  # wrapped by the no-read-retry policy
-                    raise RetryableError("응답 시간 초과 (요청이 반영되었는지 알 수 없음)",
-                                         outcome_unknown=True) from exc
+                    raise RetryableError(
+                        "응답 시간 초과 (요청이 반영되었는지 알 수 없음)", outcome_unknown=True
+                    ) from exc
                 if isinstance(reason, (NewConnectionError, ConnectTimeoutError)):
                     raise RetryableError(f"연결할 수 없음: {reason}") from exc  # nothing was sent
-                raise RetryableError("응답 없이 연결이 끊김 (요청이 반영되었는지 알 수 없음)",
-                                     outcome_unknown=True) from exc
+                raise RetryableError(
+                    "응답 없이 연결이 끊김 (요청이 반영되었는지 알 수 없음)", outcome_unknown=True
+                ) from exc
             status = response.status_code
             text = response.text
             response_headers = dict(response.headers)
@@ -228,8 +272,18 @@ class MarketplaceClient:
             raise
         finally:
             duration_ms = int((time.monotonic() - started) * 1000)
-            exchange_id = self._log(job or self.job, method, path, query, sent_headers, body,
-                                    status, text, duration_ms, error)
+            exchange_id = self._log(
+                job or self.job,
+                method,
+                path,
+                query,
+                sent_headers,
+                body,
+                status,
+                text,
+                duration_ms,
+                error,
+            )
         return MarketplaceResponse(status, response_headers, text, data, duration_ms, exchange_id)
 
     # --- logging -------------------------------------------------------------------------------

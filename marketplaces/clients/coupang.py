@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass, field
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,8 +28,7 @@ DESTROYED_MARK = "삭제된 프로모션"
 # --- signing (MARKETPLACES.md "Signing every request") ----------------------------------------
 def signed_date(now: datetime | None = None) -> str:
     """UTC as yyMMdd'T'HHmmss'Z'."""
-    return (now or datetime.now(dt_timezone.utc)).astimezone(dt_timezone.utc).strftime(
-        "%y%m%dT%H%M%SZ")
+    return (now or datetime.now(UTC)).astimezone(UTC).strftime("%y%m%dT%H%M%SZ")
 
 
 def signature(secret_key: str, signed: str, method: str, path: str, query: str) -> str:
@@ -38,11 +37,13 @@ def signature(secret_key: str, signed: str, method: str, path: str, query: str) 
     return hmac.new(secret_key.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
-def authorization(access_key: str, secret_key: str, signed: str, method: str, path: str,
-                  query: str) -> str:
+def authorization(
+    access_key: str, secret_key: str, signed: str, method: str, path: str, query: str
+) -> str:
     sig = signature(secret_key, signed, method, path, query)
-    return (f"CEA algorithm=HmacSHA256, access-key={access_key}, signed-date={signed}, "
-            f"signature={sig}")
+    return (
+        f"CEA algorithm=HmacSHA256, access-key={access_key}, signed-date={signed}, signature={sig}"
+    )
 
 
 def format_kst(value: datetime) -> str:
@@ -94,9 +95,11 @@ class Policy:
             "maximumPerDaily": self.maximum_per_daily,
         }
         # PRICE: Coupang ignores the cap and echoes -1; RATE: the cap in KRW.
-        body["maximumDiscountPrice"] = (self.maximum_discount_price
-                                        if self.maximum_discount_price is not None
-                                        else self.discount)
+        body["maximumDiscountPrice"] = (
+            self.maximum_discount_price
+            if self.maximum_discount_price is not None
+            else self.discount
+        )
         return body
 
     @classmethod
@@ -169,7 +172,9 @@ class Coupon:
             last_modified_by=str(raw.get("lastModifiedBy") or ""),
             applied_option_count=_int(raw.get("appliedOptionCount")),
             usage_amount=_int(raw.get("usageAmount")),
-            policies=[Policy.parse(p) for p in _list(raw.get("couponPolicies", raw.get("policies")))],
+            policies=[
+                Policy.parse(p) for p in _list(raw.get("couponPolicies", raw.get("policies")))
+            ],
             raw=raw,
         )
 
@@ -269,8 +274,14 @@ class CoupangClient(MarketplaceClient):
         return [settings.COUPANG_SECRET_KEY, settings.COUPANG_ACCESS_KEY]
 
     def sign(self, method: str, path: str, query: str) -> dict[str, str]:
-        auth = authorization(settings.COUPANG_ACCESS_KEY, settings.COUPANG_SECRET_KEY,
-                             signed_date(), method, path, query)
+        auth = authorization(
+            settings.COUPANG_ACCESS_KEY,
+            settings.COUPANG_SECRET_KEY,
+            signed_date(),
+            method,
+            path,
+            query,
+        )
         return {"Authorization": auth, "X-Requested-By": self.vendor_id}
 
     def classify(self, status, data, text, headers):
@@ -281,8 +292,12 @@ class CoupangClient(MarketplaceClient):
             raise CouponNotFoundError(message, status=status, body=text)
         if status == 403 and "json" not in headers.get("Content-Type", ""):
             # The gateway's HTML block page after bursts of errors: it lifts by itself.
-            raise RetryableError("쿠팡 게이트웨이가 요청을 일시 차단했습니다 (403).", status=status,
-                                 body=text, retry_after=60)
+            raise RetryableError(
+                "쿠팡 게이트웨이가 요청을 일시 차단했습니다 (403).",
+                status=status,
+                body=text,
+                retry_after=60,
+            )
         if status == 500 and isinstance(data, dict) and self.error_message(data, ""):
             # Coupang answers some business refusals with 500 and its own words
             # (`expire할 쿠폰이 존재하지 않습니다.`, `시스템 오류` for an unknown transaction).
@@ -293,34 +308,50 @@ class CoupangClient(MarketplaceClient):
     # --- operations ---
     def create_coupon(self, request: CreateCouponRequest) -> Coupon:
         # Allow Coupang's backend more than the gateway's default 3 s: fewer unknown outcomes.
-        response = self.request("POST", f"{COUPON_BASE}/coupons", json=request.as_request(),
-                                headers={"X-EXTENDED-TIMEOUT": "9000"})
+        response = self.request(
+            "POST",
+            f"{COUPON_BASE}/coupons",
+            json=request.as_request(),
+            headers={"X-EXTENDED-TIMEOUT": "9000"},
+        )
         coupon = Coupon.parse(response.data)
         if not coupon.coupon_id:
-            raise RetryableError("쿠팡 응답에 couponId가 없습니다.", body=response.text,
-                                 outcome_unknown=True)
+            raise RetryableError(
+                "쿠팡 응답에 couponId가 없습니다.", body=response.text, outcome_unknown=True
+            )
         return coupon
 
-    def add_items(self, coupon_id: int, vendor_item_ids: list[int], *, user_id: str = ""
-                  ) -> list[RequestResult]:
+    def add_items(
+        self, coupon_id: int, vendor_item_ids: list[int], *, user_id: str = ""
+    ) -> list[RequestResult]:
         """One request, one `couponItems` entry per 100 items; one transaction per entry."""
         entries = [
-            {"couponId": coupon_id, "userId": user_id or self.user_id,
-             "vendorItemIds": vendor_item_ids[i:i + ITEMS_PER_ENTRY]}
+            {
+                "couponId": coupon_id,
+                "userId": user_id or self.user_id,
+                "vendorItemIds": vendor_item_ids[i : i + ITEMS_PER_ENTRY],
+            }
             for i in range(0, len(vendor_item_ids), ITEMS_PER_ENTRY)
         ]
         response = self.request("PUT", f"{COUPON_BASE}/coupon-items", json={"couponItems": entries})
         return [RequestResult.parse(r) for r in _list(response.data)]
 
     def transaction_status(self, transaction_id: str) -> TransactionStatus:
-        response = self.request("GET", f"{COUPON_BASE}/coupons/transactionStatus",
-                                params={"requestTransactionId": transaction_id})
+        response = self.request(
+            "GET",
+            f"{COUPON_BASE}/coupons/transactionStatus",
+            params={"requestTransactionId": transaction_id},
+        )
         return TransactionStatus.parse(response.data, transaction_id)
 
-    def expire(self, coupon_id: int, *, reason: str = "expired", user_id: str = ""
-               ) -> list[RequestResult]:
-        body = {"expireCouponList": [{"couponId": coupon_id, "reason": reason,
-                                      "userId": user_id or self.user_id}]}
+    def expire(
+        self, coupon_id: int, *, reason: str = "expired", user_id: str = ""
+    ) -> list[RequestResult]:
+        body = {
+            "expireCouponList": [
+                {"couponId": coupon_id, "reason": reason, "userId": user_id or self.user_id}
+            ]
+        }
         response = self.request("POST", f"{COUPON_BASE}/coupons/expire", json=body)
         return [RequestResult.parse(r) for r in _list(response.data)]
 
@@ -335,9 +366,11 @@ class CoupangClient(MarketplaceClient):
         inner = data.get("data", data) if isinstance(data, dict) else {}
         content = inner.get("content", []) if isinstance(inner, dict) else inner
         return [
-            Contract(contract_id=_int(c.get("contractId"), 0),
-                     vendor_contract_id=_int(c.get("vendorContractId"), 0),
-                     type=str(c.get("type") or ""))
+            Contract(
+                contract_id=_int(c.get("contractId"), 0),
+                vendor_contract_id=_int(c.get("vendorContractId"), 0),
+                type=str(c.get("type") or ""),
+            )
             for c in _list(content)
         ]
 
@@ -348,5 +381,6 @@ class CoupangClient(MarketplaceClient):
         for contract in self.contracts():
             if contract.type == "NON_CONTRACT_BASED" and contract.vendor_contract_id == -1:
                 return contract.contract_id
-        raise FinalError("쿠팡 계약 목록에 NON_CONTRACT_BASED 계약이 없습니다. "
-                         "COUPANG_CONTRACT_ID를 설정하세요.")
+        raise FinalError(
+            "쿠팡 계약 목록에 NON_CONTRACT_BASED 계약이 없습니다. COUPANG_CONTRACT_ID를 설정하세요."
+        )

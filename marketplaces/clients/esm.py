@@ -28,24 +28,43 @@ AUDIENCE = "sa.esmplus.com"  # fixed by ESM although requests go to sa2.esmplus.
 SUBJECT = "sell"
 SPONSORSHIP_PATH = "/item/v1/goods/{goods_no}/customer-benefit/sponsorship"
 PRICE_PATH = "/item/v1/goods/{goods_no}/price"
-RETIRED_MESSAGE = ("ESM has retired the sponsorship API "
-                   "(ESM이 후원/나눔쇼핑 API 제공을 종료했습니다).")
+RETIRED_MESSAGE = (
+    "ESM has retired the sponsorship API (ESM이 후원/나눔쇼핑 API 제공을 종료했습니다)."
+)
 
 # Gmarket 후원분야. ESM reads 6 back as 99 and may answer names instead of numbers.
 FIELD_OTHER = 6
 FIELD_NAMES = {
-    "childwelfare": 1, "child": 1, "children": 1,
-    "womenrights": 2, "womensrights": 2, "women": 2,
-    "environment": 3, "environmentprotection": 3, "environmental": 3,
-    "internationalrelief": 4, "relief": 4, "international": 4,
-    "consumerrights": 5, "consumer": 5,
-    "etc": 6, "other": 6, "others": 6,
+    "childwelfare": 1,
+    "child": 1,
+    "children": 1,
+    "womenrights": 2,
+    "womensrights": 2,
+    "women": 2,
+    "environment": 3,
+    "environmentprotection": 3,
+    "environmental": 3,
+    "internationalrelief": 4,
+    "relief": 4,
+    "international": 4,
+    "consumerrights": 5,
+    "consumer": 5,
+    "etc": 6,
+    "other": 6,
+    "others": 6,
 }
 
 
 # --- the token (MARKETPLACES.md "Signing every request") ----------------------------------------
-def token(*, master_id: str, secret_key: str, gmarket_seller_id: str, auction_seller_id: str,
-          issuer: str = "www.esmplus.com", now: float | None = None) -> str:
+def token(
+    *,
+    master_id: str,
+    secret_key: str,
+    gmarket_seller_id: str,
+    auction_seller_id: str,
+    issuer: str = "www.esmplus.com",
+    now: float | None = None,
+) -> str:
     """An HS256 JWT: header kid = master id; claims iss, sub "sell", aud, iat and ssi."""
     claims = {
         "iss": issuer,
@@ -54,8 +73,9 @@ def token(*, master_id: str, secret_key: str, gmarket_seller_id: str, auction_se
         "iat": int(now if now is not None else time.time()),
         "ssi": f"A:{auction_seller_id},G:{gmarket_seller_id}",
     }
-    return jwt.encode(claims, secret_key, algorithm="HS256",
-                      headers={"typ": "JWT", "kid": master_id})
+    return jwt.encode(
+        claims, secret_key, algorithm="HS256", headers={"typ": "JWT", "kid": master_id}
+    )
 
 
 # --- typed values -------------------------------------------------------------------------------
@@ -127,9 +147,14 @@ class GmarketSponsorship:
     end_date: date | None = None
 
     def to_json(self) -> dict:
-        return {"isUse": self.is_use, "amount": self.amount, "maxAmount": self.max_amount,
-                "field": self.field, "startDate": _iso(self.start_date),
-                "endDate": _iso(self.end_date)}
+        return {
+            "isUse": self.is_use,
+            "amount": self.amount,
+            "maxAmount": self.max_amount,
+            "field": self.field,
+            "startDate": _iso(self.start_date),
+            "endDate": _iso(self.end_date),
+        }
 
     @classmethod
     def from_json(cls, data: Any) -> GmarketSponsorship:
@@ -153,8 +178,11 @@ class AuctionSponsorship:
     end_date: date | None = None
 
     def to_json(self) -> dict:
-        return {"isUse": self.is_use, "startDate": _iso(self.start_date),
-                "endDate": _iso(self.end_date)}
+        return {
+            "isUse": self.is_use,
+            "startDate": _iso(self.start_date),
+            "endDate": _iso(self.end_date),
+        }
 
     @classmethod
     def from_json(cls, data: Any) -> AuctionSponsorship:
@@ -205,8 +233,9 @@ class GoodsPrice:
 class EsmRefusal(FinalError):
     """ESM refused with `resultCode` (1000 business rule, 3000 malformed request)."""
 
-    def __init__(self, message: str, *, result_code: int | None, status: int | None = None,
-                 body: str = ""):
+    def __init__(
+        self, message: str, *, result_code: int | None, status: int | None = None, body: str = ""
+    ):
         super().__init__(message, status=status, body=body)
         self.result_code = result_code
 
@@ -265,8 +294,9 @@ class EsmClient(MarketplaceClient):
         code = result_code(data)
         if code is not None and 400 <= status < 500 and status not in (401, 429):
             prefix = f"[{code}] " if code else ""
-            raise EsmRefusal(f"{prefix}{refusal_message(data, text)}", result_code=code,
-                             status=status, body=text)
+            raise EsmRefusal(
+                f"{prefix}{refusal_message(data, text)}", result_code=code, status=status, body=text
+            )
         super().classify(status, data, text, headers)
 
     def _checked(self, response) -> Any:
@@ -274,8 +304,12 @@ class EsmClient(MarketplaceClient):
         data = response.data
         code = result_code(data)
         if code is not None:
-            raise EsmRefusal(f"[{code}] {refusal_message(data, response.text)}",
-                             result_code=code, status=response.status, body=response.text)
+            raise EsmRefusal(
+                f"[{code}] {refusal_message(data, response.text)}",
+                result_code=code,
+                status=response.status,
+                body=response.text,
+            )
         return data
 
     def _sponsorship(self, method: str, goods_no: str, body: dict | None = None) -> Any:
@@ -325,8 +359,11 @@ class EsmClient(MarketplaceClient):
     def read_price(self, goods_no: str) -> GoodsPrice:
         """GET …/price: `{"gmkt", "iac"}`, the sale price on each site."""
         data = self._checked(self.request("GET", PRICE_PATH.format(goods_no=goods_no))) or {}
-        return GoodsPrice(gmkt=parse_int(_get(data, "gmkt")), iac=parse_int(_get(data, "iac")),
-                          raw=data if isinstance(data, dict) else {})
+        return GoodsPrice(
+            gmkt=parse_int(_get(data, "gmkt")),
+            iac=parse_int(_get(data, "iac")),
+            raw=data if isinstance(data, dict) else {},
+        )
 
 
 def result_code_of_body(text: str) -> int | None:

@@ -24,7 +24,7 @@ import hmac
 import re
 import time
 import uuid
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from .server import SandboxRequest, SandboxResponse
@@ -32,15 +32,31 @@ from .server import SandboxRequest, SandboxResponse
 KST = ZoneInfo("Asia/Seoul")
 FMT = "%Y-%m-%d %H:%M:%S"
 COUPON_BASE = "/v2/providers/marketplace_openapi/apis/api/v1"
-CONTRACT_LIST = re.compile(r"^/v2/providers/fms/apis/api/v2/vendors/(?P<vendor>[^/]+)/contract/list$")
+CONTRACT_LIST = re.compile(
+    r"^/v2/providers/fms/apis/api/v2/vendors/(?P<vendor>[^/]+)/contract/list$"
+)
 COUPON_ONE = re.compile(rf"^{COUPON_BASE}/coupons/(?P<id>[^/]+)$")
-AUTH = re.compile(r"^CEA algorithm=HmacSHA256, access-key=(?P<key>[^,]+), "
-                  r"signed-date=(?P<date>[^,]+), signature=(?P<sig>[0-9a-f]+)$")
+AUTH = re.compile(
+    r"^CEA algorithm=HmacSHA256, access-key=(?P<key>[^,]+), "
+    r"signed-date=(?P<date>[^,]+), signature=(?P<sig>[0-9a-f]+)$"
+)
 DEFAULT_CONTRACTS = [
-    {"contractId": 15, "vendorContractId": -1, "type": "NON_CONTRACT_BASED",
-     "sellerShareRatio": 100.0, "start": "2019-01-01 00:00:00", "end": "2099-12-31 23:59:59"},
-    {"contractId": 16, "vendorContractId": 2001, "type": "CONTRACT_BASED",
-     "sellerShareRatio": 50.0, "start": "2019-01-01 00:00:00", "end": "2099-12-31 23:59:59"},
+    {
+        "contractId": 15,
+        "vendorContractId": -1,
+        "type": "NON_CONTRACT_BASED",
+        "sellerShareRatio": 100.0,
+        "start": "2019-01-01 00:00:00",
+        "end": "2099-12-31 23:59:59",
+    },
+    {
+        "contractId": 16,
+        "vendorContractId": 2001,
+        "type": "CONTRACT_BASED",
+        "sellerShareRatio": 50.0,
+        "start": "2019-01-01 00:00:00",
+        "end": "2099-12-31 23:59:59",
+    },
 ]
 
 
@@ -80,8 +96,9 @@ def _error(req: SandboxRequest, status: int, message: str) -> SandboxResponse:
 
 
 def _gateway_error(status: int, message: str) -> SandboxResponse:
-    return SandboxResponse(status=status, json={"code": "ERROR", "message": message,
-                                                "transactionId": uuid.uuid4().hex})
+    return SandboxResponse(
+        status=status, json={"code": "ERROR", "message": message, "transactionId": uuid.uuid4().hex}
+    )
 
 
 def _init(bucket: dict) -> dict:
@@ -101,7 +118,7 @@ def _check_signature(req: SandboxRequest) -> SandboxResponse | None:
     if not match or match["key"] != access_key:
         return _gateway_error(401, "Invalid signature.")
     try:
-        signed = datetime.strptime(match["date"], "%y%m%dT%H%M%SZ").replace(tzinfo=dt_timezone.utc)
+        signed = datetime.strptime(match["date"], "%y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     except ValueError:
         return _gateway_error(401, "Invalid signature.")
     message = f"{match['date']}{req.method}{req.path}{req.query}"
@@ -109,7 +126,7 @@ def _check_signature(req: SandboxRequest) -> SandboxResponse | None:
     if not hmac.compare_digest(expected, match["sig"]):
         return _gateway_error(401, "Invalid signature.")
     tolerance = float(_setting(req, "signed_date_tolerance_seconds", 300))
-    if abs((datetime.now(dt_timezone.utc) - signed).total_seconds()) > tolerance:
+    if abs((datetime.now(UTC) - signed).total_seconds()) > tolerance:
         return _gateway_error(401, "Specified signature is expired.")
     return None
 
@@ -164,11 +181,16 @@ def _contracts(req) -> list[dict]:
 def _contract_list(req, vendor: str) -> SandboxResponse:
     if vendor != _vendor(req):
         return _error(req, 403, f"판매자={vendor} 에 대한 권한이 없습니다. (sandbox wording)")
-    return SandboxResponse(json={
-        "code": "200", "message": "OK", "httpStatus": 200, "httpStatusMessage": "OK",
-        "errorMessage": "",
-        "data": {"success": True, "content": _contracts(req), "pagination": None},
-    })
+    return SandboxResponse(
+        json={
+            "code": "200",
+            "message": "OK",
+            "httpStatus": 200,
+            "httpStatusMessage": "OK",
+            "errorMessage": "",
+            "data": {"success": True, "content": _contracts(req), "pagination": None},
+        }
+    )
 
 
 # --- create -------------------------------------------------------------------------------------
@@ -201,7 +223,9 @@ def _policy_errors(policies: list) -> list[str]:
         amount_ok = _is_int(minimum) and minimum >= 0 and minimum % 10 == 0
         if p.get("typeOfDiscount") == "RATE":
             if not (_is_int(discount) and 1 <= discount <= 99):
-                errors.append(f"policies[{i}] 할인율은 1~99 사이의 정수만 입력 가능합니다. (sandbox wording)")
+                errors.append(
+                    f"policies[{i}] 할인율은 1~99 사이의 정수만 입력 가능합니다. (sandbox wording)"
+                )
             amount_ok = amount_ok and _is_int(cap) and cap >= 10 and cap % 10 == 0
         else:
             amount_ok = amount_ok and _is_int(discount) and discount >= 10 and discount % 10 == 0
@@ -222,7 +246,9 @@ def _create(req, bucket) -> SandboxResponse:
     errors = []
     vendor = _vendor(req)
     if not str(body.get("title") or "").strip():
-        errors.append("createCouponRequest.title 은 빈칸임. createCouponRequest.title 은 필수 입력입니다.")
+        errors.append(
+            "createCouponRequest.title 은 빈칸임. createCouponRequest.title 은 필수 입력입니다."
+        )
     contract_id = body.get("contractId")
     contract_ids = {c["contractId"] for c in _contracts(req)}
     if not _is_int(contract_id) or contract_id not in contract_ids:
@@ -230,12 +256,16 @@ def _create(req, bucket) -> SandboxResponse:
     if body.get("couponType") != "DOWNLOAD":
         errors.append("couponType 은 DOWNLOAD 만 가능합니다. (sandbox wording)")
     if not str(body.get("userId") or "").strip():
-        errors.append("createCouponRequest.userId 은 빈칸임. createCouponRequest.userId 은 필수 입력입니다.")
+        errors.append(
+            "createCouponRequest.userId 은 빈칸임. createCouponRequest.userId 은 필수 입력입니다."
+        )
     now = _now()
     start, end = _parse_date(body.get("startDate")), _parse_date(body.get("endDate"))
     # The coupon shows on the front at least an hour after creation (seed): start >= now + 1h.
     if start is None or start < now.replace(microsecond=0) + timedelta(hours=1):
-        errors.append("startAt 패턴을 확인하세요. yyyy-MM-dd HH:mm:ss, 프로모션 기간을 확인해주세요.")
+        errors.append(
+            "startAt 패턴을 확인하세요. yyyy-MM-dd HH:mm:ss, 프로모션 기간을 확인해주세요."
+        )
     if end is None or (start is not None and end <= start):
         errors.append("endAt 패턴을 확인하세요. yyyy-MM-dd HH:mm:ss, 프로모션 기간을 확인해주세요.")
     errors += _policy_errors(body.get("policies"))
@@ -247,28 +277,55 @@ def _create(req, bucket) -> SandboxResponse:
     stamp = int(time.time() * 1000)
     policies = []
     for i, p in enumerate(body["policies"]):
-        policies.append({
-            "description": p.get("description") or "",
-            "discount": p["discount"],
-            "maximumDiscountPrice": p["maximumDiscountPrice"] if p["typeOfDiscount"] == "RATE" else -1,
-            "maximumPerDaily": p["maximumPerDaily"],
-            "minimumPrice": p["minimumPrice"],
-            "title": p.get("title") or "",
-            "typeOfDiscount": p["typeOfDiscount"],
-            "manageCode": f"FMS_{contract_id}_{vendor}_{stamp}{i}",
-        })
+        policies.append(
+            {
+                "description": p.get("description") or "",
+                "discount": p["discount"],
+                "maximumDiscountPrice": p["maximumDiscountPrice"]
+                if p["typeOfDiscount"] == "RATE"
+                else -1,
+                "maximumPerDaily": p["maximumPerDaily"],
+                "minimumPrice": p["minimumPrice"],
+                "title": p.get("title") or "",
+                "typeOfDiscount": p["typeOfDiscount"],
+                "manageCode": f"FMS_{contract_id}_{vendor}_{stamp}{i}",
+            }
+        )
     coupon = {
-        "couponId": coupon_id, "vendorId": vendor, "couponType": "DOWNLOAD",
-        "contractId": contract_id, "lastModifiedBy": body["userId"],
-        "lastModifiedDate": _kst(now), "title": body["title"], "publishedDate": None,
-        "startDate": _kst(start), "endDate": _kst(end), "couponStatus": "STANDBY",
-        "couponPolicies": policies, "items": [], "itemsLocked": False,
-        "destroyed": False, "expired": False, "createdAt": _kst(now),
+        "couponId": coupon_id,
+        "vendorId": vendor,
+        "couponType": "DOWNLOAD",
+        "contractId": contract_id,
+        "lastModifiedBy": body["userId"],
+        "lastModifiedDate": _kst(now),
+        "title": body["title"],
+        "publishedDate": None,
+        "startDate": _kst(start),
+        "endDate": _kst(end),
+        "couponStatus": "STANDBY",
+        "couponPolicies": policies,
+        "items": [],
+        "itemsLocked": False,
+        "destroyed": False,
+        "expired": False,
+        "createdAt": _kst(now),
     }
     bucket["coupons"][coupon_id] = coupon
-    answer = {k: coupon[k] for k in ("couponId", "vendorId", "couponType", "lastModifiedBy",
-                                     "lastModifiedDate", "title", "publishedDate", "startDate",
-                                     "couponStatus", "couponPolicies")}
+    answer = {
+        k: coupon[k]
+        for k in (
+            "couponId",
+            "vendorId",
+            "couponType",
+            "lastModifiedBy",
+            "lastModifiedDate",
+            "title",
+            "publishedDate",
+            "startDate",
+            "couponStatus",
+            "couponPolicies",
+        )
+    }
     return SandboxResponse(json=answer)
 
 
@@ -291,8 +348,12 @@ def _result(ok: bool, coupon_id, transaction_id=None, message=None) -> dict:
 def _new_transaction(req, bucket, kind: str, coupon_id: int, items: list[int]) -> str:
     transaction_id = f"et5_{int(time.time() * 1e6)}{uuid.uuid4().int % 100000:05d}"
     bucket["transactions"][transaction_id] = {
-        "type": kind, "couponId": coupon_id, "items": items, "status": "REQUESTED",
-        "failures": [], "settleAt": time.monotonic() + float(_setting(req, "settle_seconds", 0.2)),
+        "type": kind,
+        "couponId": coupon_id,
+        "items": items,
+        "status": "REQUESTED",
+        "failures": [],
+        "settleAt": time.monotonic() + float(_setting(req, "settle_seconds", 0.2)),
     }
     return transaction_id
 
@@ -319,8 +380,13 @@ def _add_items(req, bucket) -> SandboxResponse:
         key = _coupon_key(bucket, entry.get("couponId"))
         items = entry.get("vendorItemIds") or []
         if key is None:
-            results.append(_result(False, entry.get("couponId"),
-                                   message=f"존재 하지 않는 프로모션 ({entry.get('couponId')})"))
+            results.append(
+                _result(
+                    False,
+                    entry.get("couponId"),
+                    message=f"존재 하지 않는 프로모션 ({entry.get('couponId')})",
+                )
+            )
             continue
         coupon = bucket["coupons"][key]
         if coupon["destroyed"]:
@@ -328,13 +394,29 @@ def _add_items(req, bucket) -> SandboxResponse:
         elif coupon["expired"]:
             results.append(_result(False, key, message="만료된 쿠폰입니다. (sandbox wording)"))
         elif key in locked_before:
-            results.append(_result(False, key, message=(
-                "이미 옵션이 등록된 다운로드 쿠폰은 옵션을 변경할 수 없습니다. (sandbox wording)")))
+            results.append(
+                _result(
+                    False,
+                    key,
+                    message=(
+                        "이미 옵션이 등록된 다운로드 쿠폰은 옵션을 변경할 수 없습니다. (sandbox wording)"
+                    ),
+                )
+            )
         elif not items or len(items) > 100 or not all(_is_int(i) and i > 0 for i in items):
-            results.append(_result(False, key, message=(
-                "vendorItemIds 는 1~100개의 옵션ID만 입력 가능합니다. (sandbox wording)")))
+            results.append(
+                _result(
+                    False,
+                    key,
+                    message=(
+                        "vendorItemIds 는 1~100개의 옵션ID만 입력 가능합니다. (sandbox wording)"
+                    ),
+                )
+            )
         elif not str(entry.get("userId") or "").strip():
-            results.append(_result(False, key, message="userId 은 필수 입력입니다. (sandbox wording)"))
+            results.append(
+                _result(False, key, message="userId 은 필수 입력입니다. (sandbox wording)")
+            )
         else:
             coupon["itemsLocked"] = True
             transaction_id = _new_transaction(req, bucket, "COUPON_ITEM_PUBLISH", key, list(items))
@@ -376,16 +458,22 @@ def _settle(req, bucket) -> None:
             transaction["status"] = "DONE"
             continue
         if coupon["destroyed"]:
-            transaction["failures"] = [{"vendorItemId": i, "failureReason": "삭제된 프로모션 입니다."}
-                                       for i in transaction["items"]]
+            transaction["failures"] = [
+                {"vendorItemId": i, "failureReason": "삭제된 프로모션 입니다."}
+                for i in transaction["items"]
+            ]
             transaction["status"] = "FAIL"
             continue
         failures = []
         for item in transaction["items"]:
             owner = bucket["owners"].get(item)
             if owner is not None and owner != transaction["couponId"]:
-                failures.append({"vendorItemId": item, "failureReason":
-                                 f"[CIR14] 해당 옵션은 이미 다른 쿠폰({owner})에 발행되어져 있습니다."})
+                failures.append(
+                    {
+                        "vendorItemId": item,
+                        "failureReason": f"[CIR14] 해당 옵션은 이미 다른 쿠폰({owner})에 발행되어져 있습니다.",
+                    }
+                )
         if failures:
             # Coupang destroys a coupon whose items could not be attached.
             transaction["failures"] = failures
@@ -417,16 +505,20 @@ def _transaction_status(req, bucket) -> SandboxResponse:
         status = _setting(req, "done_word", "DONE")
     items = transaction["items"]
     failed = len(transaction["failures"])
-    return SandboxResponse(json={"transactionStatusResponse": {
-        "type": transaction["type"],
-        "total": len(items),
-        "succeeded": len(items) - failed if transaction["status"] == "DONE" else 0,
-        "failed": failed,
-        "status": status,
-        "requestedId": transaction_id,
-        "couponId": transaction["couponId"],
-        "couponFailedVendorItemIdResponses": transaction["failures"],
-    }})
+    return SandboxResponse(
+        json={
+            "transactionStatusResponse": {
+                "type": transaction["type"],
+                "total": len(items),
+                "succeeded": len(items) - failed if transaction["status"] == "DONE" else 0,
+                "failed": failed,
+                "status": status,
+                "requestedId": transaction_id,
+                "couponId": transaction["couponId"],
+                "couponFailedVendorItemIdResponses": transaction["failures"],
+            }
+        }
+    )
 
 
 # --- read ---------------------------------------------------------------------------------------
@@ -455,10 +547,17 @@ def _get_one(req, bucket, raw_id: str) -> SandboxResponse:
         p = dict(p)
         p["maximumPerDay"] = p.pop("maximumPerDaily")  # get-one names the daily limit differently
         policies.append(p)
-    return SandboxResponse(json={
-        "couponId": key, "title": coupon["title"], "couponType": "DOWNLOAD",
-        "couponStatus": _status(coupon), "publishedDate": coupon["publishedDate"],
-        "startDate": coupon["startDate"], "endDate": coupon["endDate"],
-        "appliedOptionCount": len(coupon["items"]), "usageAmount": 0,
-        "couponPolicies": policies,
-    })
+    return SandboxResponse(
+        json={
+            "couponId": key,
+            "title": coupon["title"],
+            "couponType": "DOWNLOAD",
+            "couponStatus": _status(coupon),
+            "publishedDate": coupon["publishedDate"],
+            "startDate": coupon["startDate"],
+            "endDate": coupon["endDate"],
+            "appliedOptionCount": len(coupon["items"]),
+            "usageAmount": 0,
+            "couponPolicies": policies,
+        }
+    )

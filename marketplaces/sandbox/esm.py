@@ -34,6 +34,7 @@ import copy
 import re
 import time
 from datetime import date
+
 import jwt
 
 from .server import SandboxRequest, SandboxResponse, SandboxState
@@ -43,12 +44,19 @@ SPONSORSHIP = re.compile(r"^/item/v1/goods/(?P<goods_no>[^/]+)/customer-benefit/
 PRICE = re.compile(r"^/item/v1/goods/(?P<goods_no>[^/]+)/price/?$")
 TOKEN_MAX_AGE = 300  # seconds either side of now: a token is made fresh for each request
 
-FIELD_NAMES = {1: "ChildWelfare", 2: "WomenRights", 3: "Environment", 4: "InternationalRelief",
-               5: "ConsumerRights", 6: "Etc"}
+FIELD_NAMES = {
+    1: "ChildWelfare",
+    2: "WomenRights",
+    3: "Environment",
+    4: "InternationalRelief",
+    5: "ConsumerRights",
+    6: "Etc",
+}
 UNSET_FIELD_NAME = "Unknown"
 
-PERMISSION_BODY = {"status": {"message": "The user does not have right access to the api",
-                              "status_code": 401}}
+PERMISSION_BODY = {
+    "status": {"message": "The user does not have right access to the api", "status_code": 401}
+}
 
 MSG_GOODS = "상품 번호가 잘 못 되었습니다.(GoodsMaster)"
 MSG_FOREIGN = "해당 판매자의 상품이 아닙니다"
@@ -81,7 +89,9 @@ def derived_price(goods_no: str) -> dict:
 def set_price(state: SandboxState, goods_no: str, gmkt: int, iac: int | None = None) -> None:
     with state.lock:
         state.data["esm"].setdefault("prices", {})[str(goods_no)] = {
-            "gmkt": gmkt, "iac": gmkt if iac is None else iac}
+            "gmkt": gmkt,
+            "iac": gmkt if iac is None else iac,
+        }
 
 
 def stored(state: SandboxState, goods_no: str) -> dict | None:
@@ -148,10 +158,14 @@ def token_ok(authorization: str, config: dict | None = None) -> bool:
             return False
         if header.get("kid") != expected["kid"]:
             return False
-        claims = jwt.decode(bearer, expected["secret"], algorithms=["HS256"], audience=AUDIENCE,
-                            issuer=expected["iss"],
-                            options={"require": ["iss", "sub", "aud", "iat", "ssi"],
-                                     "verify_iat": True})
+        claims = jwt.decode(
+            bearer,
+            expected["secret"],
+            algorithms=["HS256"],
+            audience=AUDIENCE,
+            issuer=expected["iss"],
+            options={"require": ["iss", "sub", "aud", "iat", "ssi"], "verify_iat": True},
+        )
     except jwt.PyJWTError:
         return False
     if claims.get("sub") != "sell" or claims.get("ssi") != expected["ssi"]:
@@ -251,9 +265,17 @@ def _validated(req: SandboxRequest, goods_no: str) -> dict:
 def _as_read(req: SandboxRequest, body: dict | None) -> dict:
     """A stored body as GET answers it: field 6 read back as 99, or enums as names."""
     if body is None:
-        body = {"gmarket": {"isUse": False, "amount": 0, "maxAmount": 0, "field": None,
-                            "startDate": None, "endDate": None},
-                "auction": {"isUse": False, "startDate": None, "endDate": None}}
+        body = {
+            "gmarket": {
+                "isUse": False,
+                "amount": 0,
+                "maxAmount": 0,
+                "field": None,
+                "startDate": None,
+                "endDate": None,
+            },
+            "auction": {"isUse": False, "startDate": None, "endDate": None},
+        }
     out = copy.deepcopy(body)
     number = out["gmarket"].get("field")
     if req.config.get("field_format") == "number":

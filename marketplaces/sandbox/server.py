@@ -232,7 +232,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(retired(req) if retired else _error(410, "Gone"))
             return
         if fault and fault.fault == "timeout":
-            time.sleep(fault.seconds if fault.seconds is not None else _client_timeout_seconds() + 1)
+            time.sleep(
+                fault.seconds if fault.seconds is not None else _client_timeout_seconds() + 1
+            )
         try:
             response = module.handle(req)
         except Exception as exc:  # a sandbox bug must not look like a network fault
@@ -268,8 +270,16 @@ def _control(req: SandboxRequest) -> SandboxResponse:
         state.reset()
         return SandboxResponse(json={"ok": True})
     if req.method == "POST" and req.path == "/_sandbox/faults":
-        known = {"target", "fault", "times", "path_contains", "method", "status", "seconds",
-                 "retry_after"}
+        known = {
+            "target",
+            "fault",
+            "times",
+            "path_contains",
+            "method",
+            "status",
+            "seconds",
+            "retry_after",
+        }
         try:
             state.add_fault(Fault(**{k: v for k, v in body.items() if k in known}))
         except (TypeError, ValueError) as exc:
@@ -317,11 +327,26 @@ class SandboxHandle:
     def reset(self) -> None:
         self.state.reset()
 
-    def inject(self, target: str, fault: str, times: int = 1, path_contains: str | None = None,
-               method: str | None = None, **options: Any) -> None:
+    def inject(
+        self,
+        target: str,
+        fault: str,
+        times: int = 1,
+        path_contains: str | None = None,
+        method: str | None = None,
+        **options: Any,
+    ) -> None:
         """Make the next `times` matching requests misbehave (see the module docstring)."""
-        self.state.add_fault(Fault(target=target, fault=fault, times=times,
-                                   path_contains=path_contains, method=method, **options))
+        self.state.add_fault(
+            Fault(
+                target=target,
+                fault=fault,
+                times=times,
+                path_contains=path_contains,
+                method=method,
+                **options,
+            )
+        )
 
     def configure(self, target: str, **settings: Any) -> None:
         self.state.configure(target, **settings)

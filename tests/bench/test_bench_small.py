@@ -75,8 +75,13 @@ def test_admin_changelist_and_member_search_stay_indexed(small, client):
     assert response.status_code == 200
     sql = [q["sql"] for q in queries]
     # Counting is allowed only bounded (COUNT over a LIMITed subquery) or filtered: never the table.
-    assert not any("COUNT(*)" in s.upper() and "coupons_membercoupon" in s and "WHERE" not in s.upper()
-                   and "LIMIT" not in s.upper() for s in sql), "a full COUNT(*) of the member-coupon table"
+    assert not any(
+        "COUNT(*)" in s.upper()
+        and "coupons_membercoupon" in s
+        and "WHERE" not in s.upper()
+        and "LIMIT" not in s.upper()
+        for s in sql
+    ), "a full COUNT(*) of the member-coupon table"
     cl = response.context["cl"]
     listed = len(cl.result_list)
     assert listed == cl.list_per_page and len(sql) < 20, f"{len(sql)} queries for {listed} rows"
@@ -87,14 +92,27 @@ def test_admin_changelist_and_member_search_stay_indexed(small, client):
     rows = response.context["cl"].result_list
     assert {c.member_id for c in rows} == {mbr}
     searched = [q["sql"] for q in queries if "coupons_membercoupon" in q["sql"] and mbr in q["sql"]]
-    assert searched and all("UPPER(" not in s and "LIKE" not in s.upper() for s in searched), searched
+    assert searched and all("UPPER(" not in s and "LIKE" not in s.upper() for s in searched), (
+        searched
+    )
 
 
 def test_auto_issue_is_set_based(small):
     md, approver = user("md-b", "Merchandiser"), user("md-c", "Merchandiser")
-    promotion = promotion_approve(user=approver, promotion=promotion_create(user=md, data=promotion_data(
-        cpn_issu_main_cd=codes.Issuer.AUTO, cpn_issu_way_cd=codes.IssueMethod.AUTO, auto_issu_typ_cd="1001",
-        auto_issu_potm_cd="10", auto_issu_qty=1, mbr_issu_lmt_qty=1)))
+    promotion = promotion_approve(
+        user=approver,
+        promotion=promotion_create(
+            user=md,
+            data=promotion_data(
+                cpn_issu_main_cd=codes.Issuer.AUTO,
+                cpn_issu_way_cd=codes.IssueMethod.AUTO,
+                auto_issu_typ_cd="1001",
+                auto_issu_potm_cd="10",
+                auto_issu_qty=1,
+                mbr_issu_lmt_qty=1,
+            ),
+        ),
+    )
     from datetime import date
 
     with CaptureQueriesContext(connection) as queries:
@@ -105,4 +123,6 @@ def test_auto_issue_is_set_based(small):
     assert len(queries) < 60, len(queries)
     again = auto_issue_run(type_cd="1001", round="BENCHSMALL", run_date=date(2021, 3, 1))
     assert MemberCoupon.objects.filter(promotion=promotion).count() == small.members
-    assert summary.results[0].issued_coupons == small.members and again.results[0].issued_coupons == 0
+    assert (
+        summary.results[0].issued_coupons == small.members and again.results[0].issued_coupons == 0
+    )

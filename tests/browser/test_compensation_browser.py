@@ -12,7 +12,9 @@ from tests.coupons.issuing_factories import cs_promotion, member
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_cs_agent_pastes_members_previews_confirms_and_finds_the_coupons(page, live_server, admin_login):
+def test_cs_agent_pastes_members_previews_confirms_and_finds_the_coupons(
+    page, live_server, admin_login
+):
     member("310000001")
     member("310000002")
     promotion = cs_promotion(promo_nm="배송지연 보상 3천원")
@@ -49,7 +51,13 @@ def test_cs_agent_pastes_members_previews_confirms_and_finds_the_coupons(page, l
     assert rows.count() == 2
     text = page.inner_text("#result_list")
     assert "310000001" in text and "310000002" in text and "999999999" not in text
-    assert page.locator("#result_list td.field-cs_cpn_pay_caus_cd").all_inner_texts() == ["배송지연", "배송지연"]
+    assert page.locator("#result_list td.field-cs_cpn_pay_caus_cd").all_inner_texts() == [
+        "배송지연",
+        "배송지연",
+    ]
     assert page.locator("#result_list td.field-issued_by_display").all_inner_texts() == ["cs", "cs"]
-    assert set(MemberCoupon.objects.values_list("member_id", "cs_cpn_pay_caus_cd", "channel", "issued_by__username")) == {
-        ("310000001", "02", "CS", "cs"), ("310000002", "02", "CS", "cs")}
+    assert set(
+        MemberCoupon.objects.values_list(
+            "member_id", "cs_cpn_pay_caus_cd", "channel", "issued_by__username"
+        )
+    ) == {("310000001", "02", "CS", "cs"), ("310000002", "02", "CS", "cs")}

@@ -23,10 +23,16 @@ def ensure_codes() -> None:
 
     if not CommonCode.objects.filter(group="MK008").exists():
         for group, (_label, source) in codes.CODE_GROUPS.items():
-            entries = source if isinstance(source, list) else [(c.value, str(c.label)) for c in source]
+            entries = (
+                source if isinstance(source, list) else [(c.value, str(c.label)) for c in source]
+            )
             CommonCode.objects.bulk_create(
-                [CommonCode(group=group, code=code, name=name, sort_order=i) for i, (code, name) in enumerate(entries, 1)],
-                ignore_conflicts=True)
+                [
+                    CommonCode(group=group, code=code, name=name, sort_order=i)
+                    for i, (code, name) in enumerate(entries, 1)
+                ],
+                ignore_conflicts=True,
+            )
 
 
 def approved_promotion(**overrides) -> Promotion:
@@ -40,23 +46,39 @@ def approved_promotion(**overrides) -> Promotion:
 
 
 def cs_promotion(**overrides) -> Promotion:
-    return approved_promotion(**{"cpn_issu_main_cd": codes.Issuer.CS,
-                                 "cpn_issu_way_cd": codes.IssueMethod.TARGETED, **overrides})
+    return approved_promotion(
+        **{
+            "cpn_issu_main_cd": codes.Issuer.CS,
+            "cpn_issu_way_cd": codes.IssueMethod.TARGETED,
+            **overrides,
+        }
+    )
 
 
 def auto_promotion(type_cd: str = "2101", **overrides) -> Promotion:
-    return approved_promotion(**{
-        "cpn_issu_main_cd": codes.Issuer.AUTO, "cpn_issu_way_cd": codes.IssueMethod.AUTO,
-        "auto_issu_typ_cd": type_cd, "auto_issu_potm_cd": codes.AutoIssueTiming.ON_DAY,
-        "auto_issu_qty": 1, **overrides})
+    return approved_promotion(
+        **{
+            "cpn_issu_main_cd": codes.Issuer.AUTO,
+            "cpn_issu_way_cd": codes.IssueMethod.AUTO,
+            "auto_issu_typ_cd": type_cd,
+            "auto_issu_potm_cd": codes.AutoIssueTiming.ON_DAY,
+            "auto_issu_qty": 1,
+            **overrides,
+        }
+    )
 
 
 def member(mbr_no: str, grade: str = codes.Grade.GOLD, **kwargs) -> Member:
     return Member.objects.create(mbr_no=mbr_no, grade_cd=grade, **kwargs)
 
 
-def members_sql(count: int, *, first: int = 500_000_000, grade: str = codes.Grade.GOLD,
-                birthday: str | None = None) -> None:
+def members_sql(
+    count: int,
+    *,
+    first: int = 500_000_000,
+    grade: str = codes.Grade.GOLD,
+    birthday: str | None = None,
+) -> None:
     """`count` members numbered from `first`, inserted by one set-based statement."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

@@ -15,7 +15,11 @@ def test_load_demo_twice_and_log_in(client):
     out = StringIO()
     call_command("load_demo", stdout=out)
     call_command("load_demo", stdout=out)
-    assert Member.objects.count() == 200 and Goods.objects.count() == 500 and Exhibition.objects.count() == 3
+    assert (
+        Member.objects.count() == 200
+        and Goods.objects.count() == 500
+        and Exhibition.objects.count() == 3
+    )
     assert set(Member.objects.values_list("grade_cd", flat=True)) == set(codes.Grade.values)
     promotions = Promotion.objects.all()
     assert promotions.count() == 10

@@ -22,8 +22,10 @@ def test_expire_marks_only_issued_coupons_past_validity():
         member(n)
     promotion = approved_promotion(mbr_issu_lmt_qty=5)
     now = timezone.now()
-    coupons = {n: coupon_issue(member=n, promotion=promotion, channel=codes.Channel.DOWNLOAD, now=now)[0]
-               for n in ("1", "2", "3", "4")}
+    coupons = {
+        n: coupon_issue(member=n, promotion=promotion, channel=codes.Channel.DOWNLOAD, now=now)[0]
+        for n in ("1", "2", "3", "4")
+    }
     MemberCoupon.objects.filter(pk=coupons["2"].pk).update(status="USED")
     MemberCoupon.objects.filter(pk=coupons["3"].pk).update(status="REVOKED")
     later = now + timedelta(days=30)  # valid_until == issued + 30 days: expired at that instant
@@ -33,7 +35,11 @@ def test_expire_marks_only_issued_coupons_past_validity():
         assert coupons_expire(now=later) == 1
     assert len(queries) == 1 and queries[0]["sql"].startswith("UPDATE")
     assert dict(MemberCoupon.objects.values_list("member_id", "status")) == {
-        "1": "EXPIRED", "2": "USED", "3": "REVOKED", "4": "ISSUED"}
+        "1": "EXPIRED",
+        "2": "USED",
+        "3": "REVOKED",
+        "4": "ISSUED",
+    }
     assert coupons_expire(now=later) == 0
     # Expired copies still count as issued (only revoked ones return).
     assert Promotion.objects.get(pk=promotion.pk).issu_qty == 4
@@ -42,8 +48,12 @@ def test_expire_marks_only_issued_coupons_past_validity():
 def test_expire_command_prints_its_count():
     member("1")
     promotion = approved_promotion(vali_days=1)
-    coupon_issue(member="1", promotion=promotion, channel=codes.Channel.DOWNLOAD,
-                 now=timezone.now() - timedelta(hours=23))
+    coupon_issue(
+        member="1",
+        promotion=promotion,
+        channel=codes.Channel.DOWNLOAD,
+        now=timezone.now() - timedelta(hours=23),
+    )
     MemberCoupon.objects.update(valid_until=timezone.now() - timedelta(seconds=1))
     out = io.StringIO()
     call_command("expire_coupons", stdout=out)

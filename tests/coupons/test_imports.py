@@ -26,12 +26,25 @@ def write_csv(path, header, rows):
 
 
 def test_members_1000_rows_with_3_bad(tmp_path):
-    rows = [[f"M{i:05d}", ["10", "20", "30", "40", "50"][i % 5],
-             "1990-01-02", "", "2024-03-01T10:00:00+09:00", "1"] for i in range(1000)]
-    rows[10][1] = "99"            # line 12: unknown grade
-    rows[500][2] = "1990-02-30"   # line 502: impossible date
-    rows[998][0] = ""             # line 1000: no member number
-    path = write_csv(tmp_path / "members.csv", ["mbrNo", "gradeCd", "birthday", "anniversary", "joinedAt", "siteNo"], rows)
+    rows = [
+        [
+            f"M{i:05d}",
+            ["10", "20", "30", "40", "50"][i % 5],
+            "1990-01-02",
+            "",
+            "2024-03-01T10:00:00+09:00",
+            "1",
+        ]
+        for i in range(1000)
+    ]
+    rows[10][1] = "99"  # line 12: unknown grade
+    rows[500][2] = "1990-02-30"  # line 502: impossible date
+    rows[998][0] = ""  # line 1000: no member number
+    path = write_csv(
+        tmp_path / "members.csv",
+        ["mbrNo", "gradeCd", "birthday", "anniversary", "joinedAt", "siteNo"],
+        rows,
+    )
     summary, rejected = run("import_members", path)
     assert summary == "created 997, updated 0, rejected 3"
     assert rejected == [
@@ -48,20 +61,31 @@ def test_members_1000_rows_with_3_bad(tmp_path):
 
 
 def test_goods_and_exhibitions(tmp_path):
-    goods = write_csv(tmp_path / "goods.csv", ["goodsNo", "goodsNm", "salePrice", "entrNo", "dispCtgNo", "brandNo", "siteNo"],
-                      [["G1", "티셔츠", "19900", "E1", "100", "B1", "1"],
-                       ["G2", "운동화", "abc", "E1", "100", "B1", "1"],
-                       ["G3", "백팩", "59,000", "E2", "200", "", "1"]])
+    goods = write_csv(
+        tmp_path / "goods.csv",
+        ["goodsNo", "goodsNm", "salePrice", "entrNo", "dispCtgNo", "brandNo", "siteNo"],
+        [
+            ["G1", "티셔츠", "19900", "E1", "100", "B1", "1"],
+            ["G2", "운동화", "abc", "E1", "100", "B1", "1"],
+            ["G3", "백팩", "59,000", "E2", "200", "", "1"],
+        ],
+    )
     summary, rejected = run("import_goods", goods)
     assert summary == "created 2, updated 0, rejected 1"
     assert rejected == ["line 3: salePrice: 정수가 아닙니다: 'abc'"]
     assert Goods.objects.get(pk="G3").sale_price == 59000
-    exhibitions = write_csv(tmp_path / "ex.csv", ["exhibitionNo", "exhibitionNm", "goodsNoList"],
-                            [["EX1", "여름 기획전", "G1,G3"], ["EX2", "없는 상품", "G1,G9"]])
+    exhibitions = write_csv(
+        tmp_path / "ex.csv",
+        ["exhibitionNo", "exhibitionNm", "goodsNoList"],
+        [["EX1", "여름 기획전", "G1,G3"], ["EX2", "없는 상품", "G1,G9"]],
+    )
     summary, rejected = run("import_exhibitions", exhibitions)
     assert summary == "created 1, updated 0, rejected 1"
     assert rejected == ["line 3: goodsNoList: 없는 상품번호입니다: G9"]
-    assert sorted(Exhibition.objects.get(pk="EX1").goods.values_list("pk", flat=True)) == ["G1", "G3"]
+    assert sorted(Exhibition.objects.get(pk="EX1").goods.values_list("pk", flat=True)) == [
+        "G1",
+        "G3",
+    ]
 
 
 def test_missing_file_and_header(tmp_path):

@@ -34,12 +34,21 @@ def data():
     comp = cs_promotion(mbr_issu_lmt_qty=50)
     for n in ("100", "200", "300"):
         coupon_issue(member=n, promotion=download, channel=codes.Channel.DOWNLOAD)
-    coupon_issue(member="100", promotion=comp, channel=codes.Channel.CS, reason_cd="03", user=staff("cs0", "CS agent"))
+    coupon_issue(
+        member="100",
+        promotion=comp,
+        channel=codes.Channel.CS,
+        reason_cd="03",
+        user=staff("cs0", "CS agent"),
+    )
     return download, comp
 
 
 def listed_ids(response) -> list[int]:
-    return [int(x) for x in re.findall(r'name="_selected_action" value="(\d+)"', response.content.decode())]
+    return [
+        int(x)
+        for x in re.findall(r'name="_selected_action" value="(\d+)"', response.content.decode())
+    ]
 
 
 def test_search_is_exact_by_member_and_promo_no(client, cs, data):
@@ -47,10 +56,14 @@ def test_search_is_exact_by_member_and_promo_no(client, cs, data):
     url = reverse(CHANGELIST)
     by_member = client.get(url, {"q": "100"})
     assert by_member.status_code == 200
-    assert sorted(listed_ids(by_member)) == sorted(MemberCoupon.objects.filter(member_id="100").values_list("pk", flat=True))
+    assert sorted(listed_ids(by_member)) == sorted(
+        MemberCoupon.objects.filter(member_id="100").values_list("pk", flat=True)
+    )
     assert listed_ids(client.get(url, {"q": "10"})) == [], "no partial (icontains) match"
     by_promo = client.get(url, {"q": comp.promo_no.lower()})
-    assert listed_ids(by_promo) == list(MemberCoupon.objects.filter(promotion=comp).values_list("pk", flat=True))
+    assert listed_ids(by_promo) == list(
+        MemberCoupon.objects.filter(promotion=comp).values_list("pk", flat=True)
+    )
     both = client.get(url, {"q": f"200 {download.promo_no}"})
     assert listed_ids(both) == [MemberCoupon.objects.get(member_id="200").pk]
     filtered = client.get(url, {"channel__exact": "CS", "cs_cpn_pay_caus_cd__exact": "03"})
@@ -81,28 +94,40 @@ def test_read_only_for_everyone(client, cs, data):
     page = client.get(reverse("admin:coupons_membercoupon_change", args=[coupon.pk]))
     assert page.status_code == 200
     assert 'name="_save"' not in page.content.decode()
-    assert "회원 쿠폰 이력" in page.content.decode() and "?ids=%d" % coupon.pk in page.content.decode()
+    assert (
+        "회원 쿠폰 이력" in page.content.decode() and "?ids=%d" % coupon.pk in page.content.decode()
+    )
     before = MemberCoupon.objects.get(pk=coupon.pk).status
     client.post(reverse("admin:coupons_membercoupon_change", args=[coupon.pk]), {"status": "USED"})
     assert MemberCoupon.objects.get(pk=coupon.pk).status == before
-    assert client.post(reverse("admin:coupons_membercoupon_delete", args=[coupon.pk])).status_code == 403
+    assert (
+        client.post(reverse("admin:coupons_membercoupon_delete", args=[coupon.pk])).status_code
+        == 403
+    )
     assert MemberCoupon.objects.filter(pk=coupon.pk).exists()
 
 
 def test_revoke_action_asks_a_reason_then_shows_in_the_member_history(client, cs, data):
     download, _ = data
     coupon = MemberCoupon.objects.get(member_id="200", promotion=download)
-    response = client.post(reverse(CHANGELIST), {"action": "revoke_selected", "_selected_action": [coupon.pk]})
+    response = client.post(
+        reverse(CHANGELIST), {"action": "revoke_selected", "_selected_action": [coupon.pk]}
+    )
     assert response.status_code == 302 and "revoke/?ids=" in response["Location"]
     page = client.get(response["Location"])
     assert "회수 사유" in page.content.decode()
     # No reason: the form refuses and nothing changes.
-    refused = client.post(reverse("admin:coupons_membercoupon_revoke"), {"ids": str(coupon.pk), "reason": ""})
+    refused = client.post(
+        reverse("admin:coupons_membercoupon_revoke"), {"ids": str(coupon.pk), "reason": ""}
+    )
     assert refused.status_code == 200
     assert MemberCoupon.objects.get(pk=coupon.pk).status == "ISSUED"
 
-    done = client.post(reverse("admin:coupons_membercoupon_revoke"), {"ids": str(coupon.pk), "reason": "중복 발급"},
-                       follow=True)
+    done = client.post(
+        reverse("admin:coupons_membercoupon_revoke"),
+        {"ids": str(coupon.pk), "reason": "중복 발급"},
+        follow=True,
+    )
     assert "1장을 회수했습니다." in done.content.decode()
     stored = MemberCoupon.objects.get(pk=coupon.pk)
     assert (stored.status, stored.revoked_by, stored.revoke_reason) == ("REVOKED", cs, "중복 발급")
@@ -110,7 +135,9 @@ def test_revoke_action_asks_a_reason_then_shows_in_the_member_history(client, cs
     log = LogEntry.objects.get(object_id=str(coupon.pk))
     assert (log.user, log.get_change_message()) == (cs, "회수: 중복 발급")
 
-    history = client.get(reverse("admin:coupons_membercoupon_member_history", args=["200"])).content.decode()
+    history = client.get(
+        reverse("admin:coupons_membercoupon_member_history", args=["200"])
+    ).content.decode()
     revoke_row = re.search(r'<tr class="history-revoke">(.*?)</tr>', history, re.S).group(1)
     assert "회수" in revoke_row and "cs" in revoke_row and "중복 발급" in revoke_row
     assert history.count('class="history-issue"') == 1
@@ -125,8 +152,12 @@ def test_merchandiser_cannot_revoke_or_compensate(client, data):
     listing = client.get(reverse(CHANGELIST))
     assert listing.status_code == 200 and "revoke_selected" not in listing.content.decode()
     coupon = MemberCoupon.objects.first()
-    assert client.post(reverse("admin:coupons_membercoupon_revoke"),
-                       {"ids": str(coupon.pk), "reason": "x"}).status_code == 403
+    assert (
+        client.post(
+            reverse("admin:coupons_membercoupon_revoke"), {"ids": str(coupon.pk), "reason": "x"}
+        ).status_code
+        == 403
+    )
     assert client.get(reverse("admin:coupons_membercoupon_compensation")).status_code == 403
     assert MemberCoupon.objects.get(pk=coupon.pk).status == "ISSUED"
 
@@ -134,8 +165,14 @@ def test_merchandiser_cannot_revoke_or_compensate(client, data):
 def test_compensation_page_preview_confirm_and_double_submit(client, cs, data):
     _, comp = data
     url = reverse("admin:coupons_membercoupon_compensation")
-    form = {"stage": "preview", "mbr_nos": "200\nghost\n300", "promotion": comp.pk, "cs_cpn_pay_caus_cd": "02",
-            "memo": "지연 보상", "ord_no": "ORD-7"}
+    form = {
+        "stage": "preview",
+        "mbr_nos": "200\nghost\n300",
+        "promotion": comp.pk,
+        "cs_cpn_pay_caus_cd": "02",
+        "memo": "지연 보상",
+        "ord_no": "ORD-7",
+    }
     preview = client.post(url, form)
     body = preview.content.decode()
     assert preview.status_code == 200
@@ -147,8 +184,9 @@ def test_compensation_page_preview_confirm_and_double_submit(client, cs, data):
     confirm = {**form, "stage": "issue", "submission_key": key, "mbr_nos": "200\nghost\n300"}
     done = client.post(url, confirm)
     run = CompensationRun.objects.get()
-    assert done.status_code == 302 and done["Location"] == reverse("admin:coupons_membercoupon_compensation_run",
-                                                                    args=[run.pk])
+    assert done.status_code == 302 and done["Location"] == reverse(
+        "admin:coupons_membercoupon_compensation_run", args=[run.pk]
+    )
     assert (run.status, run.issued, run.refused, run.created_by) == ("DONE", 2, 1, cs)
     twice = client.post(url, confirm, follow=True)
     assert "이미 접수된 요청입니다" in twice.content.decode()
@@ -161,18 +199,35 @@ def test_compensation_page_preview_confirm_and_double_submit(client, cs, data):
     lines = b"".join(csv_response.streaming_content).decode("utf-8-sig").splitlines()
     assert csv_response["Content-Type"].startswith("text/csv")
     assert [line.split(",")[1:4] for line in lines[1:]] == [
-        ["200", "ISSUED", "OK"], ["ghost", "REFUSED", "UNKNOWN_MEMBER"], ["300", "ISSUED", "OK"]]
+        ["200", "ISSUED", "OK"],
+        ["ghost", "REFUSED", "UNKNOWN_MEMBER"],
+        ["300", "ISSUED", "OK"],
+    ]
 
 
 def test_compensation_page_refuses_missing_reason_and_non_cs_promotion(client, cs, data):
     download, comp = data
     url = reverse("admin:coupons_membercoupon_compensation")
-    no_reason = client.post(url, {"stage": "preview", "mbr_nos": "200", "promotion": comp.pk, "cs_cpn_pay_caus_cd": ""})
+    no_reason = client.post(
+        url, {"stage": "preview", "mbr_nos": "200", "promotion": comp.pk, "cs_cpn_pay_caus_cd": ""}
+    )
     assert no_reason.context["form"].errors["cs_cpn_pay_caus_cd"]
-    wrong = client.post(url, {"stage": "preview", "mbr_nos": "200", "promotion": download.pk, "cs_cpn_pay_caus_cd": "01"})
+    wrong = client.post(
+        url,
+        {
+            "stage": "preview",
+            "mbr_nos": "200",
+            "promotion": download.pk,
+            "cs_cpn_pay_caus_cd": "01",
+        },
+    )
     assert "promotion" in wrong.context["form"].errors
-    nothing = client.post(url, {"stage": "preview", "mbr_nos": " ", "promotion": comp.pk, "cs_cpn_pay_caus_cd": "01"})
-    assert nothing.context["form"].non_field_errors() == ["회원번호를 입력하거나 CSV 파일을 올리세요."]
+    nothing = client.post(
+        url, {"stage": "preview", "mbr_nos": " ", "promotion": comp.pk, "cs_cpn_pay_caus_cd": "01"}
+    )
+    assert nothing.context["form"].non_field_errors() == [
+        "회원번호를 입력하거나 CSV 파일을 올리세요."
+    ]
     assert MemberCoupon.objects.filter(promotion=comp).count() == 1
     assert CompensationRun.objects.count() == 0
 
@@ -181,9 +236,13 @@ def test_compensation_csv_upload(client, cs, data):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     _, comp = data
-    upload = SimpleUploadedFile("members.csv", "회원번호\n200\n300\n".encode("utf-8-sig"), content_type="text/csv")
-    preview = client.post(reverse("admin:coupons_membercoupon_compensation"),
-                          {"stage": "preview", "csv_file": upload, "promotion": comp.pk, "cs_cpn_pay_caus_cd": "01"})
+    upload = SimpleUploadedFile(
+        "members.csv", "회원번호\n200\n300\n".encode("utf-8-sig"), content_type="text/csv"
+    )
+    preview = client.post(
+        reverse("admin:coupons_membercoupon_compensation"),
+        {"stage": "preview", "csv_file": upload, "promotion": comp.pk, "cs_cpn_pay_caus_cd": "01"},
+    )
     assert "발급 가능 2명, 문제 0명" in preview.content.decode()
 
 
@@ -195,7 +254,9 @@ def test_changelist_at_100000_rows_estimates_and_searches_by_index(client):
 
     members_sql(100_000, first=400_000_000, birthday="1990-05-01")
     promotion = auto_promotion("2101")
-    summary = auto_issue_run(type_cd="2101", round="R1", run_date=__import__("datetime").date(2026, 5, 1))
+    summary = auto_issue_run(
+        type_cd="2101", round="R1", run_date=__import__("datetime").date(2026, 5, 1)
+    )
     assert summary.issued_coupons == 100_000
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE coupons_membercoupon")
@@ -206,15 +267,21 @@ def test_changelist_at_100000_rows_estimates_and_searches_by_index(client):
     assert page.status_code == 200 and len(listed_ids(page)) == 50
     sqls = [q["sql"] for q in queries]
     assert any("pg_class" in s for s in sqls), "the unfiltered list uses the planner's estimate"
-    assert not [s for s in sqls if "COUNT(" in s.upper() and "LIMIT" not in s.upper()], "no full COUNT"
+    assert not [s for s in sqls if "COUNT(" in s.upper() and "LIMIT" not in s.upper()], (
+        "no full COUNT"
+    )
 
     searched = client.get(reverse(CHANGELIST), {"q": "400012345"})
     assert len(listed_ids(searched)) == 1
     by_promo = client.get(reverse(CHANGELIST), {"q": promotion.promo_no})
     assert len(listed_ids(by_promo)) == 50
 
-    member_plan = MemberCoupon.objects.filter(member_id="400012345").order_by("-cpn_isu_no")[:50].explain()
+    member_plan = (
+        MemberCoupon.objects.filter(member_id="400012345").order_by("-cpn_isu_no")[:50].explain()
+    )
     assert "mcpn_box_idx" in member_plan and "Seq Scan" not in member_plan, member_plan
     # Every row is this promotion's here, so walking the primary key backwards is the cheapest plan.
-    promo_plan = MemberCoupon.objects.filter(promotion=promotion).order_by("-cpn_isu_no")[:50].explain()
+    promo_plan = (
+        MemberCoupon.objects.filter(promotion=promotion).order_by("-cpn_isu_no")[:50].explain()
+    )
     assert "Index" in promo_plan and "Seq Scan" not in promo_plan, promo_plan

@@ -22,8 +22,10 @@ def setup():
 
 
 def state(promotion, mbr_no="100"):
-    return (Promotion.objects.get(pk=promotion.pk).issu_qty,
-            MemberPromotionCounter.objects.get(promotion=promotion, member_id=mbr_no).issued_qty)
+    return (
+        Promotion.objects.get(pk=promotion.pk).issu_qty,
+        MemberPromotionCounter.objects.get(promotion=promotion, member_id=mbr_no).issued_qty,
+    )
 
 
 def test_revoke_records_who_when_why_and_returns_the_copy(setup):
@@ -34,7 +36,11 @@ def test_revoke_records_who_when_why_and_returns_the_copy(setup):
     at = timezone.now()
     revoked = coupon_revoke(user=cs, coupon=coupon, reason="오발급 회수", now=at)
     assert (revoked.status, revoked.revoked_by, revoked.revoked_at, revoked.revoke_reason) == (
-        "REVOKED", cs, at, "오발급 회수")
+        "REVOKED",
+        cs,
+        at,
+        "오발급 회수",
+    )
     assert state(promotion) == (0, 0)
     # Remaining quantity and the member's allowance are both available again.
     (again,) = coupon_issue(member="100", promotion=promotion, channel=codes.Channel.DOWNLOAD)
@@ -42,8 +48,10 @@ def test_revoke_records_who_when_why_and_returns_the_copy(setup):
     assert MemberCoupon.objects.filter(member_id="100").exclude(status="REVOKED").get() == again
 
 
-@pytest.mark.parametrize(("status", "code"), [("REVOKED", "ALREADY_REVOKED"), ("USED", "ALREADY_USED"),
-                                              ("EXPIRED", "ALREADY_EXPIRED")])
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [("REVOKED", "ALREADY_REVOKED"), ("USED", "ALREADY_USED"), ("EXPIRED", "ALREADY_EXPIRED")],
+)
 def test_revoke_refuses_a_coupon_not_issued(setup, status, code):
     promotion, coupon, cs = setup
     MemberCoupon.objects.filter(pk=coupon.pk).update(status=status)

@@ -48,9 +48,15 @@ def coupon_kwargs(**overrides):
         "start_at": start,
         "end_at": start + timedelta(days=7),
         "policies": [
-            {"title": f"정책 {n}", "type_of_discount": "PRICE", "description": f"{n}만원 이상",
-             "minimum_price": n * 10000, "discount": n * 1000, "maximum_discount_price": None,
-             "maximum_per_daily": 1}
+            {
+                "title": f"정책 {n}",
+                "type_of_discount": "PRICE",
+                "description": f"{n}만원 이상",
+                "minimum_price": n * 10000,
+                "discount": n * 1000,
+                "maximum_discount_price": None,
+                "maximum_per_daily": 1,
+            }
             for n in (1, 2, 3)
         ],
         "vendor_item_ids": [3000000101, 3000000102, 3000000103, 3000000104, 3000000105],

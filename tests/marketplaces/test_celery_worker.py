@@ -36,8 +36,9 @@ def _test_database_url() -> str:
 
 @pytest.mark.pg
 @pytest.mark.django_db(transaction=True)
-def test_admin_push_completes_through_a_celery_worker(client, sandbox, settings, django_user_model,
-                                                      tmp_path):
+def test_admin_push_completes_through_a_celery_worker(
+    client, sandbox, settings, django_user_model, tmp_path
+):
     if not _redis_up():
         pytest.skip("Redis is not reachable on 127.0.0.1:6379")
     from django.contrib.auth.models import Permission
@@ -46,15 +47,34 @@ def test_admin_push_completes_through_a_celery_worker(client, sandbox, settings,
     from marketplaces.services import coupang_coupon_create
 
     broker = f"redis://127.0.0.1:6379/{9 + os.getpid() % 6}"
-    env = {**os.environ, "DATABASE_URL": _test_database_url(), "CELERY_BROKER_URL": broker,
-           "COUPANG_BASE_URL": sandbox.base_url, "COUPANG_POLL_INTERVAL_SECONDS": "0.05",
-           "SYNC_JOB_BACKOFF_SECONDS": "0.2", "LOG_LEVEL": "INFO"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": _test_database_url(),
+        "CELERY_BROKER_URL": broker,
+        "COUPANG_BASE_URL": sandbox.base_url,
+        "COUPANG_POLL_INTERVAL_SECONDS": "0.05",
+        "SYNC_JOB_BACKOFF_SECONDS": "0.2",
+        "LOG_LEVEL": "INFO",
+    }
     log = tmp_path / "worker.log"
     worker = subprocess.Popen(
-        [str(Path(sys.executable).parent / "celery"), "-A", "backoffice", "worker", "--pool=solo",
-         "--concurrency=1", "--without-gossip", "--without-mingle", "--loglevel=INFO",
-         f"--hostname=mkt-test-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+        [
+            str(Path(sys.executable).parent / "celery"),
+            "-A",
+            "backoffice",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+            f"--hostname=mkt-test-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
     previous = app.conf.broker_url
     settings.CELERY_BROKER_URL = broker
     settings.SYNC_JOBS_EAGER = False
@@ -65,8 +85,10 @@ def test_admin_push_completes_through_a_celery_worker(client, sandbox, settings,
         client.force_login(user)
         coupon = coupang_coupon_create(user=user, **coupon_kwargs())
 
-        client.post(reverse("admin:marketplaces_coupangcoupon_changelist"),
-                    {"action": "create_on_coupang", "_selected_action": [coupon.pk]})
+        client.post(
+            reverse("admin:marketplaces_coupangcoupon_changelist"),
+            {"action": "create_on_coupang", "_selected_action": [coupon.pk]},
+        )
 
         job = SyncJob.objects.get()
         deadline = time.monotonic() + 60

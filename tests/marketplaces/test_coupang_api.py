@@ -25,9 +25,18 @@ def body(**overrides):
         "title": "API 쿠폰",
         "startDate": start.isoformat(),
         "endDate": (start + timedelta(days=3)).isoformat(),
-        "policies": [{"title": f"정책 {n}", "typeOfDiscount": "RATE", "description": "",
-                      "minimumPrice": n * 10000, "discount": n * 5, "maximumDiscountPrice": 5000,
-                      "maximumPerDaily": 2} for n in (1, 2, 3)],
+        "policies": [
+            {
+                "title": f"정책 {n}",
+                "typeOfDiscount": "RATE",
+                "description": "",
+                "minimumPrice": n * 10000,
+                "discount": n * 5,
+                "maximumDiscountPrice": 5000,
+                "maximumPerDaily": 2,
+            }
+            for n in (1, 2, 3)
+        ],
         "vendorItemIds": [41, 42, 43, 44, 45],
     }
     data.update(overrides)
@@ -38,7 +47,11 @@ def test_create_read_push_and_follow_the_job(api, sandbox, django_capture_on_com
     created = api.post(f"{BASE}/coupang/coupons/", body(), format="json")
     assert created.status_code == 201, created.json()
     data = created.json()
-    assert (data["localStatus"], data["couponId"], data["vendorItemIds"]) == ("DRAFT", None, [41, 42, 43, 44, 45])
+    assert (data["localStatus"], data["couponId"], data["vendorItemIds"]) == (
+        "DRAFT",
+        None,
+        [41, 42, 43, 44, 45],
+    )
     assert [p["discount"] for p in data["policies"]] == [5, 10, 15]
     assert HttpExchange.objects.count() == 0
 
@@ -51,7 +64,12 @@ def test_create_read_push_and_follow_the_job(api, sandbox, django_capture_on_com
     assert pushed.json()["operation"] == "push"
 
     job = api.get(f"{BASE}/sync-jobs/{job_id}/").json()
-    assert (job["status"], job["attempts"], job["createdBy"], job["lastError"]) == ("SUCCEEDED", 1, "md", "")
+    assert (job["status"], job["attempts"], job["createdBy"], job["lastError"]) == (
+        "SUCCEEDED",
+        1,
+        "md",
+        "",
+    )
     assert [e["method"] for e in job["exchanges"]][:3] == ["GET", "POST", "PUT"]
     assert all(e["requestHeaders"].get("Authorization") == "***" for e in job["exchanges"])
 
@@ -65,13 +83,31 @@ def test_create_read_push_and_follow_the_job(api, sandbox, django_capture_on_com
 
 
 def test_rules_are_field_errors_with_api_names_and_nothing_is_sent(api, sandbox):
-    response = api.post(f"{BASE}/coupang/coupons/", body(
-        startDate=(timezone.now() + timedelta(minutes=10)).isoformat(),
-        policies=[{"title": "x", "typeOfDiscount": "PRICE", "minimumPrice": 10000, "discount": 1005,
-                   "maximumPerDaily": 1},
-                  {"title": "y", "typeOfDiscount": "RATE", "minimumPrice": 10000, "discount": 10,
-                   "maximumDiscountPrice": 5000, "maximumPerDaily": 1}],
-        vendorItemIds=[]), format="json")
+    response = api.post(
+        f"{BASE}/coupang/coupons/",
+        body(
+            startDate=(timezone.now() + timedelta(minutes=10)).isoformat(),
+            policies=[
+                {
+                    "title": "x",
+                    "typeOfDiscount": "PRICE",
+                    "minimumPrice": 10000,
+                    "discount": 1005,
+                    "maximumPerDaily": 1,
+                },
+                {
+                    "title": "y",
+                    "typeOfDiscount": "RATE",
+                    "minimumPrice": 10000,
+                    "discount": 10,
+                    "maximumDiscountPrice": 5000,
+                    "maximumPerDaily": 1,
+                },
+            ],
+            vendorItemIds=[],
+        ),
+        format="json",
+    )
     assert response.status_code == 400
     error = response.json()
     assert error["code"] == "VALIDATION_ERROR"
@@ -86,7 +122,9 @@ def test_rules_are_field_errors_with_api_names_and_nothing_is_sent(api, sandbox)
 
 
 def test_shape_errors_and_overflow_are_400_not_500(api, sandbox):
-    response = api.post(f"{BASE}/coupang/coupons/", body(vendorItemIds=["abc", 2**70]), format="json")
+    response = api.post(
+        f"{BASE}/coupang/coupons/", body(vendorItemIds=["abc", 2**70]), format="json"
+    )
     assert response.status_code == 400
     assert set(response.json()["fields"]) == {"vendorItemIds"}
 
@@ -95,8 +133,11 @@ def test_domain_refusal_of_an_action_uses_the_error_shape(api, sandbox):
     coupon = api.post(f"{BASE}/coupang/coupons/", body(), format="json").json()
     response = api.post(f"{BASE}/coupang/coupons/{coupon['id']}/expire/")
     assert response.status_code == 400
-    assert response.json() == {"code": "NOT_LIVE", "message": "쿠팡에 살아 있는 쿠폰만 만료할 수 있습니다.",
-                               "fields": {}}
+    assert response.json() == {
+        "code": "NOT_LIVE",
+        "message": "쿠팡에 살아 있는 쿠폰만 만료할 수 있습니다.",
+        "fields": {},
+    }
     assert SyncJob.objects.count() == 0
 
 
@@ -117,12 +158,19 @@ def test_replace_items_and_expire_answer_202(api, sandbox, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=True):
         api.post(f"{BASE}/coupang/coupons/{coupon['id']}/push/")
     with django_capture_on_commit_callbacks(execute=True):
-        replaced = api.post(f"{BASE}/coupang/coupons/{coupon['id']}/replace-items/",
-                            {"vendorItemIds": [41, 50]}, format="json")
+        replaced = api.post(
+            f"{BASE}/coupang/coupons/{coupon['id']}/replace-items/",
+            {"vendorItemIds": [41, 50]},
+            format="json",
+        )
     assert replaced.status_code == 202
     new_id = int(replaced.json()["targetId"])
     new = api.get(f"{BASE}/coupang/coupons/{new_id}/").json()
-    assert (new["replaces"], new["vendorItemIds"], new["localStatus"]) == (coupon["id"], [41, 50], "PUSHED")
+    assert (new["replaces"], new["vendorItemIds"], new["localStatus"]) == (
+        coupon["id"],
+        [41, 50],
+        "PUSHED",
+    )
     old = api.get(f"{BASE}/coupang/coupons/{coupon['id']}/").json()
     assert (old["localStatus"], old["replacedBy"]) == ("EXPIRED", new_id)
     with django_capture_on_commit_callbacks(execute=True):
@@ -135,8 +183,9 @@ def test_permissions(sandbox, django_user_model):
     from django.contrib.auth.models import Permission
 
     viewer = django_user_model.objects.create_user("cs")
-    viewer.user_permissions.set(Permission.objects.filter(
-        codename__in=["view_coupangcoupon", "view_syncjob"]))
+    viewer.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_coupangcoupon", "view_syncjob"])
+    )
     client = APIClient()
     assert client.get(f"{BASE}/coupang/coupons/").status_code in (401, 403)
     client.force_authenticate(viewer)

@@ -1,6 +1,7 @@
 """The Coupang client against its documented test vectors and the sandbox's gateway."""
 
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
+from datetime import timezone as dt_timezone
 
 import pytest
 
@@ -25,8 +26,10 @@ TX_QUERY = "requestTransactionId=et5_154210571558673553106"
 
 
 def test_signature_test_vector_for_post():
-    assert signature(SECRET, DATE, "POST", "/v2/providers/marketplace_openapi/apis/api/v1/coupons",
-                     "") == "d76639a540ef9c11ac1dc7c7dbaf2c0884f55d2757905bfc89dc167d0a2c1ebc"
+    assert (
+        signature(SECRET, DATE, "POST", "/v2/providers/marketplace_openapi/apis/api/v1/coupons", "")
+        == "d76639a540ef9c11ac1dc7c7dbaf2c0884f55d2757905bfc89dc167d0a2c1ebc"
+    )
 
 
 def test_signature_test_vector_for_get_with_query_and_the_question_mark_differs():
@@ -38,19 +41,36 @@ def test_signature_test_vector_for_get_with_query_and_the_question_mark_differs(
 
 
 def test_authorization_header_and_signed_date_format():
-    header = authorization(ACCESS, SECRET, DATE, "POST",
-                           "/v2/providers/marketplace_openapi/apis/api/v1/coupons", "")
-    assert header == ("CEA algorithm=HmacSHA256, access-key=00000000-0000-0000-0000-000000000000, "
-                      "signed-date=250115T053000Z, signature="
-                      "d76639a540ef9c11ac1dc7c7dbaf2c0884f55d2757905bfc89dc167d0a2c1ebc")
+    header = authorization(
+        ACCESS, SECRET, DATE, "POST", "/v2/providers/marketplace_openapi/apis/api/v1/coupons", ""
+    )
+    assert header == (
+        "CEA algorithm=HmacSHA256, access-key=00000000-0000-0000-0000-000000000000, "
+        "signed-date=250115T053000Z, signature="
+        "d76639a540ef9c11ac1dc7c7dbaf2c0884f55d2757905bfc89dc167d0a2c1ebc"
+    )
     moment = datetime(2025, 1, 15, 14, 30, tzinfo=dt_timezone(timedelta(hours=9)))
     assert signed_date(moment) == "250115T053000Z"
 
 
 def test_tolerant_parsing_of_object_or_array_daily_limit_names_and_done_words():
-    one = Coupon.parse([{"couponId": 7, "couponStatus": "STANDBY", "startDate": "2025-01-15 16:00:00",
-                         "couponPolicies": [{"typeOfDiscount": "PRICE", "discount": 1000,
-                                             "maximumDiscountPrice": -1, "maximumPerDay": 3}]}])
+    one = Coupon.parse(
+        [
+            {
+                "couponId": 7,
+                "couponStatus": "STANDBY",
+                "startDate": "2025-01-15 16:00:00",
+                "couponPolicies": [
+                    {
+                        "typeOfDiscount": "PRICE",
+                        "discount": 1000,
+                        "maximumDiscountPrice": -1,
+                        "maximumPerDay": 3,
+                    }
+                ],
+            }
+        ]
+    )
     assert one.coupon_id == 7
     assert one.start_at.isoformat() == "2025-01-15T16:00:00+09:00"
     assert one.policies[0].maximum_per_daily == 3
@@ -58,12 +78,24 @@ def test_tolerant_parsing_of_object_or_array_daily_limit_names_and_done_words():
     assert Policy.parse({"maximumPerDaily": 9}).maximum_per_daily == 9
     done = TransactionStatus.parse({"transactionStatusResponse": {"status": "SUCCESS"}}, "t1")
     assert (done.status, done.pending) == ("DONE", False)
-    fail = TransactionStatus.parse([{"transactionStatusResponse": {
-        "status": "FAIL", "couponFailedVendorItemIdResponses": {"vendorItemId": 5, "failureReason": "x"}}}], "t2")
+    fail = TransactionStatus.parse(
+        [
+            {
+                "transactionStatusResponse": {
+                    "status": "FAIL",
+                    "couponFailedVendorItemIdResponses": {"vendorItemId": 5, "failureReason": "x"},
+                }
+            }
+        ],
+        "t2",
+    )
     assert (fail.status, fail.failures) == ("FAIL", {5: "x"})
-    assert TransactionStatus.parse({"transactionStatusResponse": {"status": "REQUESTED"}}, "t3").pending
-    result = RequestResult.parse({"requestResultStatus": "SUCCESS",
-                                  "body": {"couponId": 1, "requestTransactionId": "et5_1"}})
+    assert TransactionStatus.parse(
+        {"transactionStatusResponse": {"status": "REQUESTED"}}, "t3"
+    ).pending
+    result = RequestResult.parse(
+        {"requestResultStatus": "SUCCESS", "body": {"couponId": 1, "requestTransactionId": "et5_1"}}
+    )
     assert (result.succeeded, result.transaction_id) == (True, "et5_1")
 
 
@@ -100,24 +132,36 @@ def test_wrong_secret_gets_the_401_body_as_a_credentials_error(sandbox, settings
 
 class _QuestionMarkSigner(CoupangClient):
     def sign(self, method, path, query):
-        return {"Authorization": authorization(self._key(), self._secret(), signed_date(), method,
-                                               path, "?" + query if query else ""),
-                "X-Requested-By": self.vendor_id}
+        return {
+            "Authorization": authorization(
+                self._key(),
+                self._secret(),
+                signed_date(),
+                method,
+                path,
+                "?" + query if query else "",
+            ),
+            "X-Requested-By": self.vendor_id,
+        }
 
     def _key(self):
         from django.conf import settings
+
         return settings.COUPANG_ACCESS_KEY
 
     def _secret(self):
         from django.conf import settings
+
         return settings.COUPANG_SECRET_KEY
 
 
 class _StaleClockSigner(_QuestionMarkSigner):
     def sign(self, method, path, query):
-        stale = signed_date(datetime.now(dt_timezone.utc) - timedelta(minutes=10))
-        return {"Authorization": authorization(self._key(), self._secret(), stale, method, path, query),
-                "X-Requested-By": self.vendor_id}
+        stale = signed_date(datetime.now(UTC) - timedelta(minutes=10))
+        return {
+            "Authorization": authorization(self._key(), self._secret(), stale, method, path, query),
+            "X-Requested-By": self.vendor_id,
+        }
 
 
 @pytest.mark.django_db
@@ -143,7 +187,11 @@ def test_rate_limit_answers_429_with_retry_after(sandbox):
     client.contracts()
     with pytest.raises(RetryableError) as caught:
         client.contracts()
-    assert (caught.value.status, caught.value.retry_after, caught.value.outcome_unknown) == (429, 3.0, False)
+    assert (caught.value.status, caught.value.retry_after, caught.value.outcome_unknown) == (
+        429,
+        3.0,
+        False,
+    )
 
 
 @pytest.mark.django_db

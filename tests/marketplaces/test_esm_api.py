@@ -16,8 +16,15 @@ GOODS = "1158387297"
 def body(**gmarket) -> dict:
     return {
         "goodsNo": GOODS,
-        "gmarket": {"isUse": True, "amount": 1000, "maxAmount": 100000, "field": 99,
-                    "startDate": "2026-12-01", "endDate": "2026-12-31", **gmarket},
+        "gmarket": {
+            "isUse": True,
+            "amount": 1000,
+            "maxAmount": 100000,
+            "field": 99,
+            "startDate": "2026-12-01",
+            "endDate": "2026-12-31",
+            **gmarket,
+        },
         "auction": {"isUse": True, "startDate": "2026-12-01", "endDate": "2027-01-31"},
     }
 
@@ -35,8 +42,14 @@ def test_create_list_read_and_change(api, sandbox):
     assert response.status_code == 201, response.json()
     data = response.json()
     assert data["goodsNo"] == GOODS
-    assert data["gmarket"] == {"isUse": True, "amount": 1000, "maxAmount": 100000, "field": 6,
-                               "startDate": "2026-12-01", "endDate": "2026-12-31"}
+    assert data["gmarket"] == {
+        "isUse": True,
+        "amount": 1000,
+        "maxAmount": 100000,
+        "field": 6,
+        "startDate": "2026-12-01",
+        "endDate": "2026-12-31",
+    }
     assert data["auction"] == {"isUse": True, "startDate": "2026-12-01", "endDate": "2027-01-31"}
     assert (data["localState"], data["remoteState"]) == ("DRAFT", "NOT_REGISTERED")
     assert data["price"]["gmkt"] == 20_000 and data["price"]["amountCeiling"] == 16_000
@@ -46,18 +59,24 @@ def test_create_list_read_and_change(api, sandbox):
     assert [row["goodsNo"] for row in listed["results"]] == [GOODS]
     assert api.get(f"{BASE}{GOODS}/").json()["gmarket"]["field"] == 6
 
-    changed = api.put(f"{BASE}{GOODS}/", {k: v for k, v in body(amount=2000).items()
-                                          if k != "goodsNo"}, format="json")
+    changed = api.put(
+        f"{BASE}{GOODS}/",
+        {k: v for k, v in body(amount=2000).items() if k != "goodsNo"},
+        format="json",
+    )
     assert changed.status_code == 200 and changed.json()["gmarket"]["amount"] == 2000
 
 
-@pytest.mark.parametrize("gmarket, field", [
-    ({"amount": 50}, "gmarket.amount"),
-    ({"maxAmount": 500}, "gmarket.maxAmount"),
-    ({"field": 8}, "gmarket.field"),
-    ({"endDate": "2026-11-01"}, "gmarket.endDate"),
-    ({"amount": 16_001}, "gmarket.amount"),  # 80 % of 20,000 is 16,000
-])
+@pytest.mark.parametrize(
+    "gmarket, field",
+    [
+        ({"amount": 50}, "gmarket.amount"),
+        ({"maxAmount": 500}, "gmarket.maxAmount"),
+        ({"field": 8}, "gmarket.field"),
+        ({"endDate": "2026-11-01"}, "gmarket.endDate"),
+        ({"amount": 16_001}, "gmarket.amount"),  # 80 % of 20,000 is 16,000
+    ],
+)
 def test_rules_answer_400_in_the_one_error_shape(api, sandbox, gmarket, field):
     sandbox_esm.set_price(sandbox.state, GOODS, 20_000)
     response = api.post(BASE, body(**gmarket), format="json")
@@ -69,14 +88,16 @@ def test_rules_answer_400_in_the_one_error_shape(api, sandbox, gmarket, field):
 
 
 def test_shape_errors_are_400_not_500(api, sandbox):
-    response = api.post(BASE, {"goodsNo": "12ab", "gmarket": {"amount": 2**40},
-                               "auction": "no"}, format="json")
+    response = api.post(
+        BASE, {"goodsNo": "12ab", "gmarket": {"amount": 2**40}, "auction": "no"}, format="json"
+    )
     assert response.status_code == 400
     assert {"goodsNo", "gmarket", "auction"} <= set(response.json()["fields"])
 
 
-def test_push_pull_release_answer_202_with_the_job(api, sandbox,
-                                                   django_capture_on_commit_callbacks):
+def test_push_pull_release_answer_202_with_the_job(
+    api, sandbox, django_capture_on_commit_callbacks
+):
     assert api.post(BASE, body(), format="json").status_code == 201
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -84,7 +105,10 @@ def test_push_pull_release_answer_202_with_the_job(api, sandbox,
     assert response.status_code == 202
     job = response.json()
     assert (job["targetType"], job["targetId"], job["operation"]) == (
-        "esm.sponsorship", GOODS, "push")
+        "esm.sponsorship",
+        GOODS,
+        "push",
+    )
     assert SyncJob.objects.get(pk=job["id"]).status == "SUCCEEDED"
     data = api.get(f"{BASE}{GOODS}/").json()
     assert (data["localState"], data["remoteState"]) == ("SYNCED", "REGISTERED")
@@ -96,7 +120,8 @@ def test_push_pull_release_answer_202_with_the_job(api, sandbox,
         assert api.post(f"{BASE}{GOODS}/pull/").status_code == 202
     data = api.get(f"{BASE}{GOODS}/").json()
     assert data["remote"]["differences"] == [
-        {"field": "auction.isUse", "label": "옥션 나눔쇼핑 사용", "local": True, "remote": False}]
+        {"field": "auction.isUse", "label": "옥션 나눔쇼핑 사용", "local": True, "remote": False}
+    ]
     assert data["localState"] == "DRAFT"
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -16,13 +16,21 @@ FIRST_GOODS = 2_000_000_000
 
 def bulk_rows(n: int, **overrides) -> list[EsmSponsorship]:
     """n valid rows straight into the table (their one-row rules hold: the constraints say so)."""
-    fields = dict(gmkt_is_use=True, gmkt_amount=1_000, gmkt_max_amount=20_000, gmkt_field=6,
-                  gmkt_start_date=date(2026, 12, 1), gmkt_end_date=date(2026, 12, 31),
-                  iac_is_use=True, iac_start_date=date(2026, 12, 1),
-                  iac_end_date=date(2026, 12, 31))
+    fields = dict(
+        gmkt_is_use=True,
+        gmkt_amount=1_000,
+        gmkt_max_amount=20_000,
+        gmkt_field=6,
+        gmkt_start_date=date(2026, 12, 1),
+        gmkt_end_date=date(2026, 12, 31),
+        iac_is_use=True,
+        iac_start_date=date(2026, 12, 1),
+        iac_end_date=date(2026, 12, 31),
+    )
     fields.update(overrides)
     EsmSponsorship.objects.bulk_create(
-        [EsmSponsorship(goods_no=str(FIRST_GOODS + i), **fields) for i in range(n)])
+        [EsmSponsorship(goods_no=str(FIRST_GOODS + i), **fields) for i in range(n)]
+    )
     return list(EsmSponsorship.objects.order_by("goods_no"))
 
 
@@ -34,7 +42,8 @@ def run_bulk(rows, user, capture):
 
 
 def test_bulk_push_of_1000_goods_is_one_job_with_1000_outcomes(
-        sandbox, merchandiser, django_capture_on_commit_callbacks):
+    sandbox, merchandiser, django_capture_on_commit_callbacks
+):
     rows = bulk_rows(1_000)
     started = time.monotonic()
     job = run_bulk(rows, merchandiser, django_capture_on_commit_callbacks)
@@ -56,7 +65,8 @@ def test_bulk_push_of_1000_goods_is_one_job_with_1000_outcomes(
 
 
 def test_bulk_outcomes_keep_each_goods_refusal_and_pushing_again_modifies(
-        sandbox, merchandiser, django_capture_on_commit_callbacks):
+    sandbox, merchandiser, django_capture_on_commit_callbacks
+):
     rows = bulk_rows(6)
     foreign, cheap = rows[1].goods_no, rows[4].goods_no
     sandbox.configure("esm", foreign_goods=[foreign], error_casing="pascal")
@@ -73,18 +83,21 @@ def test_bulk_outcomes_keep_each_goods_refusal_and_pushing_again_modifies(
 
     sandbox.configure("esm", foreign_goods=[])
     sandbox_esm.set_price(sandbox.state, cheap, 10_000)
-    job = run_bulk(EsmSponsorship.objects.order_by("goods_no"), merchandiser,
-                   django_capture_on_commit_callbacks)
+    job = run_bulk(
+        EsmSponsorship.objects.order_by("goods_no"),
+        merchandiser,
+        django_capture_on_commit_callbacks,
+    )
     ops = {o["goodsNo"]: o["operation"] for o in job.result["outcomes"]}
     assert job.result["succeeded"] == 6
     assert ops[foreign] == "POST" and ops[rows[0].goods_no] == "PUT"
 
 
 def test_bulk_retries_only_the_goods_that_failed_for_a_retryable_reason(
-        sandbox, merchandiser, django_capture_on_commit_callbacks):
+    sandbox, merchandiser, django_capture_on_commit_callbacks
+):
     rows = bulk_rows(5)
-    sandbox.inject("esm", "5xx", times=1, method="POST", path_contains=rows[2].goods_no,
-                   status=503)
+    sandbox.inject("esm", "5xx", times=1, method="POST", path_contains=rows[2].goods_no, status=503)
     job = run_bulk(rows, merchandiser, django_capture_on_commit_callbacks)
     assert (job.status, job.attempts, job.result["succeeded"]) == ("SUCCEEDED", 2, 5)
     posts = HttpExchange.objects.filter(job=job, method="POST")
@@ -94,7 +107,8 @@ def test_bulk_retries_only_the_goods_that_failed_for_a_retryable_reason(
 
 
 def test_retired_api_stops_the_bulk_job_once_with_the_plain_message(
-        sandbox, merchandiser, django_capture_on_commit_callbacks):
+    sandbox, merchandiser, django_capture_on_commit_callbacks
+):
     rows = bulk_rows(3)
     sandbox.inject("esm", "retired", times=100, path_contains="/customer-benefit/sponsorship")
     job = run_bulk(rows, merchandiser, django_capture_on_commit_callbacks)

@@ -27,22 +27,45 @@ GOODS = "1765352303"
 
 def settings_body(amount=1000, field=6, auction=True) -> Sponsorship:
     return Sponsorship(
-        gmarket=GmarketSponsorship(is_use=True, amount=amount, max_amount=50_000, field=field,
-                                   start_date=date(2026, 5, 1), end_date=date(2026, 5, 31)),
-        auction=AuctionSponsorship(is_use=auction, start_date=date(2026, 5, 1),
-                                   end_date=date(2026, 6, 30)),
+        gmarket=GmarketSponsorship(
+            is_use=True,
+            amount=amount,
+            max_amount=50_000,
+            field=field,
+            start_date=date(2026, 5, 1),
+            end_date=date(2026, 5, 31),
+        ),
+        auction=AuctionSponsorship(
+            is_use=auction, start_date=date(2026, 5, 1), end_date=date(2026, 6, 30)
+        ),
     )
 
 
 def test_token_header_and_claims_exactly_as_documented():
-    value = token(master_id="master-1", secret_key="s3cret", gmarket_seller_id="gm-1",
-                  auction_seller_id="iac-1", issuer="www.esmplus.com", now=1_760_000_000)
+    value = token(
+        master_id="master-1",
+        secret_key="s3cret",
+        gmarket_seller_id="gm-1",
+        auction_seller_id="iac-1",
+        issuer="www.esmplus.com",
+        now=1_760_000_000,
+    )
 
     assert jwt.get_unverified_header(value) == {"alg": "HS256", "typ": "JWT", "kid": "master-1"}
-    claims = jwt.decode(value, "s3cret", algorithms=["HS256"], audience="sa.esmplus.com",
-                        options={"verify_iat": False})
-    assert claims == {"iss": "www.esmplus.com", "sub": "sell", "aud": "sa.esmplus.com",
-                      "iat": 1_760_000_000, "ssi": "A:iac-1,G:gm-1"}
+    claims = jwt.decode(
+        value,
+        "s3cret",
+        algorithms=["HS256"],
+        audience="sa.esmplus.com",
+        options={"verify_iat": False},
+    )
+    assert claims == {
+        "iss": "www.esmplus.com",
+        "sub": "sell",
+        "aud": "sa.esmplus.com",
+        "iat": 1_760_000_000,
+        "ssi": "A:iac-1,G:gm-1",
+    }
     with pytest.raises(jwt.InvalidSignatureError):
         jwt.decode(value, "other", algorithms=["HS256"], audience="sa.esmplus.com")
 
@@ -59,10 +82,24 @@ def test_client_signs_every_request_with_a_fresh_token_from_settings(settings):
     assert claims["ssi"] == "A:a-9,G:g-9" and claims["sub"] == "sell"
 
 
-@pytest.mark.parametrize("raw, expected", [
-    (1, 1), (5, 5), (6, 6), (99, 6), ("99", 6), ("3", 3), ("Etc", 6), ("ChildWelfare", 1),
-    ("CONSUMER_RIGHTS", 5), ("Unknown", None), (None, None), (0, None), (7, None),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (1, 1),
+        (5, 5),
+        (6, 6),
+        (99, 6),
+        ("99", 6),
+        ("3", 3),
+        ("Etc", 6),
+        ("ChildWelfare", 1),
+        ("CONSUMER_RIGHTS", 5),
+        ("Unknown", None),
+        (None, None),
+        (0, None),
+        (7, None),
+    ],
+)
 def test_field_read_back_as_number_99_or_name(raw, expected):
     assert parse_field(raw) == expected
 
@@ -74,8 +111,14 @@ def test_register_read_modify_release_read(sandbox, field_format):
 
     assert client.register(GOODS, settings_body(amount=1000, field=6)) == int(GOODS)
     stored = sandbox_esm.stored(sandbox.state, GOODS)
-    assert stored["gmarket"] == {"isUse": True, "amount": 1000, "maxAmount": 50_000, "field": 6,
-                                 "startDate": "2026-05-01", "endDate": "2026-05-31"}
+    assert stored["gmarket"] == {
+        "isUse": True,
+        "amount": 1000,
+        "maxAmount": 50_000,
+        "field": 6,
+        "startDate": "2026-05-01",
+        "endDate": "2026-05-31",
+    }
 
     read = client.read(GOODS)
     assert read.raw["gmarket"]["field"] == (99 if field_format == "number" else "Etc")
@@ -90,8 +133,14 @@ def test_register_read_modify_release_read(sandbox, field_format):
     assert not client.read(GOODS).registered
 
     calls = list(HttpExchange.objects.order_by("id").values_list("method", "status_code"))
-    assert calls == [("POST", 200), ("GET", 200), ("PUT", 200), ("GET", 200), ("DELETE", 200),
-                     ("GET", 200)]
+    assert calls == [
+        ("POST", 200),
+        ("GET", 200),
+        ("PUT", 200),
+        ("GET", 200),
+        ("DELETE", 200),
+        ("GET", 200),
+    ]
 
 
 def test_price_read_is_deterministic_and_settable(sandbox):
@@ -144,9 +193,10 @@ def test_retired_api_is_told_from_a_bad_token(sandbox):
     with pytest.raises(EsmApiRetired) as caught:
         client.register(GOODS, settings_body())
     assert "ESM has retired the sponsorship API" in caught.value.message
-    assert [(r.method, r.path.rsplit("/", 1)[-1], r.status_code)
-            for r in HttpExchange.objects.order_by("id")] == [
-        ("POST", "sponsorship", 401), ("GET", "price", 200)]
+    assert [
+        (r.method, r.path.rsplit("/", 1)[-1], r.status_code)
+        for r in HttpExchange.objects.order_by("id")
+    ] == [("POST", "sponsorship", 401), ("GET", "price", 200)]
 
 
 @pytest.mark.parametrize("status", [404, 410])

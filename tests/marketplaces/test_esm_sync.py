@@ -19,9 +19,15 @@ RETIRED = "ESM has retired the sponsorship API"
 
 def values(**overrides) -> dict:
     data = {
-        "gmkt_is_use": True, "gmkt_amount": 1_000, "gmkt_max_amount": 100_000, "gmkt_field": 1,
-        "gmkt_start_date": date(2026, 12, 1), "gmkt_end_date": date(2026, 12, 31),
-        "iac_is_use": True, "iac_start_date": date(2026, 12, 1), "iac_end_date": date(2027, 1, 31),
+        "gmkt_is_use": True,
+        "gmkt_amount": 1_000,
+        "gmkt_max_amount": 100_000,
+        "gmkt_field": 1,
+        "gmkt_start_date": date(2026, 12, 1),
+        "gmkt_end_date": date(2026, 12, 31),
+        "iac_is_use": True,
+        "iac_start_date": date(2026, 12, 1),
+        "iac_end_date": date(2027, 1, 31),
     }
     data.update(overrides)
     return data
@@ -30,8 +36,9 @@ def values(**overrides) -> dict:
 @pytest.fixture
 def make(sandbox, merchandiser):
     def make(goods_no=GOODS, **overrides):
-        return esm.esm_sponsorship_create(user=merchandiser, goods_no=goods_no,
-                                          **values(**overrides))
+        return esm.esm_sponsorship_create(
+            user=merchandiser, goods_no=goods_no, **values(**overrides)
+        )
 
     return make
 
@@ -50,8 +57,11 @@ def run(django_capture_on_commit_callbacks):
 
 
 def sponsorship_calls():
-    return list(HttpExchange.objects.filter(path__endswith="/customer-benefit/sponsorship")
-                .order_by("id").values_list("method", "status_code"))
+    return list(
+        HttpExchange.objects.filter(path__endswith="/customer-benefit/sponsorship")
+        .order_by("id")
+        .values_list("method", "status_code")
+    )
 
 
 def test_push_registers_then_modifies(make, run, sandbox, merchandiser):
@@ -64,12 +74,20 @@ def test_push_registers_then_modifies(make, run, sandbox, merchandiser):
     sponsorship.refresh_from_db()
     assert (sponsorship.local_state, sponsorship.remote_state) == ("SYNCED", "REGISTERED")
     assert sandbox_esm.stored(sandbox.state, GOODS) == {
-        "gmarket": {"isUse": True, "amount": 1000, "maxAmount": 100_000, "field": 1,
-                    "startDate": "2026-12-01", "endDate": "2026-12-31"},
-        "auction": {"isUse": True, "startDate": "2026-12-01", "endDate": "2027-01-31"}}
+        "gmarket": {
+            "isUse": True,
+            "amount": 1000,
+            "maxAmount": 100_000,
+            "field": 1,
+            "startDate": "2026-12-01",
+            "endDate": "2026-12-31",
+        },
+        "auction": {"isUse": True, "startDate": "2026-12-01", "endDate": "2027-01-31"},
+    }
 
-    sponsorship = esm.esm_sponsorship_update(sponsorship=sponsorship, user=merchandiser,
-                                             gmkt_amount=2_500, iac_is_use=False)
+    sponsorship = esm.esm_sponsorship_update(
+        sponsorship=sponsorship, user=merchandiser, gmkt_amount=2_500, iac_is_use=False
+    )
     assert sponsorship.local_state == "DRAFT"
     job = run(esm.esm_sponsorship_push, sponsorship=sponsorship, user=merchandiser)
     assert (job.status, job.result["operation"]) == ("SUCCEEDED", "PUT")
@@ -125,7 +143,9 @@ def test_pull_detects_a_change_made_on_esm(make, run, sandbox, merchandiser, fie
     job = run(esm.esm_sponsorship_pull, sponsorship=sponsorship, user=merchandiser)
     assert job.status == "SUCCEEDED"
     assert [(d["field"], d["local"], d["remote"]) for d in job.result["differences"]] == [
-        ("gmarket.amount", 1_000, 3_000), ("auction.endDate", "2027-01-31", "2027-02-28")]
+        ("gmarket.amount", 1_000, 3_000),
+        ("auction.endDate", "2027-01-31", "2027-02-28"),
+    ]
     sponsorship.refresh_from_db()
     assert sponsorship.local_state == "DRAFT"  # local and ESM disagree
     assert sponsorship.remote_payload["gmarket"]["amount"] == 3_000
@@ -135,18 +155,21 @@ def test_pull_detects_a_change_made_on_esm(make, run, sandbox, merchandiser, fie
     assert sponsorship.gmkt_amount == 1_000
 
 
-@pytest.mark.parametrize("overrides, field", [
-    ({"gmkt_amount": 99}, "gmkt_amount"),
-    ({"gmkt_max_amount": 9_999}, "gmkt_max_amount"),
-    ({"gmkt_field": 0}, "gmkt_field"),
-    ({"gmkt_field": 7}, "gmkt_field"),
-    ({"gmkt_field": 99}, "gmkt_field"),
-    ({"gmkt_start_date": date(2027, 1, 1)}, "gmkt_end_date"),
-    ({"iac_start_date": date(2027, 3, 1)}, "iac_end_date"),
-    ({"gmkt_amount": None}, "gmkt_amount"),
-    ({"iac_end_date": None}, "iac_end_date"),
-    ({"gmkt_is_use": False, "iac_is_use": False}, "__all__"),
-])
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"gmkt_amount": 99}, "gmkt_amount"),
+        ({"gmkt_max_amount": 9_999}, "gmkt_max_amount"),
+        ({"gmkt_field": 0}, "gmkt_field"),
+        ({"gmkt_field": 7}, "gmkt_field"),
+        ({"gmkt_field": 99}, "gmkt_field"),
+        ({"gmkt_start_date": date(2027, 1, 1)}, "gmkt_end_date"),
+        ({"iac_start_date": date(2027, 3, 1)}, "iac_end_date"),
+        ({"gmkt_amount": None}, "gmkt_amount"),
+        ({"iac_end_date": None}, "iac_end_date"),
+        ({"gmkt_is_use": False, "iac_is_use": False}, "__all__"),
+    ],
+)
 def test_each_rule_is_refused_locally_with_nothing_sent(make, sandbox, overrides, field):
     with pytest.raises(ValidationError) as caught:
         make(**overrides)
@@ -172,13 +195,13 @@ def test_amount_above_80_percent_of_gmarket_price_is_refused_with_the_price_used
     assert not EsmSponsorship.objects.exists()
     # only the price was read; nothing was written to ESM
     assert list(HttpExchange.objects.values_list("method", "path")) == [
-        ("GET", f"/item/v1/goods/{GOODS}/price")]
+        ("GET", f"/item/v1/goods/{GOODS}/price")
+    ]
     assert sandbox_esm.stored(sandbox.state, GOODS) is None
     assert make(gmkt_amount=4_000).price_gmkt == 5_000  # exactly 80 % is allowed
 
 
-def test_price_rule_is_checked_again_at_push_and_nothing_is_sent(make, run, sandbox,
-                                                                 merchandiser):
+def test_price_rule_is_checked_again_at_push_and_nothing_is_sent(make, run, sandbox, merchandiser):
     sponsorship = make(gmkt_amount=5_000)
     sandbox_esm.set_price(sandbox.state, GOODS, 6_000)  # the price fell after saving
 
@@ -223,8 +246,9 @@ def test_retired_api_fails_once_with_the_plain_message(make, run, sandbox, merch
     before = HttpExchange.objects.count()
     sandbox.inject("esm", "retired", times=100, path_contains="/customer-benefit/sponsorship")
 
-    job = run(getattr(esm, f"esm_sponsorship_{service}"), sponsorship=sponsorship,
-              user=merchandiser)
+    job = run(
+        getattr(esm, f"esm_sponsorship_{service}"), sponsorship=sponsorship, user=merchandiser
+    )
     assert (job.status, job.attempts) == ("FAILED", 1)
     assert RETIRED in job.last_error
     sponsorship.refresh_from_db()
@@ -232,7 +256,8 @@ def test_retired_api_fails_once_with_the_plain_message(make, run, sandbox, merch
     # one refused sponsorship call; the price API (still alive) proved the token good
     calls = list(HttpExchange.objects.order_by("id")[before:].values_list("path", "status_code"))
     assert [c for c in calls if c[0].endswith("sponsorship")] == [
-        (f"/item/v1/goods/{GOODS}/customer-benefit/sponsorship", 401)]
+        (f"/item/v1/goods/{GOODS}/customer-benefit/sponsorship", 401)
+    ]
 
 
 def test_two_5xx_then_success_registers_once(make, run, sandbox, merchandiser):
@@ -254,8 +279,9 @@ def test_a_lost_post_answer_is_reconciled_not_sent_twice(make, run, sandbox, mer
     assert (sponsorship.local_state, sponsorship.remote_state) == ("SYNCED", "REGISTERED")
 
 
-def test_a_second_push_while_one_is_open_is_a_conflict(make, merchandiser,
-                                                       django_capture_on_commit_callbacks):
+def test_a_second_push_while_one_is_open_is_a_conflict(
+    make, merchandiser, django_capture_on_commit_callbacks
+):
     from coupons.errors import Conflict
 
     sponsorship = make()
@@ -266,8 +292,9 @@ def test_a_second_push_while_one_is_open_is_a_conflict(make, merchandiser,
     assert SyncJob.objects.filter(target_type="esm.sponsorship").count() == 1
 
 
-def test_a_job_whose_row_was_deleted_fails_plainly(make, merchandiser, sandbox,
-                                                   django_capture_on_commit_callbacks):
+def test_a_job_whose_row_was_deleted_fails_plainly(
+    make, merchandiser, sandbox, django_capture_on_commit_callbacks
+):
     sponsorship = make()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         job = esm.esm_sponsorship_push(sponsorship=sponsorship, user=merchandiser)

@@ -14,22 +14,35 @@ pytestmark = pytest.mark.django_db
 
 def _coupon(**kw):
     start = timezone.now() + timedelta(hours=2)
-    return CoupangCoupon.objects.create(**{"title": "t", "start_at": start,
-                                           "end_at": start + timedelta(days=1), **kw})
+    return CoupangCoupon.objects.create(
+        **{"title": "t", "start_at": start, "end_at": start + timedelta(days=1), **kw}
+    )
 
 
 def _policy(coupon, **kw):
-    values = {"coupon": coupon, "title": "p", "type_of_discount": "PRICE", "minimum_price": 10000,
-              "discount": 1000, "maximum_per_daily": 1}
+    values = {
+        "coupon": coupon,
+        "title": "p",
+        "type_of_discount": "PRICE",
+        "minimum_price": 10000,
+        "discount": 1000,
+        "maximum_per_daily": 1,
+    }
     values.update(kw)
     return CoupangCouponPolicy.objects.create(**values)
 
 
-@pytest.mark.parametrize("bad", [
-    {"maximum_per_daily": 0}, {"maximum_per_daily": 10000}, {"discount": 0},
-    {"minimum_price": 10005}, {"type_of_discount": "RATE", "discount": 120, "maximum_discount_price": 100},
-    {"type_of_discount": "RATE", "discount": 10, "maximum_discount_price": None},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"maximum_per_daily": 0},
+        {"maximum_per_daily": 10000},
+        {"discount": 0},
+        {"minimum_price": 10005},
+        {"type_of_discount": "RATE", "discount": 120, "maximum_discount_price": 100},
+        {"type_of_discount": "RATE", "discount": 10, "maximum_discount_price": None},
+    ],
+)
 def test_policy_constraints(bad):
     coupon = _coupon()
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -65,10 +78,13 @@ def test_one_open_sync_job_per_target_in_the_database():
 def test_system_checks(settings):
     settings.COUPANG_BASE_URL = "https://api-gateway.coupang.com"
     ids = [m.id for m in run_checks(tags=["marketplaces"])]
-    assert ids.count("marketplaces.E002") == 3  # vendor id is set; the keys and WING id are sandbox's
+    assert (
+        ids.count("marketplaces.E002") == 3
+    )  # vendor id is set; the keys and WING id are sandbox's
     settings.COUPANG_BASE_URL = "ftp://x"
     assert "marketplaces.E001" in [m.id for m in run_checks(tags=["marketplaces"])]
     settings.COUPANG_BASE_URL = ""
     settings.COUPANG_CONTRACT_ID = "abc"
-    assert [m.id for m in run_checks(tags=["marketplaces"]) if m.id.startswith("marketplaces.E")] == [
-        "marketplaces.E003"]
+    assert [
+        m.id for m in run_checks(tags=["marketplaces"]) if m.id.startswith("marketplaces.E")
+    ] == ["marketplaces.E003"]

@@ -48,15 +48,20 @@ def engine(settings):
 def enqueue(target_id, *outcomes, capture=None, **kwargs):
     SCRIPT[target_id] = list(outcomes)
     if capture is None:
-        return sync_job_enqueue(target_type="test.scripted", target_id=target_id, operation="run", **kwargs)
+        return sync_job_enqueue(
+            target_type="test.scripted", target_id=target_id, operation="run", **kwargs
+        )
     with capture(execute=True):
-        job = sync_job_enqueue(target_type="test.scripted", target_id=target_id, operation="run", **kwargs)
+        job = sync_job_enqueue(
+            target_type="test.scripted", target_id=target_id, operation="run", **kwargs
+        )
     job.refresh_from_db()
     return job
 
 
 def test_job_is_written_in_the_callers_transaction_and_runs_only_after_commit(
-        django_capture_on_commit_callbacks, django_user_model):
+    django_capture_on_commit_callbacks, django_user_model
+):
     user = django_user_model.objects.create_user("u1")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         job = enqueue("a", {"ok": 1}, user=user)
@@ -65,7 +70,12 @@ def test_job_is_written_in_the_callers_transaction_and_runs_only_after_commit(
     assert len(callbacks) == 1
     callbacks[0]()
     job.refresh_from_db()
-    assert (job.status, job.attempts, job.result, job.created_by) == ("SUCCEEDED", 1, {"ok": 1}, user)
+    assert (job.status, job.attempts, job.result, job.created_by) == (
+        "SUCCEEDED",
+        1,
+        {"ok": 1},
+        user,
+    )
     assert job.finished_at is not None and job.locked_by == ""
 
 
@@ -83,38 +93,62 @@ def test_rolled_back_request_leaves_no_job_and_runs_nothing(django_capture_on_co
 
 
 def test_retryable_errors_are_retried_until_success(django_capture_on_commit_callbacks):
-    job = enqueue("c", RetryableError("503 one"), RetryableError("503 two"), {"done": True},
-                  capture=django_capture_on_commit_callbacks)
+    job = enqueue(
+        "c",
+        RetryableError("503 one"),
+        RetryableError("503 two"),
+        {"done": True},
+        capture=django_capture_on_commit_callbacks,
+    )
     assert (job.status, job.attempts, job.result) == ("SUCCEEDED", 3, {"done": True})
     assert [a for _, a in CALLS] == [1, 2, 3]
     assert job.last_error == ""
 
 
 def test_final_error_fails_at_once_with_the_marketplace_message(django_capture_on_commit_callbacks):
-    job = enqueue("d", FinalError("policies[0] 금액 정보는 10원 단위로 입력해야 합니다.", status=400),
-                  {"never": 1}, capture=django_capture_on_commit_callbacks)
+    job = enqueue(
+        "d",
+        FinalError("policies[0] 금액 정보는 10원 단위로 입력해야 합니다.", status=400),
+        {"never": 1},
+        capture=django_capture_on_commit_callbacks,
+    )
     assert (job.status, job.attempts) == ("FAILED", 1)
     assert job.last_error == "policies[0] 금액 정보는 10원 단위로 입력해야 합니다."
     assert SCRIPT["d"] == [{"never": 1}]  # not retried
 
 
 def test_plain_final_error_is_not_retried(django_capture_on_commit_callbacks):
-    job = enqueue("e", PlainFinalError("ESM has retired the sponsorship API"),
-                  capture=django_capture_on_commit_callbacks)
-    assert (job.status, job.attempts, job.last_error) == ("FAILED", 1, "ESM has retired the sponsorship API")
+    job = enqueue(
+        "e",
+        PlainFinalError("ESM has retired the sponsorship API"),
+        capture=django_capture_on_commit_callbacks,
+    )
+    assert (job.status, job.attempts, job.last_error) == (
+        "FAILED",
+        1,
+        "ESM has retired the sponsorship API",
+    )
 
 
 def test_after_the_last_attempt_the_job_is_dead_with_its_reason(django_capture_on_commit_callbacks):
-    job = enqueue("f", *[RetryableError("Service Unavailable")] * 5,
-                  capture=django_capture_on_commit_callbacks)
+    job = enqueue(
+        "f",
+        *[RetryableError("Service Unavailable")] * 5,
+        capture=django_capture_on_commit_callbacks,
+    )
     assert (job.status, job.attempts) == ("DEAD", 3)
     assert job.last_error == "3회 시도 후 중단: Service Unavailable"
     assert len(SCRIPT["f"]) == 2
 
 
 def test_unexpected_exceptions_are_retried_then_dead(django_capture_on_commit_callbacks):
-    job = enqueue("g", ValueError("boom"), ValueError("boom"), ValueError("boom"),
-                  capture=django_capture_on_commit_callbacks)
+    job = enqueue(
+        "g",
+        ValueError("boom"),
+        ValueError("boom"),
+        ValueError("boom"),
+        capture=django_capture_on_commit_callbacks,
+    )
     assert job.status == "DEAD"
     assert job.last_error == "3회 시도 후 중단: 내부 오류: boom"
 
@@ -134,8 +168,9 @@ def test_retry_after_sets_the_next_attempt(settings):
 
 def test_two_runners_never_run_one_job(settings):
     job = enqueue("i", {"ok": 1})
-    SyncJob.objects.filter(pk=job.pk).update(status="RUNNING", locked_at=timezone.now(),
-                                              locked_by="other-worker", attempts=1)
+    SyncJob.objects.filter(pk=job.pk).update(
+        status="RUNNING", locked_at=timezone.now(), locked_by="other-worker", attempts=1
+    )
     again = sync_job_run(job.pk, reschedule=False)
     assert (again.status, again.locked_by, again.attempts) == ("RUNNING", "other-worker", 1)
     assert CALLS == []
@@ -146,11 +181,13 @@ def test_sweep_takes_over_a_job_whose_worker_died_and_runs_lost_pending_jobs(set
     lost = enqueue("k", {"ok": "k"})
     fresh = enqueue("l", {"ok": "l"})
     long_ago = timezone.now() - timedelta(seconds=120)
-    SyncJob.objects.filter(pk=dead.pk).update(status="RUNNING", locked_at=long_ago,
-                                               locked_by="host:123:dead", attempts=1)
+    SyncJob.objects.filter(pk=dead.pk).update(
+        status="RUNNING", locked_at=long_ago, locked_by="host:123:dead", attempts=1
+    )
     SyncJob.objects.filter(pk=lost.pk).update(next_attempt_at=long_ago)
-    SyncJob.objects.filter(pk=fresh.pk).update(status="RUNNING", locked_at=timezone.now(),
-                                                locked_by="alive", attempts=1)
+    SyncJob.objects.filter(pk=fresh.pk).update(
+        status="RUNNING", locked_at=timezone.now(), locked_by="alive", attempts=1
+    )
     swept = sync_jobs_sweep()
     assert sorted(swept) == sorted([dead.pk, lost.pk])
     dead.refresh_from_db(), lost.refresh_from_db(), fresh.refresh_from_db()
@@ -161,8 +198,12 @@ def test_sweep_takes_over_a_job_whose_worker_died_and_runs_lost_pending_jobs(set
 
 def test_a_job_whose_runners_keep_dying_ends_dead(settings):
     job = enqueue("m", {"ok": 1})
-    SyncJob.objects.filter(pk=job.pk).update(status="RUNNING", attempts=3, locked_by="x",
-                                              locked_at=timezone.now() - timedelta(seconds=120))
+    SyncJob.objects.filter(pk=job.pk).update(
+        status="RUNNING",
+        attempts=3,
+        locked_by="x",
+        locked_at=timezone.now() - timedelta(seconds=120),
+    )
     job = sync_job_run(job.pk, reschedule=False)
     assert job.status == "DEAD"
     assert job.last_error == "3회 시도 후 중단: 작업자가 응답 없이 중단되었습니다."
@@ -218,7 +259,8 @@ def test_sweep_command(settings):
 
 
 def test_a_job_without_a_handler_fails_instead_of_hanging():
-    job = SyncJob.objects.create(target_type="test.unknown", target_id="1", operation="nope",
-                                 next_attempt_at=timezone.now())
+    job = SyncJob.objects.create(
+        target_type="test.unknown", target_id="1", operation="nope", next_attempt_at=timezone.now()
+    )
     job = sync_job_run(job.pk, reschedule=False)
     assert (job.status, job.last_error) == ("FAILED", "no sync handler for test.unknown/nope")

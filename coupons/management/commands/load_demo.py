@@ -32,7 +32,9 @@ def _members():
             "mbrNo": f"{100000001 + i}",
             "gradeCd": grades[i % len(grades)],
             "birthday": born.isoformat(),
-            "anniversary": (born + timedelta(days=365 * 28 + rng.randrange(0, 300))).isoformat() if i % 3 == 0 else "",
+            "anniversary": (born + timedelta(days=365 * 28 + rng.randrange(0, 300))).isoformat()
+            if i % 3 == 0
+            else "",
             "joinedAt": (timezone.now() - timedelta(days=rng.randrange(0, 2000))).isoformat(),
             "siteNo": "1",
         }
@@ -40,7 +42,18 @@ def _members():
 
 def _goods():
     rng = random.Random(20260102)
-    kinds = ["티셔츠", "운동화", "백팩", "머그컵", "블루투스 이어폰", "선크림", "원두커피", "수건 세트", "텀블러", "우산"]
+    kinds = [
+        "티셔츠",
+        "운동화",
+        "백팩",
+        "머그컵",
+        "블루투스 이어폰",
+        "선크림",
+        "원두커피",
+        "수건 세트",
+        "텀블러",
+        "우산",
+    ]
     for i in range(500):
         yield {
             "goodsNo": f"{2000001 + i}",
@@ -55,52 +68,208 @@ def _goods():
 
 def _exhibitions():
     return [
-        {"exhibitionNo": "EX001", "exhibitionNm": "겨울 시즌오프 기획전", "goodsNoList": [f"{2000001 + i}" for i in range(0, 60)]},
-        {"exhibitionNo": "EX002", "exhibitionNm": "신규 브랜드 기획전", "goodsNoList": [f"{2000001 + i}" for i in range(100, 140)]},
-        {"exhibitionNo": "EX003", "exhibitionNm": "생활용품 특가전", "goodsNoList": [f"{2000001 + i}" for i in range(300, 380)]},
+        {
+            "exhibitionNo": "EX001",
+            "exhibitionNm": "겨울 시즌오프 기획전",
+            "goodsNoList": [f"{2000001 + i}" for i in range(0, 60)],
+        },
+        {
+            "exhibitionNo": "EX002",
+            "exhibitionNm": "신규 브랜드 기획전",
+            "goodsNoList": [f"{2000001 + i}" for i in range(100, 140)],
+        },
+        {
+            "exhibitionNo": "EX003",
+            "exhibitionNm": "생활용품 특가전",
+            "goodsNoList": [f"{2000001 + i}" for i in range(300, 380)],
+        },
     ]
 
 
 def _promotions(now):
     start, end = now - timedelta(days=1), now + timedelta(days=60)
-    fixed = {"vali_basis_cd": codes.ValidityBasis.FIXED, "vali_strt_dtm": start, "vali_end_dtm": end + timedelta(days=30)}
+    fixed = {
+        "vali_basis_cd": codes.ValidityBasis.FIXED,
+        "vali_strt_dtm": start,
+        "vali_end_dtm": end + timedelta(days=30),
+    }
     days = {"vali_basis_cd": codes.ValidityBasis.DAYS, "vali_days": 30}
-    base = {"promo_str_dtm": start, "promo_end_dtm": end, "ord_media_cds": codes.OrdMedia.values,
-            "our_chrg_rate": 100, "entr_chrg_rate": 0}
-    amount = lambda v, min_buy: {"fix_amt_fxrt_gb_cd": codes.DiscountKind.AMOUNT, "dc_rate_amt": v, "min_buy_amt": min_buy}  # noqa: E731
-    rate = lambda v, cap: {"fix_amt_fxrt_gb_cd": codes.DiscountKind.RATE, "dc_rate_amt": v, "max_dc_amt": cap}  # noqa: E731
+    base = {
+        "promo_str_dtm": start,
+        "promo_end_dtm": end,
+        "ord_media_cds": codes.OrdMedia.values,
+        "our_chrg_rate": 100,
+        "entr_chrg_rate": 0,
+    }
+
+    def amount(v, min_buy):
+        return {
+            "fix_amt_fxrt_gb_cd": codes.DiscountKind.AMOUNT,
+            "dc_rate_amt": v,
+            "min_buy_amt": min_buy,
+        }  # noqa: E731
+
+    def rate(v, cap):
+        return {
+            "fix_amt_fxrt_gb_cd": codes.DiscountKind.RATE,
+            "dc_rate_amt": v,
+            "max_dc_amt": cap,
+        }  # noqa: E731
+
     T = codes.PromoType
-    I, W = codes.Issuer, codes.IssueMethod
+    Iss, W = codes.Issuer, codes.IssueMethod
     return [
         # name, fields, targets, approve?
-        ("[데모] 전상품 3천원 다운로드 쿠폰", {**base, **fixed, **amount(3000, 30000), "promo_typ_cd": T.GOODS,
-          "cpn_issu_main_cd": I.FIXED, "cpn_issu_way_cd": W.DOWNLOAD, "issu_lmt_qty": 1000, "mbr_issu_lmt_qty": 2}, [], True),
-        ("[데모] 겨울 기획전 10% 쿠폰", {**base, **fixed, **rate(10, 20000), "promo_typ_cd": T.GOODS,
-          "cpn_issu_main_cd": I.FIXED, "cpn_issu_way_cd": W.DOWNLOAD, "all_goods_yn": False,
-          "our_chrg_rate": 60, "entr_chrg_rate": 40},
-         [{"aply_gb_cd": "01", "aply_typ_cd": "08", "tgt_no": "EX001"}], True),
-        ("[데모] 장바구니 5천원 쿠폰 (VIP 이상)", {**base, **days, **amount(5000, 50000), "promo_typ_cd": T.CART,
-          "cpn_issu_main_cd": I.FIXED, "cpn_issu_way_cd": W.DOWNLOAD, "grade_cds": [codes.Grade.VIP],
-          "upr_grade_aply_yn": True}, [], True),
-        ("[데모] 코드 WELCOME2026 중복할인 5%", {**base, **fixed, **rate(5, 10000), "promo_typ_cd": T.STACKABLE,
-          "cpn_issu_main_cd": I.FIXED, "cpn_issu_way_cd": W.CODE, "dc_cpn_cd": "WELCOME2026"}, [], True),
-        ("[데모] 무료배송 쿠폰 (앱 전용)", {**base, **days, "promo_typ_cd": T.FREE_SHIPPING, "cpn_issu_main_cd": I.FIXED,
-          "cpn_issu_way_cd": W.DOWNLOAD, "ord_media_cds": [codes.OrdMedia.ANDROID, codes.OrdMedia.IOS]}, [], True),
-        ("[데모] CS 보상 무료반품 쿠폰", {**base, **days, "promo_typ_cd": T.FREE_RETURN, "cpn_issu_main_cd": I.CS,
-          "cpn_issu_way_cd": W.TARGETED}, [], True),
-        ("[데모] CS 보상 5천원 쿠폰", {**base, **days, **amount(5000, 5000), "promo_typ_cd": T.GOODS,
-          "cpn_issu_main_cd": I.CS, "cpn_issu_way_cd": W.TARGETED}, [], True),
-        ("[데모] 생일 축하 15% 쿠폰", {**base, **days, **rate(15, 30000), "promo_typ_cd": T.GOODS,
-          "cpn_issu_main_cd": I.AUTO, "cpn_issu_way_cd": W.AUTO, "auto_issu_typ_cd": "2101",
-          "auto_issu_potm_cd": codes.AutoIssueTiming.BEFORE, "anvy_pre_isu_dds": 7, "auto_issu_qty": 1}, [], True),
-        ("[데모] 회원가입 환영 2천원 쿠폰", {**base, **days, **amount(2000, 20000), "promo_typ_cd": T.CART,
-          "cpn_issu_main_cd": I.AUTO, "cpn_issu_way_cd": W.AUTO, "auto_issu_typ_cd": "1001",
-          "auto_issu_potm_cd": codes.AutoIssueTiming.ON_DAY, "auto_issu_qty": 2}, [], False),
-        ("[데모] 협력사 E101 브랜드 제외 20% (작성중)", {**base, **fixed, **rate(20, 50000), "promo_typ_cd": T.GOODS,
-          "cpn_issu_main_cd": I.FIXED, "cpn_issu_way_cd": W.TARGETED, "all_goods_yn": False,
-          "our_chrg_rate": 30, "entr_chrg_rate": 70},
-         [{"aply_gb_cd": "01", "aply_typ_cd": "05", "tgt_no": "E101"},
-          {"aply_gb_cd": "02", "aply_typ_cd": "06", "tgt_no": "B11"}], False),
+        (
+            "[데모] 전상품 3천원 다운로드 쿠폰",
+            {
+                **base,
+                **fixed,
+                **amount(3000, 30000),
+                "promo_typ_cd": T.GOODS,
+                "cpn_issu_main_cd": Iss.FIXED,
+                "cpn_issu_way_cd": W.DOWNLOAD,
+                "issu_lmt_qty": 1000,
+                "mbr_issu_lmt_qty": 2,
+            },
+            [],
+            True,
+        ),
+        (
+            "[데모] 겨울 기획전 10% 쿠폰",
+            {
+                **base,
+                **fixed,
+                **rate(10, 20000),
+                "promo_typ_cd": T.GOODS,
+                "cpn_issu_main_cd": Iss.FIXED,
+                "cpn_issu_way_cd": W.DOWNLOAD,
+                "all_goods_yn": False,
+                "our_chrg_rate": 60,
+                "entr_chrg_rate": 40,
+            },
+            [{"aply_gb_cd": "01", "aply_typ_cd": "08", "tgt_no": "EX001"}],
+            True,
+        ),
+        (
+            "[데모] 장바구니 5천원 쿠폰 (VIP 이상)",
+            {
+                **base,
+                **days,
+                **amount(5000, 50000),
+                "promo_typ_cd": T.CART,
+                "cpn_issu_main_cd": Iss.FIXED,
+                "cpn_issu_way_cd": W.DOWNLOAD,
+                "grade_cds": [codes.Grade.VIP],
+                "upr_grade_aply_yn": True,
+            },
+            [],
+            True,
+        ),
+        (
+            "[데모] 코드 WELCOME2026 중복할인 5%",
+            {
+                **base,
+                **fixed,
+                **rate(5, 10000),
+                "promo_typ_cd": T.STACKABLE,
+                "cpn_issu_main_cd": Iss.FIXED,
+                "cpn_issu_way_cd": W.CODE,
+                "dc_cpn_cd": "WELCOME2026",
+            },
+            [],
+            True,
+        ),
+        (
+            "[데모] 무료배송 쿠폰 (앱 전용)",
+            {
+                **base,
+                **days,
+                "promo_typ_cd": T.FREE_SHIPPING,
+                "cpn_issu_main_cd": Iss.FIXED,
+                "cpn_issu_way_cd": W.DOWNLOAD,
+                "ord_media_cds": [codes.OrdMedia.ANDROID, codes.OrdMedia.IOS],
+            },
+            [],
+            True,
+        ),
+        (
+            "[데모] CS 보상 무료반품 쿠폰",
+            {
+                **base,
+                **days,
+                "promo_typ_cd": T.FREE_RETURN,
+                "cpn_issu_main_cd": Iss.CS,
+                "cpn_issu_way_cd": W.TARGETED,
+            },
+            [],
+            True,
+        ),
+        (
+            "[데모] CS 보상 5천원 쿠폰",
+            {
+                **base,
+                **days,
+                **amount(5000, 5000),
+                "promo_typ_cd": T.GOODS,
+                "cpn_issu_main_cd": Iss.CS,
+                "cpn_issu_way_cd": W.TARGETED,
+            },
+            [],
+            True,
+        ),
+        (
+            "[데모] 생일 축하 15% 쿠폰",
+            {
+                **base,
+                **days,
+                **rate(15, 30000),
+                "promo_typ_cd": T.GOODS,
+                "cpn_issu_main_cd": Iss.AUTO,
+                "cpn_issu_way_cd": W.AUTO,
+                "auto_issu_typ_cd": "2101",
+                "auto_issu_potm_cd": codes.AutoIssueTiming.BEFORE,
+                "anvy_pre_isu_dds": 7,
+                "auto_issu_qty": 1,
+            },
+            [],
+            True,
+        ),
+        (
+            "[데모] 회원가입 환영 2천원 쿠폰",
+            {
+                **base,
+                **days,
+                **amount(2000, 20000),
+                "promo_typ_cd": T.CART,
+                "cpn_issu_main_cd": Iss.AUTO,
+                "cpn_issu_way_cd": W.AUTO,
+                "auto_issu_typ_cd": "1001",
+                "auto_issu_potm_cd": codes.AutoIssueTiming.ON_DAY,
+                "auto_issu_qty": 2,
+            },
+            [],
+            False,
+        ),
+        (
+            "[데모] 협력사 E101 브랜드 제외 20% (작성중)",
+            {
+                **base,
+                **fixed,
+                **rate(20, 50000),
+                "promo_typ_cd": T.GOODS,
+                "cpn_issu_main_cd": Iss.FIXED,
+                "cpn_issu_way_cd": W.TARGETED,
+                "all_goods_yn": False,
+                "our_chrg_rate": 30,
+                "entr_chrg_rate": 70,
+            },
+            [
+                {"aply_gb_cd": "01", "aply_typ_cd": "05", "tgt_no": "E101"},
+                {"aply_gb_cd": "02", "aply_typ_cd": "06", "tgt_no": "B11"},
+            ],
+            False,
+        ),
     ]
 
 
@@ -111,7 +280,9 @@ class Command(BaseCommand):
         User = get_user_model()
         users = {}
         for username, password, role in DEMO_USERS:
-            user, created = User.objects.get_or_create(username=username, defaults={"is_staff": True})
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"is_staff": True}
+            )
             if created:
                 user.set_password(password)
                 user.is_superuser = role is None
@@ -120,13 +291,19 @@ class Command(BaseCommand):
                     user.groups.add(role_group(role))
             users[username] = (user, password, created)
 
-        m, g, e = members_upsert(_members()), goods_upsert(_goods()), exhibitions_upsert(_exhibitions())
+        m, g, e = (
+            members_upsert(_members()),
+            goods_upsert(_goods()),
+            exhibitions_upsert(_exhibitions()),
+        )
         created = 0
         with transaction.atomic():
             for name, fields, targets, approve in _promotions(timezone.now()):
                 if Promotion.objects.filter(promo_nm=name).exists():
                     continue
-                promotion = promotion_create(user=users["md"][0], data={"promo_nm": name, **fields}, targets=targets)
+                promotion = promotion_create(
+                    user=users["md"][0], data={"promo_nm": name, **fields}, targets=targets
+                )
                 if approve:
                     promotion_approve(user=users["admin"][0], promotion=promotion)
                 created += 1
@@ -137,5 +314,9 @@ class Command(BaseCommand):
         self.stdout.write("demo users (username / password / role):")
         for username, password, role in DEMO_USERS:
             _user, _pw, was_created = users[username]
-            shown = password if was_created or _user.check_password(password) else "(changed since, not shown)"
+            shown = (
+                password
+                if was_created or _user.check_password(password)
+                else "(changed since, not shown)"
+            )
             self.stdout.write(f"  {username:6} / {shown:12} / {role or 'superuser'}")

@@ -13,7 +13,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        parser.add_argument("--no-sandbox", action="store_true", help="do not start the bundled sandbox")
+        parser.add_argument(
+            "--no-sandbox", action="store_true", help="do not start the bundled sandbox"
+        )
 
     def handle(self, *args, host, port, no_sandbox, **options):
         needs_sandbox = not (settings.COUPANG_BASE_URL and settings.ESM_BASE_URL)
@@ -42,5 +44,10 @@ class Command(BaseCommand):
             f"admin:    http://{host}:{port}/admin/\n"
             f"API docs: http://{host}:{port}/api/docs/"
         )
-        call_command("runserver", f"{host}:{port}", use_reloader=False, insecure_serving=True,
-                     use_threading=True)
+        call_command(
+            "runserver",
+            f"{host}:{port}",
+            use_reloader=False,
+            insecure_serving=True,
+            use_threading=True,
+        )

@@ -11,8 +11,9 @@ class Command(BaseCommand):
     help = "Run (or, with a broker, dispatch) due PENDING and stale RUNNING sync jobs."
 
     def add_arguments(self, parser):
-        parser.add_argument("--loop", type=float, default=0,
-                            help="repeat every N seconds until interrupted")
+        parser.add_argument(
+            "--loop", type=float, default=0, help="repeat every N seconds until interrupted"
+        )
 
     def handle(self, *args, loop=0, **options):
         while True:

@@ -28,7 +28,9 @@ def member_jwt_settings(settings):
     return settings
 
 
-def member_token(mbr_no: str, *, secret: str = JWT_SECRET, alg: str = "HS256", ttl: int = 3600, **claims) -> str:
+def member_token(
+    mbr_no: str, *, secret: str = JWT_SECRET, alg: str = "HS256", ttl: int = 3600, **claims
+) -> str:
     now = int(timezone.now().timestamp())
     payload = {"sub": mbr_no, "iat": now, "exp": now + ttl, **claims}
     return jwt.encode(payload, secret, algorithm=alg)
@@ -48,14 +50,19 @@ def token_client(user) -> APIClient:
     return client
 
 
-def make_user(username: str, *, role: str | None = None, perms: tuple[str, ...] = (), superuser=False):
-    user = get_user_model().objects.create_user(username=username, password="pw-" + username,
-                                                is_staff=True, is_superuser=superuser)
+def make_user(
+    username: str, *, role: str | None = None, perms: tuple[str, ...] = (), superuser=False
+):
+    user = get_user_model().objects.create_user(
+        username=username, password="pw-" + username, is_staff=True, is_superuser=superuser
+    )
     if role:
         user.groups.add(role_group(role))
     for perm in perms:
         app, codename = perm.split(".")
-        user.user_permissions.add(Permission.objects.get(content_type__app_label=app, codename=codename))
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app, codename=codename)
+        )
     return user
 
 
@@ -84,13 +91,23 @@ def admin_user_(db):
     return make_user("root", superuser=True)
 
 
-def make_member(mbr_no: str | None = None, grade: str = codes.Grade.GOLD, site: str = "1") -> Member:
-    return Member.objects.create(mbr_no=mbr_no or f"M{next(_seq):08d}", grade_cd=grade, site_no=site)
+def make_member(
+    mbr_no: str | None = None, grade: str = codes.Grade.GOLD, site: str = "1"
+) -> Member:
+    return Member.objects.create(
+        mbr_no=mbr_no or f"M{next(_seq):08d}", grade_cd=grade, site_no=site
+    )
 
 
 def make_goods(goods_no: str | None = None, **kw) -> Goods:
-    data = {"goods_nm": "테스트 상품", "sale_price": 39000, "entr_no": "V100", "disp_ctg_no": "CAT10",
-            "brand_no": "B200", "site_no": "1"}
+    data = {
+        "goods_nm": "테스트 상품",
+        "sale_price": 39000,
+        "entr_no": "V100",
+        "disp_ctg_no": "CAT10",
+        "brand_no": "B200",
+        "site_no": "1",
+    }
     data.update(kw)
     return Goods.objects.create(goods_no=goods_no or f"G{next(_seq):08d}", **data)
 
@@ -104,7 +121,9 @@ def make_promotion(md, approver):
     """Create through promotion_create and approve through promotion_approve (another user)."""
 
     def build(*, targets=None, approve=True, **overrides) -> Promotion:
-        promotion = services.promotion_create(user=md, data=promotion_data(**overrides), targets=targets)
+        promotion = services.promotion_create(
+            user=md, data=promotion_data(**overrides), targets=targets
+        )
         if approve:
             promotion = services.promotion_approve(user=approver, promotion=promotion)
         return promotion
@@ -115,12 +134,20 @@ def make_promotion(md, approver):
 def issue(member, promotion, qty=1, channel=None) -> list[MemberCoupon]:
     """Issue through the real engine (FO download for method 03, BO for 01)."""
     if channel is None:
-        channel = {codes.IssueMethod.DOWNLOAD: codes.Channel.DOWNLOAD, codes.IssueMethod.CODE: codes.Channel.CODE,
-                   codes.IssueMethod.AUTO: codes.Channel.BO}.get(promotion.cpn_issu_way_cd, codes.Channel.BO)
+        channel = {
+            codes.IssueMethod.DOWNLOAD: codes.Channel.DOWNLOAD,
+            codes.IssueMethod.CODE: codes.Channel.CODE,
+            codes.IssueMethod.AUTO: codes.Channel.BO,
+        }.get(promotion.cpn_issu_way_cd, codes.Channel.BO)
         if promotion.cpn_issu_main_cd == codes.Issuer.CS:
             channel = codes.Channel.CS
-    return issuing.coupon_issue(member=member, promotion=promotion, qty=qty, channel=channel,
-                                reason_cd="01" if channel == codes.Channel.CS else "")
+    return issuing.coupon_issue(
+        member=member,
+        promotion=promotion,
+        qty=qty,
+        channel=channel,
+        reason_cd="01" if channel == codes.Channel.CS else "",
+    )
 
 
 def make_exhibition(no: str, goods: list[Goods], name: str = "기획전") -> Exhibition:

@@ -18,14 +18,30 @@ BASE = "/api/v1/admin"
 def promo_body(**overrides):
     now = timezone.localtime()
     data = {
-        "promoNm": "봄맞이 10% 할인", "promoTypCd": "11", "cpnIssuMainCd": "10", "cpnIssuWayCd": "03",
-        "fixAmtFxrtGbCd": "02", "dcRateAmt": 10, "minBuyAmt": 10000, "maxDcAmt": 5000,
-        "ourChrgRate": 70, "entrChrgRate": 30,
-        "promoStrDtm": (now - timedelta(days=1)).isoformat(), "promoEndDtm": (now + timedelta(days=30)).isoformat(),
-        "valiBasisCd": "02", "valiDays": 7, "issuLmtQty": 1000, "mbrIssuLmtQty": 1,
-        "ordMediaCdList": ["20", "30"], "gradeCdList": ["30"], "uprGradeAplyYn": "Y", "siteNoList": ["1"],
-        "targets": [{"aplyGbCd": "01", "aplyTypCd": "08", "tgtNo": "E1000"},
-                    {"aplyGbCd": "02", "aplyTypCd": "06", "tgtNo": "B200"}],
+        "promoNm": "봄맞이 10% 할인",
+        "promoTypCd": "11",
+        "cpnIssuMainCd": "10",
+        "cpnIssuWayCd": "03",
+        "fixAmtFxrtGbCd": "02",
+        "dcRateAmt": 10,
+        "minBuyAmt": 10000,
+        "maxDcAmt": 5000,
+        "ourChrgRate": 70,
+        "entrChrgRate": 30,
+        "promoStrDtm": (now - timedelta(days=1)).isoformat(),
+        "promoEndDtm": (now + timedelta(days=30)).isoformat(),
+        "valiBasisCd": "02",
+        "valiDays": 7,
+        "issuLmtQty": 1000,
+        "mbrIssuLmtQty": 1,
+        "ordMediaCdList": ["20", "30"],
+        "gradeCdList": ["30"],
+        "uprGradeAplyYn": "Y",
+        "siteNoList": ["1"],
+        "targets": [
+            {"aplyGbCd": "01", "aplyTypCd": "08", "tgtNo": "E1000"},
+            {"aplyGbCd": "02", "aplyTypCd": "06", "tgtNo": "B200"},
+        ],
     }
     data.update(overrides)
     return data
@@ -37,19 +53,37 @@ def test_promotion_create_read_update(md):
     assert r.status_code == 201, r.content
     data = r.json()
     assert data["promoNo"].startswith("C") and len(data["promoNo"]) == 8
-    assert (data["promoStatCd"], data["issuQty"], data["uprGradeAplyYn"], data["allGoodsYn"]) == ("DRAFT", 0, "Y", "N")
-    assert data["ordMediaCdList"] == ["20", "30"] and data["gradeCdList"] == ["30"] and data["siteNoList"] == ["1"]
+    assert (data["promoStatCd"], data["issuQty"], data["uprGradeAplyYn"], data["allGoodsYn"]) == (
+        "DRAFT",
+        0,
+        "Y",
+        "N",
+    )
+    assert (
+        data["ordMediaCdList"] == ["20", "30"]
+        and data["gradeCdList"] == ["30"]
+        and data["siteNoList"] == ["1"]
+    )
     assert sorted(data["targets"], key=lambda t: t["aplyTypCd"]) == [
-        {"aplyGbCd": "02", "aplyTypCd": "06", "tgtNo": "B200"}, {"aplyGbCd": "01", "aplyTypCd": "08", "tgtNo": "E1000"}]
+        {"aplyGbCd": "02", "aplyTypCd": "06", "tgtNo": "B200"},
+        {"aplyGbCd": "01", "aplyTypCd": "08", "tgtNo": "E1000"},
+    ]
     assert data["promoStrDtm"].endswith("+09:00")
     promotion = Promotion.objects.get(promo_no=data["promoNo"])
-    assert (promotion.our_chrg_rate, promotion.entr_chrg_rate, promotion.created_by, promotion.all_goods_yn) == (
-        70, 30, md, False)
+    assert (
+        promotion.our_chrg_rate,
+        promotion.entr_chrg_rate,
+        promotion.created_by,
+        promotion.all_goods_yn,
+    ) == (70, 30, md, False)
 
     url = f"{BASE}/promotions/{data['promoNo']}/"
     assert client.get(url).json() == data
     r = client.patch(url, {"promoNm": "바뀐 이름", "uprGradeAplyYn": False}, format="json")
-    assert r.status_code == 200 and (r.json()["promoNm"], r.json()["uprGradeAplyYn"]) == ("바뀐 이름", "N")
+    assert r.status_code == 200 and (r.json()["promoNm"], r.json()["uprGradeAplyYn"]) == (
+        "바뀐 이름",
+        "N",
+    )
     assert len(r.json()["targets"]) == 2  # untouched when not sent
     r = client.put(url, promo_body(promoNm="전체", targets=[]), format="json")
     assert r.status_code == 200 and r.json()["targets"] == [] and r.json()["allGoodsYn"] == "Y"
@@ -57,8 +91,13 @@ def test_promotion_create_read_update(md):
 
 def test_promotion_field_errors_are_camel_case(md):
     client = token_client(md)
-    r = client.post(f"{BASE}/promotions/", promo_body(ourChrgRate=50, entrChrgRate=30, dcRateAmt=150,
-                                                      promoEndDtm="2000-01-01T00:00:00+09:00"), format="json")
+    r = client.post(
+        f"{BASE}/promotions/",
+        promo_body(
+            ourChrgRate=50, entrChrgRate=30, dcRateAmt=150, promoEndDtm="2000-01-01T00:00:00+09:00"
+        ),
+        format="json",
+    )
     assert r.status_code == 400, r.content
     fields = r.json()["fields"]
     assert r.json()["code"] == "VALIDATION_ERROR"
@@ -69,13 +108,26 @@ def test_promotion_field_errors_are_camel_case(md):
     assert r.status_code == 400 and "dcCpnCd" in r.json()["fields"]
 
 
-@pytest.mark.parametrize("bad", [
-    {"dcRateAmt": 10**20}, {"minBuyAmt": -1}, {"minBuyAmt": 2**64}, {"promoStrDtm": "yesterday"},
-    {"promoStrDtm": "0001-01-01T00:00:00+14:00"}, {"promoEndDtm": "9999-12-31T23:59:59-12:00"},
-    {"ordMediaCdList": []}, {"ordMediaCdList": ["99"]}, {"gradeCdList": "30"}, {"uprGradeAplyYn": "maybe"},
-    {"targets": [{"aplyTypCd": "04", "tgtNo": "x"}]}, {"siteNoList": ["1,2"]}, {"promoNm": "x" * 101},
-    {"promoNm": "a\x00b"}, {"valiDays": 40000},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"dcRateAmt": 10**20},
+        {"minBuyAmt": -1},
+        {"minBuyAmt": 2**64},
+        {"promoStrDtm": "yesterday"},
+        {"promoStrDtm": "0001-01-01T00:00:00+14:00"},
+        {"promoEndDtm": "9999-12-31T23:59:59-12:00"},
+        {"ordMediaCdList": []},
+        {"ordMediaCdList": ["99"]},
+        {"gradeCdList": "30"},
+        {"uprGradeAplyYn": "maybe"},
+        {"targets": [{"aplyTypCd": "04", "tgtNo": "x"}]},
+        {"siteNoList": ["1,2"]},
+        {"promoNm": "x" * 101},
+        {"promoNm": "a\x00b"},
+        {"valiDays": 40000},
+    ],
+)
 def test_promotion_bad_shapes_are_400(md, bad):
     r = token_client(md).post(f"{BASE}/promotions/", promo_body(**bad), format="json")
     assert r.status_code == 400, r.content
@@ -96,7 +148,11 @@ def test_approve_suspend_end(md, approver, cs):
     assert client.post(f"{BASE}/promotions/{no}/suspend/").json()["promoStatCd"] == "SUSPENDED"
     assert client.post(f"{BASE}/promotions/{no}/end/").json()["promoStatCd"] == "ENDED"
     r = client.post(f"{BASE}/promotions/{no}/suspend/")
-    assert r.status_code == 409 and r.json()["code"] == "INVALID_STATUS" and "promoStatCd" in r.json()["fields"]
+    assert (
+        r.status_code == 409
+        and r.json()["code"] == "INVALID_STATUS"
+        and "promoStatCd" in r.json()["fields"]
+    )
     assert client.post(f"{BASE}/promotions/C0000000/end/").status_code == 404
     assert client.post(f"{BASE}/promotions/garbage%00/end/").status_code == 404
 
@@ -104,7 +160,9 @@ def test_approve_suspend_end(md, approver, cs):
 def test_frozen_terms_after_issue(make_promotion, md):
     p = make_promotion(mbr_issu_lmt_qty=2)
     issue(make_member(), p)
-    r = token_client(md).patch(f"{BASE}/promotions/{p.promo_no}/", {"dcRateAmt": 2000, "promoNm": "ok"}, format="json")
+    r = token_client(md).patch(
+        f"{BASE}/promotions/{p.promo_no}/", {"dcRateAmt": 2000, "promoNm": "ok"}, format="json"
+    )
     assert r.status_code == 400 and "dcRateAmt" in r.json()["fields"]
     r = token_client(md).patch(f"{BASE}/promotions/{p.promo_no}/", {"promoNm": "ok"}, format="json")
     assert r.status_code == 200 and r.json()["issuQty"] == 1
@@ -112,7 +170,9 @@ def test_frozen_terms_after_issue(make_promotion, md):
 
 def test_promotion_list_filters_paging_and_queries(make_promotion, md):
     for i in range(7):
-        make_promotion(promo_nm=f"p{i}", targets=[{"aply_gb_cd": "02", "aply_typ_cd": "02", "tgt_no": f"G{i}"}])
+        make_promotion(
+            promo_nm=f"p{i}", targets=[{"aply_gb_cd": "02", "aply_typ_cd": "02", "tgt_no": f"G{i}"}]
+        )
     make_promotion(promo_nm="draft", approve=False)
     client = token_client(md)
     r = client.get(f"{BASE}/promotions/", {"promoStatCd": "DRAFT"})
@@ -135,40 +195,84 @@ def test_promotion_list_filters_paging_and_queries(make_promotion, md):
 
 def test_bulk_upserts_with_row_errors(admin_user_):
     client = token_client(admin_user_)
-    r = client.post(f"{BASE}/members/bulk/", {"rows": [
-        {"mbrNo": "100000001", "gradeCd": "30", "birthday": "1990-05-01", "siteNo": "1"},
-        {"mbrNo": "100000002", "gradeCd": "99"},
-        {"mbrNo": "100000003", "gradeCd": "10", "anniversary": "not a date"},
-        {"mbrNo": "100000004\x00", "gradeCd": "10"},
-        {"mbrNo": "100000005", "gradeCd": "50", "joinedAt": "2024-01-02T03:04:05+09:00"},
-    ]}, format="json")
+    r = client.post(
+        f"{BASE}/members/bulk/",
+        {
+            "rows": [
+                {"mbrNo": "100000001", "gradeCd": "30", "birthday": "1990-05-01", "siteNo": "1"},
+                {"mbrNo": "100000002", "gradeCd": "99"},
+                {"mbrNo": "100000003", "gradeCd": "10", "anniversary": "not a date"},
+                {"mbrNo": "100000004\x00", "gradeCd": "10"},
+                {"mbrNo": "100000005", "gradeCd": "50", "joinedAt": "2024-01-02T03:04:05+09:00"},
+            ]
+        },
+        format="json",
+    )
     assert r.status_code == 200, r.content
     data = r.json()
     assert (data["created"], data["updated"]) == (2, 0)
     assert [x["row"] for x in data["rejected"]] == [2, 3, 4]
     assert all(x["reason"] for x in data["rejected"])
     assert Member.objects.get(pk="100000001").grade_cd == "30"
-    r = client.post(f"{BASE}/members/bulk/", {"rows": [{"mbrNo": "100000001", "gradeCd": "40"}]}, format="json")
+    r = client.post(
+        f"{BASE}/members/bulk/", {"rows": [{"mbrNo": "100000001", "gradeCd": "40"}]}, format="json"
+    )
     assert (r.json()["created"], r.json()["updated"]) == (0, 1)
     assert Member.objects.get(pk="100000001").grade_cd == "40"
 
-    r = client.post(f"{BASE}/goods/bulk/", {"rows": [
-        {"goodsNo": "G1", "goodsNm": "상품1", "salePrice": 39000, "entrNo": "V1", "dispCtgNo": "C1", "brandNo": "B1"},
-        {"goodsNo": "G2", "goodsNm": "상품2", "salePrice": -5, "entrNo": "V1", "dispCtgNo": "C1"},
-    ]}, format="json")
+    r = client.post(
+        f"{BASE}/goods/bulk/",
+        {
+            "rows": [
+                {
+                    "goodsNo": "G1",
+                    "goodsNm": "상품1",
+                    "salePrice": 39000,
+                    "entrNo": "V1",
+                    "dispCtgNo": "C1",
+                    "brandNo": "B1",
+                },
+                {
+                    "goodsNo": "G2",
+                    "goodsNm": "상품2",
+                    "salePrice": -5,
+                    "entrNo": "V1",
+                    "dispCtgNo": "C1",
+                },
+            ]
+        },
+        format="json",
+    )
     assert (r.json()["created"], [x["row"] for x in r.json()["rejected"]]) == (1, [2])
-    r = client.post(f"{BASE}/exhibitions/bulk/", {"rows": [
-        {"exhibitionNo": "E1", "exhibitionNm": "기획전", "goodsNoList": ["G1"]},
-        {"exhibitionNo": "E2", "exhibitionNm": "없는 상품", "goodsNoList": ["NOPE"]},
-    ]}, format="json")
+    r = client.post(
+        f"{BASE}/exhibitions/bulk/",
+        {
+            "rows": [
+                {"exhibitionNo": "E1", "exhibitionNm": "기획전", "goodsNoList": ["G1"]},
+                {"exhibitionNo": "E2", "exhibitionNm": "없는 상품", "goodsNoList": ["NOPE"]},
+            ]
+        },
+        format="json",
+    )
     assert (r.json()["created"], [x["row"] for x in r.json()["rejected"]]) == (1, [2])
     assert list(Exhibition.objects.get(pk="E1").goods.values_list("pk", flat=True)) == ["G1"]
     data = client.get(f"{BASE}/exhibitions/").json()
-    assert data["results"] == [{"exhibitionNo": "E1", "exhibitionNm": "기획전", "goodsNoList": ["G1"]}]
+    assert data["results"] == [
+        {"exhibitionNo": "E1", "exhibitionNm": "기획전", "goodsNoList": ["G1"]}
+    ]
     assert client.get(f"{BASE}/goods/").json()["results"][0] == {
-        "goodsNo": "G1", "goodsNm": "상품1", "salePrice": 39000, "entrNo": "V1", "dispCtgNo": "C1",
-        "brandNo": "B1", "siteNo": "1"}
-    assert client.get(f"{BASE}/members/", {"gradeCd": "50"}).json()["results"][0]["mbrNo"] == "100000005"
+        "goodsNo": "G1",
+        "goodsNm": "상품1",
+        "salePrice": 39000,
+        "entrNo": "V1",
+        "dispCtgNo": "C1",
+        "brandNo": "B1",
+        "siteNo": "1",
+    }
+    assert (
+        client.get(f"{BASE}/members/", {"gradeCd": "50"}).json()["results"][0]["mbrNo"]
+        == "100000005"
+    )
 
 
 def test_bulk_limits(admin_user_):
@@ -190,21 +294,59 @@ def test_member_coupons_list_filter_and_revoke(make_promotion, cs):
     data = client.get(f"{BASE}/member-coupons/", {"mbrNo": a.mbr_no}).json()
     assert [x["cpnIsuNo"] for x in data["results"]] == [coupons[1].pk, coupons[0].pk]
     row = data["results"][0]
-    assert {"cpnIsuNo", "mbrNo", "promoNo", "cpnIsuDtm", "valiStrtDtm", "valiEndDtm", "cpnStatCd", "channel",
-            "csCpnPayCausCd", "systemUserNo", "autoIssuOdr", "revokedBy", "revokedAt", "revokeReason"} <= set(row)
-    r = client.post(f"{BASE}/member-coupons/{coupons[0].pk}/revoke/", {"reason": "오발급"}, format="json")
+    assert {
+        "cpnIsuNo",
+        "mbrNo",
+        "promoNo",
+        "cpnIsuDtm",
+        "valiStrtDtm",
+        "valiEndDtm",
+        "cpnStatCd",
+        "channel",
+        "csCpnPayCausCd",
+        "systemUserNo",
+        "autoIssuOdr",
+        "revokedBy",
+        "revokedAt",
+        "revokeReason",
+    } <= set(row)
+    r = client.post(
+        f"{BASE}/member-coupons/{coupons[0].pk}/revoke/", {"reason": "오발급"}, format="json"
+    )
     assert r.status_code == 200, r.content
-    assert (r.json()["cpnStatCd"], r.json()["revokedBy"], r.json()["revokeReason"]) == ("REVOKED", "cs", "오발급")
-    again = client.post(f"{BASE}/member-coupons/{coupons[0].pk}/revoke/", {"reason": "오발급"}, format="json")
+    assert (r.json()["cpnStatCd"], r.json()["revokedBy"], r.json()["revokeReason"]) == (
+        "REVOKED",
+        "cs",
+        "오발급",
+    )
+    again = client.post(
+        f"{BASE}/member-coupons/{coupons[0].pk}/revoke/", {"reason": "오발급"}, format="json"
+    )
     assert again.status_code == 409 and again.json()["code"] == "ALREADY_REVOKED"
-    assert client.post(f"{BASE}/member-coupons/{coupons[1].pk}/revoke/", {}, format="json").status_code == 400
-    assert client.post(f"{BASE}/member-coupons/99999999/revoke/", {"reason": "x"}, format="json").status_code == 404
-    assert client.post(f"{BASE}/member-coupons/{'9' * 30}/revoke/", {"reason": "x"}, format="json").status_code == 404
+    assert (
+        client.post(f"{BASE}/member-coupons/{coupons[1].pk}/revoke/", {}, format="json").status_code
+        == 400
+    )
+    assert (
+        client.post(
+            f"{BASE}/member-coupons/99999999/revoke/", {"reason": "x"}, format="json"
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"{BASE}/member-coupons/{'9' * 30}/revoke/", {"reason": "x"}, format="json"
+        ).status_code
+        == 404
+    )
     revoked = client.get(f"{BASE}/member-coupons/", {"cpnStatCd": "REVOKED"}).json()["results"]
     assert [x["cpnIsuNo"] for x in revoked] == [coupons[0].pk]
-    assert [x["cpnIsuNo"] for x in client.get(f"{BASE}/member-coupons/", {"promoNo": p.promo_no,
-                                                                          "status": "ISSUED"}).json()["results"]] == [
-        coupons[2].pk, coupons[1].pk]
+    assert [
+        x["cpnIsuNo"]
+        for x in client.get(
+            f"{BASE}/member-coupons/", {"promoNo": p.promo_no, "status": "ISSUED"}
+        ).json()["results"]
+    ] == [coupons[2].pk, coupons[1].pk]
     counts = {}
     for rows in (1, 100):
         with CaptureQueriesContext(connection) as ctx:
@@ -218,22 +360,39 @@ def test_compensation_preview_and_issue(make_promotion, cs):
     p = make_promotion(cpn_issu_main_cd="20", cpn_issu_way_cd="01")
     issue(limited, p)
     client = token_client(cs)
-    body = {"mbrNoList": [ok.mbr_no, "NOBODY", limited.mbr_no], "promoNo": p.promo_no, "csCpnPayCausCd": "02",
-            "memo": "배송지연", "ordNo": "O1", "preview": True}
+    body = {
+        "mbrNoList": [ok.mbr_no, "NOBODY", limited.mbr_no],
+        "promoNo": p.promo_no,
+        "csCpnPayCausCd": "02",
+        "memo": "배송지연",
+        "ordNo": "O1",
+        "preview": True,
+    }
     r = client.post(f"{BASE}/compensations/", body, format="json")
     assert r.status_code == 200, r.content
     assert [(x["mbrNo"], x["code"]) for x in r.json()["results"]] == [
-        (ok.mbr_no, "OK"), ("NOBODY", "UNKNOWN_MEMBER"), (limited.mbr_no, "MEMBER_LIMIT")]
+        (ok.mbr_no, "OK"),
+        ("NOBODY", "UNKNOWN_MEMBER"),
+        (limited.mbr_no, "MEMBER_LIMIT"),
+    ]
     assert MemberCoupon.objects.filter(member=ok).count() == 0
     body["preview"] = False
     r = client.post(f"{BASE}/compensations/", body, format="json", HTTP_IDEMPOTENCY_KEY="cs-1")
     assert r.status_code == 200 and r.json()["issuedCnt"] == 1
-    assert [(x["mbrNo"], x["issuedQty"]) for x in r.json()["results"]] == [(ok.mbr_no, 1), ("NOBODY", 0),
-                                                                           (limited.mbr_no, 0)]
+    assert [(x["mbrNo"], x["issuedQty"]) for x in r.json()["results"]] == [
+        (ok.mbr_no, 1),
+        ("NOBODY", 0),
+        (limited.mbr_no, 0),
+    ]
     again = client.post(f"{BASE}/compensations/", body, format="json", HTTP_IDEMPOTENCY_KEY="cs-1")
     assert again.json()["runId"] == r.json()["runId"]
     coupon = MemberCoupon.objects.get(member=ok)
-    assert (coupon.channel, coupon.cs_cpn_pay_caus_cd, coupon.memo, coupon.issued_by) == ("CS", "02", "배송지연", cs)
+    assert (coupon.channel, coupon.cs_cpn_pay_caus_cd, coupon.memo, coupon.issued_by) == (
+        "CS",
+        "02",
+        "배송지연",
+        cs,
+    )
     not_cs = make_promotion()
     r = client.post(f"{BASE}/compensations/", {**body, "promoNo": not_cs.promo_no}, format="json")
     assert r.status_code == 400 and "promoNo" in r.json()["fields"]

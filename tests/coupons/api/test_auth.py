@@ -7,19 +7,33 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from coupons.models import MemberCoupon
 
-from .conftest import JWT_SECRET, issue, make_member, make_user, member_client, member_token, token_client
+from .conftest import (
+    JWT_SECRET,
+    issue,
+    make_member,
+    make_user,
+    member_client,
+    member_token,
+    token_client,
+)
 
 pytestmark = pytest.mark.django_db
 
 BOX = ("get", "/v1/marketing/cpnIssuList", {"sortGb": "10", "rowsPerPage": 10, "pageIdx": 1})
-DETAIL = ("post", "/v1/marketing/goodsDetailCpnList",
-          {"ordMediaCd": "20", "cpnType": "20", "sortGb": "10", "rowsPerPage": 10, "pageIdx": 1})
+DETAIL = (
+    "post",
+    "/v1/marketing/goodsDetailCpnList",
+    {"ordMediaCd": "20", "cpnType": "20", "sortGb": "10", "rowsPerPage": 10, "pageIdx": 1},
+)
 DOWN = ("post", "/v1/marketing/cpnDown", {"promoNoList": ["C1000000"]})
 MEMBER_ENDPOINTS = [BOX, DETAIL, DOWN]
 
 BO_AND_ADMIN = [
-    ("post", "/v1/marketing/cpnDownBo", {"promoNoList": ["C1000000"], "mbrNo": "X", "systemUserNo": "BATCH",
-                                         "autoIssuOdr": "1"}),
+    (
+        "post",
+        "/v1/marketing/cpnDownBo",
+        {"promoNoList": ["C1000000"], "mbrNo": "X", "systemUserNo": "BATCH", "autoIssuOdr": "1"},
+    ),
     ("get", "/v1/marketing/getCouponListByAutoIssuTypCd", {"autoIssuTypCd": "2101"}),
     ("get", "/api/v1/admin/promotions/", {}),
     ("post", "/api/v1/admin/promotions/", {}),
@@ -37,7 +51,11 @@ BO_AND_ADMIN = [
     ("post", "/api/v1/admin/exhibitions/bulk/", {"rows": [{}]}),
     ("get", "/api/v1/admin/member-coupons/", {}),
     ("post", "/api/v1/admin/member-coupons/1/revoke/", {"reason": "x"}),
-    ("post", "/api/v1/admin/compensations/", {"mbrNoList": ["X"], "promoNo": "C1000000", "csCpnPayCausCd": "01"}),
+    (
+        "post",
+        "/api/v1/admin/compensations/",
+        {"mbrNoList": ["X"], "promoNo": "C1000000", "csCpnPayCausCd": "01"},
+    ),
 ]
 
 
@@ -48,19 +66,23 @@ def call(client, method, url, data):
 
 
 @pytest.mark.parametrize("method,url,data", MEMBER_ENDPOINTS)
-@pytest.mark.parametrize("header", [
-    None,
-    "Bearer",
-    "Bearer not.a.jwt",
-    "Token abc",
-    "Basic dXNlcjpwdw==",
-    "Bearer " + member_token("M1", secret="someone-elses-secret-0123456789abc"),  # forged
-    "Bearer " + member_token("M1", ttl=-3600),  # expired
-    "Bearer " + jwt.encode({"sub": "M1", "exp": 9999999999}, key="", algorithm="none"),  # unsigned
-    "Bearer " + member_token("NOBODY"),  # unknown member
-    "Bearer " + jwt.encode({"exp": 9999999999}, JWT_SECRET, algorithm="HS256"),  # no sub
-    "Bearer " + jwt.encode({"sub": "M1"}, JWT_SECRET, algorithm="HS256"),  # no exp
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "Bearer",
+        "Bearer not.a.jwt",
+        "Token abc",
+        "Basic dXNlcjpwdw==",
+        "Bearer " + member_token("M1", secret="someone-elses-secret-0123456789abc"),  # forged
+        "Bearer " + member_token("M1", ttl=-3600),  # expired
+        "Bearer "
+        + jwt.encode({"sub": "M1", "exp": 9999999999}, key="", algorithm="none"),  # unsigned
+        "Bearer " + member_token("NOBODY"),  # unknown member
+        "Bearer " + jwt.encode({"exp": 9999999999}, JWT_SECRET, algorithm="HS256"),  # no sub
+        "Bearer " + jwt.encode({"sub": "M1"}, JWT_SECRET, algorithm="HS256"),  # no exp
+    ],
+)
 def test_member_endpoints_401_member_only(method, url, data, header):
     make_member("M1")
     from rest_framework.test import APIClient
@@ -85,13 +107,18 @@ def test_valid_token_passes():
 def test_rs256_public_key(settings):
     make_member("M1")
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    public_pem = private.public_key().public_bytes(serialization.Encoding.PEM,
-                                                   serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    public_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     settings.MEMBER_JWT_PUBLIC_KEY = public_pem
     from rest_framework.test import APIClient
 
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION="Bearer " + member_token("M1", secret=private, alg="RS256"))
+    client.credentials(
+        HTTP_AUTHORIZATION="Bearer " + member_token("M1", secret=private, alg="RS256")
+    )
     assert call(client, *BOX).status_code == 200
     # with a public key configured, an HS256 token (even signed with the public key text) is refused
     client.credentials(HTTP_AUTHORIZATION="Bearer " + member_token("M1"))
@@ -131,13 +158,16 @@ def test_user_without_permissions_gets_403(method, url, data):
     assert r.json()["code"] == "PERMISSION_DENIED"
 
 
-@pytest.mark.parametrize("method,url,data", [
-    BO_AND_ADMIN[0],  # cpnDownBo
-    ("post", "/api/v1/admin/promotions/", {}),
-    ("patch", "/api/v1/admin/promotions/C1000000/", {}),
-    ("post", "/api/v1/admin/promotions/C1000000/approve/", {}),
-    ("post", "/api/v1/admin/members/bulk/", {"rows": [{}]}),
-])
+@pytest.mark.parametrize(
+    "method,url,data",
+    [
+        BO_AND_ADMIN[0],  # cpnDownBo
+        ("post", "/api/v1/admin/promotions/", {}),
+        ("patch", "/api/v1/admin/promotions/C1000000/", {}),
+        ("post", "/api/v1/admin/promotions/C1000000/approve/", {}),
+        ("post", "/api/v1/admin/members/bulk/", {"rows": [{}]}),
+    ],
+)
 def test_cs_agent_without_permission_gets_403(cs, method, url, data):
     r = call(token_client(cs), method, url, data)
     assert r.status_code == 403, r.content
@@ -145,10 +175,18 @@ def test_cs_agent_without_permission_gets_403(cs, method, url, data):
 
 def test_merchandiser_cannot_compensate_or_revoke(md):
     client = token_client(md)
-    r = client.post("/api/v1/admin/compensations/", {"mbrNoList": ["X"], "promoNo": "C1000000",
-                                                     "csCpnPayCausCd": "01"}, format="json")
+    r = client.post(
+        "/api/v1/admin/compensations/",
+        {"mbrNoList": ["X"], "promoNo": "C1000000", "csCpnPayCausCd": "01"},
+        format="json",
+    )
     assert r.status_code == 403
-    assert client.post("/api/v1/admin/member-coupons/1/revoke/", {"reason": "x"}, format="json").status_code == 403
+    assert (
+        client.post(
+            "/api/v1/admin/member-coupons/1/revoke/", {"reason": "x"}, format="json"
+        ).status_code
+        == 403
+    )
 
 
 def test_admin_session_works_for_bo(admin_user_, client):

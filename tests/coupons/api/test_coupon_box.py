@@ -13,9 +13,23 @@ from coupons.models import MemberCoupon
 from .conftest import issue, make_member, member_client
 
 URL = "/v1/marketing/cpnIssuList"
-ROW_FIELDS = {"cpnIsuNo", "promoNo", "promoNm", "promoTypCd", "fixAmtFxrtGbCd", "dcRateAmt", "minBuyQty",
-              "minBuyAmt", "maxDcAmt", "ordMediaCdList", "cpnIsuDtm", "valiStrtDtm", "valiEndDtm", "cpnStatCd",
-              "useYn"}
+ROW_FIELDS = {
+    "cpnIsuNo",
+    "promoNo",
+    "promoNm",
+    "promoTypCd",
+    "fixAmtFxrtGbCd",
+    "dcRateAmt",
+    "minBuyQty",
+    "minBuyAmt",
+    "maxDcAmt",
+    "ordMediaCdList",
+    "cpnIsuDtm",
+    "valiStrtDtm",
+    "valiEndDtm",
+    "cpnStatCd",
+    "useYn",
+}
 
 pytestmark = pytest.mark.django_db
 
@@ -26,25 +40,41 @@ def get(client, sort_gb="10", rows=10, page=1, **extra):
 
 def test_contract_and_counts(make_promotion, md):
     member = make_member()
-    p = make_promotion(fix_amt_fxrt_gb_cd="02", dc_rate_amt=15, max_dc_amt=3000, min_buy_amt=20000,
-                       min_buy_qty=2, mbr_issu_lmt_qty=5, ord_media_cds=["20", "50"])
+    p = make_promotion(
+        fix_amt_fxrt_gb_cd="02",
+        dc_rate_amt=15,
+        max_dc_amt=3000,
+        min_buy_amt=20000,
+        min_buy_qty=2,
+        mbr_issu_lmt_qty=5,
+        ord_media_cds=["20", "50"],
+    )
     usable, revoked, expired, used = issue(member, p, qty=4)
     issuing.coupon_revoke(user=md, coupon=revoked, reason="오발급")
     past = timezone.now() - timedelta(minutes=5)
     # expired by validity, still ISSUED in the table: the expire job has not run yet
-    MemberCoupon.objects.filter(pk=expired.pk).update(valid_from=past - timedelta(days=3), valid_until=past)
+    MemberCoupon.objects.filter(pk=expired.pk).update(
+        valid_from=past - timedelta(days=3), valid_until=past
+    )
     MemberCoupon.objects.filter(pk=used.pk).update(status=codes.CouponStatus.USED)
 
     r = get(member_client(member), rows=100)
     assert r.status_code == 200, r.content
     data = r.json()
     assert set(data) == {"promoCnt", "totPromoCnt", "rowsPerPage", "pageIdx", "list"}
-    assert (data["promoCnt"], data["totPromoCnt"], data["rowsPerPage"], data["pageIdx"]) == (1, 3, 100, 1)
+    assert (data["promoCnt"], data["totPromoCnt"], data["rowsPerPage"], data["pageIdx"]) == (
+        1,
+        3,
+        100,
+        1,
+    )
     rows = {row["cpnIsuNo"]: row for row in data["list"]}
     assert set(rows) == {usable.pk, expired.pk, used.pk}  # revoked hidden
     row = rows[usable.pk]
     assert set(row) == ROW_FIELDS
-    assert row["promoNo"] == p.promo_no and row["promoNm"] == p.promo_nm and row["promoTypCd"] == "11"
+    assert (
+        row["promoNo"] == p.promo_no and row["promoNm"] == p.promo_nm and row["promoTypCd"] == "11"
+    )
     assert (row["fixAmtFxrtGbCd"], row["dcRateAmt"], row["maxDcAmt"]) == ("02", 15, 3000)
     assert (row["minBuyQty"], row["minBuyAmt"]) == (2, 20000)
     assert row["ordMediaCdList"] == ["20", "50"]
@@ -60,8 +90,13 @@ def test_sort_and_paging(make_promotion):
     now = timezone.now()
     coupons = []
     for i, days in enumerate([5, 1, 3]):
-        p = make_promotion(promo_nm=f"p{i}", vali_basis_cd="01", vali_days=None,
-                           vali_strt_dtm=now - timedelta(days=1), vali_end_dtm=now + timedelta(days=days))
+        p = make_promotion(
+            promo_nm=f"p{i}",
+            vali_basis_cd="01",
+            vali_days=None,
+            vali_strt_dtm=now - timedelta(days=1),
+            vali_end_dtm=now + timedelta(days=days),
+        )
         coupons += issue(member, p)
     client = member_client(member)
     newest = [c.pk for c in reversed(coupons)]
@@ -71,7 +106,12 @@ def test_sort_and_paging(make_promotion):
 
     def page(rows, idx):
         data = get(client, "20", rows, idx).json()
-        assert (data["promoCnt"], data["totPromoCnt"], data["rowsPerPage"], data["pageIdx"]) == (3, 3, rows, idx)
+        assert (data["promoCnt"], data["totPromoCnt"], data["rowsPerPage"], data["pageIdx"]) == (
+            3,
+            3,
+            rows,
+            idx,
+        )
         return [row["cpnIsuNo"] for row in data["list"]]
 
     assert page(1, 1) == expiring[:1]
@@ -106,12 +146,18 @@ def test_only_own_coupons(make_promotion):
     assert b_coupon.pk not in [row["cpnIsuNo"] for row in data["list"]] and data["totPromoCnt"] == 1
 
 
-@pytest.mark.parametrize("params", [
-    {"sortGb": "30", "rowsPerPage": 10, "pageIdx": 1}, {"sortGb": "10", "rowsPerPage": 0, "pageIdx": 1},
-    {"sortGb": "10", "rowsPerPage": 101, "pageIdx": 1}, {"sortGb": "10", "rowsPerPage": 10, "pageIdx": 0},
-    {"sortGb": "10", "rowsPerPage": 10}, {"sortGb": "10", "rowsPerPage": 10, "pageIdx": "9" * 40},
-    {"sortGb": "10", "rowsPerPage": 10, "pageIdx": 1, "siteNo": "a\x00"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"sortGb": "30", "rowsPerPage": 10, "pageIdx": 1},
+        {"sortGb": "10", "rowsPerPage": 0, "pageIdx": 1},
+        {"sortGb": "10", "rowsPerPage": 101, "pageIdx": 1},
+        {"sortGb": "10", "rowsPerPage": 10, "pageIdx": 0},
+        {"sortGb": "10", "rowsPerPage": 10},
+        {"sortGb": "10", "rowsPerPage": 10, "pageIdx": "9" * 40},
+        {"sortGb": "10", "rowsPerPage": 10, "pageIdx": 1, "siteNo": "a\x00"},
+    ],
+)
 def test_bad_query_is_400(params):
     r = member_client(make_member()).get(URL, params)
     assert r.status_code == 400, r.content

@@ -13,15 +13,34 @@ from coupons.models import MemberCoupon
 from .conftest import issue, make_exhibition, make_goods, make_member, member_client
 
 URL = "/v1/marketing/goodsDetailCpnList"
-ROW_FIELDS = {"promoNo", "promoNm", "promoTypCd", "cpnIssuMainCd", "cpnIssuWayCd", "fixAmtFxrtGbCd", "dcRateAmt",
-              "minBuyAmt", "minBuyQty", "maxDcAmt", "valiStrtDtm", "valiEndDtm", "aplyTgtList"}
+ROW_FIELDS = {
+    "promoNo",
+    "promoNm",
+    "promoTypCd",
+    "cpnIssuMainCd",
+    "cpnIssuWayCd",
+    "fixAmtFxrtGbCd",
+    "dcRateAmt",
+    "minBuyAmt",
+    "minBuyQty",
+    "maxDcAmt",
+    "valiStrtDtm",
+    "valiEndDtm",
+    "aplyTgtList",
+}
 
 pytestmark = pytest.mark.django_db
 
 
 def body(goods, cpn_type="20", sort_gb="10", rows=10, page=1, media="20", **extra):
-    data = {"goodsNo": goods.goods_no, "ordMediaCd": media, "cpnType": cpn_type, "sortGb": sort_gb,
-            "rowsPerPage": rows, "pageIdx": page}
+    data = {
+        "goodsNo": goods.goods_no,
+        "ordMediaCd": media,
+        "cpnType": cpn_type,
+        "sortGb": sort_gb,
+        "rowsPerPage": rows,
+        "pageIdx": page,
+    }
     data.update(extra)
     return data
 
@@ -33,11 +52,20 @@ def promo_nos(response):
 def test_downloadable_contract(make_promotion):
     member, goods = make_member(), make_goods()
     ex = make_exhibition("E1000", [goods], name="봄 기획전")
-    p = make_promotion(fix_amt_fxrt_gb_cd="02", dc_rate_amt=10, max_dc_amt=5000, min_buy_amt=0,
-                       mbr_issu_lmt_qty=3, issu_lmt_qty=100, all_goods_yn=False,
-                       targets=[{"aply_gb_cd": "01", "aply_typ_cd": "08", "tgt_no": ex.exhibition_no},
-                                {"aply_gb_cd": "01", "aply_typ_cd": "02", "tgt_no": goods.goods_no},
-                                {"aply_gb_cd": "02", "aply_typ_cd": "06", "tgt_no": "OTHER"}])
+    p = make_promotion(
+        fix_amt_fxrt_gb_cd="02",
+        dc_rate_amt=10,
+        max_dc_amt=5000,
+        min_buy_amt=0,
+        mbr_issu_lmt_qty=3,
+        issu_lmt_qty=100,
+        all_goods_yn=False,
+        targets=[
+            {"aply_gb_cd": "01", "aply_typ_cd": "08", "tgt_no": ex.exhibition_no},
+            {"aply_gb_cd": "01", "aply_typ_cd": "02", "tgt_no": goods.goods_no},
+            {"aply_gb_cd": "02", "aply_typ_cd": "06", "tgt_no": "OTHER"},
+        ],
+    )
     issue(member, p)
     r = member_client(member).post(URL, body(goods), format="json")
     assert r.status_code == 200, r.content
@@ -47,8 +75,18 @@ def test_downloadable_contract(make_promotion):
     (row,) = data["list"]
     assert set(row) == ROW_FIELDS | {"dnldPsbQty"}
     assert row["promoNo"] == p.promo_no and row["promoNm"] == p.promo_nm
-    assert (row["promoTypCd"], row["cpnIssuMainCd"], row["cpnIssuWayCd"], row["fixAmtFxrtGbCd"]) == ("11", "10", "03", "02")
-    assert (row["dcRateAmt"], row["minBuyAmt"], row["minBuyQty"], row["maxDcAmt"]) == (10, 0, 1, 5000)
+    assert (
+        row["promoTypCd"],
+        row["cpnIssuMainCd"],
+        row["cpnIssuWayCd"],
+        row["fixAmtFxrtGbCd"],
+    ) == ("11", "10", "03", "02")
+    assert (row["dcRateAmt"], row["minBuyAmt"], row["minBuyQty"], row["maxDcAmt"]) == (
+        10,
+        0,
+        1,
+        5000,
+    )
     assert row["dnldPsbQty"] == 2  # limit 3, one held
     start = datetime.fromisoformat(row["valiStrtDtm"])
     end = datetime.fromisoformat(row["valiEndDtm"])
@@ -62,8 +100,12 @@ def test_downloadable_contract(make_promotion):
 
 def test_usable_contract(make_promotion):
     member, goods = make_member(), make_goods()
-    p = make_promotion(promo_typ_cd=codes.PromoType.FREE_SHIPPING, fix_amt_fxrt_gb_cd="", dc_rate_amt=None,
-                       min_buy_amt=0)
+    p = make_promotion(
+        promo_typ_cd=codes.PromoType.FREE_SHIPPING,
+        fix_amt_fxrt_gb_cd="",
+        dc_rate_amt=None,
+        min_buy_amt=0,
+    )
     (coupon,) = issue(member, p)
     r = member_client(member).post(URL, body(goods, cpn_type="10"), format="json")
     assert r.status_code == 200, r.content
@@ -95,14 +137,20 @@ def test_downloadable_filters(make_promotion, md, approver):
         make_promotion(promo_nm="other medium", ord_media_cds=["40"]),
         make_promotion(promo_nm="other site", site_nos=["2"]),
         sold_out := make_promotion(promo_nm="sold out", issu_lmt_qty=1),
-        make_promotion(promo_nm="validity over", vali_basis_cd="01", vali_days=None,
-                       vali_strt_dtm=now - timedelta(days=2), vali_end_dtm=now - timedelta(hours=1)),
+        make_promotion(
+            promo_nm="validity over",
+            vali_basis_cd="01",
+            vali_days=None,
+            vali_strt_dtm=now - timedelta(days=2),
+            vali_end_dtm=now - timedelta(hours=1),
+        ),
         member_limit := make_promotion(promo_nm="member limit"),
     ]
     issue(make_member(), sold_out)  # someone else took the only copy
     issue(member, member_limit)  # this member holds their one copy
     suspended = make_promotion(promo_nm="suspended")
     from coupons import services
+
     services.promotion_suspend(user=approver, promotion=suspended)
     hidden.append(suspended)
     r = member_client(member).post(URL, body(goods, rows=100), format="json")
@@ -111,17 +159,31 @@ def test_downloadable_filters(make_promotion, md, approver):
     assert r.json()["promoCnt"] == len(shown)
 
 
-@pytest.mark.parametrize("typ,attr", [("02", "goods_no"), ("03", "disp_ctg_no"), ("05", "entr_no"),
-                                      ("06", "brand_no"), ("01", "site_no"), ("08", None)])
+@pytest.mark.parametrize(
+    "typ,attr",
+    [
+        ("02", "goods_no"),
+        ("03", "disp_ctg_no"),
+        ("05", "entr_no"),
+        ("06", "brand_no"),
+        ("01", "site_no"),
+        ("08", None),
+    ],
+)
 def test_scope_by_target(make_promotion, typ, attr):
     member = make_member()
-    goods, other = make_goods(), make_goods(disp_ctg_no="CAT99", entr_no="V999", brand_no="B999", site_no="9")
+    goods, other = (
+        make_goods(),
+        make_goods(disp_ctg_no="CAT99", entr_no="V999", brand_no="B999", site_no="9"),
+    )
     if attr is None:
         make_exhibition("E77", [goods])
         tgt = "E77"
     else:
         tgt = getattr(goods, attr)
-    applied = make_promotion(all_goods_yn=False, targets=[{"aply_gb_cd": "01", "aply_typ_cd": typ, "tgt_no": tgt}])
+    applied = make_promotion(
+        all_goods_yn=False, targets=[{"aply_gb_cd": "01", "aply_typ_cd": typ, "tgt_no": tgt}]
+    )
     excluded = make_promotion(targets=[{"aply_gb_cd": "02", "aply_typ_cd": typ, "tgt_no": tgt}])
     client = member_client(member)
     assert promo_nos(client.post(URL, body(goods), format="json")) == [applied.promo_no]
@@ -130,8 +192,13 @@ def test_scope_by_target(make_promotion, typ, attr):
 
 def test_exclusion_beats_application(make_promotion):
     member, goods = make_member(), make_goods()
-    make_promotion(all_goods_yn=False, targets=[{"aply_gb_cd": "01", "aply_typ_cd": "05", "tgt_no": goods.entr_no},
-                                                {"aply_gb_cd": "02", "aply_typ_cd": "02", "tgt_no": goods.goods_no}])
+    make_promotion(
+        all_goods_yn=False,
+        targets=[
+            {"aply_gb_cd": "01", "aply_typ_cd": "05", "tgt_no": goods.entr_no},
+            {"aply_gb_cd": "02", "aply_typ_cd": "02", "tgt_no": goods.goods_no},
+        ],
+    )
     r = member_client(member).post(URL, body(goods), format="json")
     assert r.json() == {"promoCnt": 0, "rowsPerPage": 10, "pageIdx": 1, "list": []}
 
@@ -142,7 +209,9 @@ def test_usable_hides_revoked_expired_used_and_other_media(make_promotion, md):
     kept, revoked, expired, used = issue(member, p, qty=4)
     issuing.coupon_revoke(user=md, coupon=revoked, reason="오발급")
     past = timezone.now() - timedelta(hours=1)
-    MemberCoupon.objects.filter(pk=expired.pk).update(valid_from=past - timedelta(days=1), valid_until=past)
+    MemberCoupon.objects.filter(pk=expired.pk).update(
+        valid_from=past - timedelta(days=1), valid_until=past
+    )
     MemberCoupon.objects.filter(pk=used.pk).update(status=codes.CouponStatus.USED)
     client = member_client(member)
     r = client.post(URL, body(goods, cpn_type="10"), format="json")
@@ -162,8 +231,13 @@ def test_usable_respects_weekday_and_time_window(make_promotion):
     if start > local.time():  # just after midnight: a window that cannot contain now
         wrong_time = make_promotion(promo_nm="window", time_from=time(0, 0), time_to=time(0, 0, 1))
     else:
-        wrong_time = make_promotion(promo_nm="window", time_from=start, time_to=(local - timedelta(hours=1)).time()
-                                    if (local - timedelta(hours=1)).time() > start else time(23, 59))
+        wrong_time = make_promotion(
+            promo_nm="window",
+            time_from=start,
+            time_to=(local - timedelta(hours=1)).time()
+            if (local - timedelta(hours=1)).time() > start
+            else time(23, 59),
+        )
         if wrong_time.time_from <= local.time() < wrong_time.time_to:
             pytest.skip("clock edge")
     for p in (now_ok, wrong_day, wrong_time):
@@ -178,19 +252,48 @@ def test_usable_respects_weekday_and_time_window(make_promotion):
 def test_sort_orders(make_promotion):
     member, goods = make_member(), make_goods()
     now = timezone.now()
-    a = make_promotion(promo_nm="a", promo_end_dtm=now + timedelta(days=3), vali_basis_cd="01", vali_days=None,
-                       vali_strt_dtm=now - timedelta(days=1), vali_end_dtm=now + timedelta(days=20))
-    b = make_promotion(promo_nm="b", promo_end_dtm=now + timedelta(days=1), vali_basis_cd="01", vali_days=None,
-                       vali_strt_dtm=now - timedelta(days=1), vali_end_dtm=now + timedelta(days=10))
-    c = make_promotion(promo_nm="c", promo_end_dtm=now + timedelta(days=2), vali_basis_cd="01", vali_days=None,
-                       vali_strt_dtm=now - timedelta(days=1), vali_end_dtm=now + timedelta(days=5))
+    a = make_promotion(
+        promo_nm="a",
+        promo_end_dtm=now + timedelta(days=3),
+        vali_basis_cd="01",
+        vali_days=None,
+        vali_strt_dtm=now - timedelta(days=1),
+        vali_end_dtm=now + timedelta(days=20),
+    )
+    b = make_promotion(
+        promo_nm="b",
+        promo_end_dtm=now + timedelta(days=1),
+        vali_basis_cd="01",
+        vali_days=None,
+        vali_strt_dtm=now - timedelta(days=1),
+        vali_end_dtm=now + timedelta(days=10),
+    )
+    c = make_promotion(
+        promo_nm="c",
+        promo_end_dtm=now + timedelta(days=2),
+        vali_basis_cd="01",
+        vali_days=None,
+        vali_strt_dtm=now - timedelta(days=1),
+        vali_end_dtm=now + timedelta(days=5),
+    )
     client = member_client(member)
-    assert promo_nos(client.post(URL, body(goods, sort_gb="10"), format="json")) == [c.promo_no, b.promo_no, a.promo_no]
-    assert promo_nos(client.post(URL, body(goods, sort_gb="20"), format="json")) == [b.promo_no, c.promo_no, a.promo_no]
+    assert promo_nos(client.post(URL, body(goods, sort_gb="10"), format="json")) == [
+        c.promo_no,
+        b.promo_no,
+        a.promo_no,
+    ]
+    assert promo_nos(client.post(URL, body(goods, sort_gb="20"), format="json")) == [
+        b.promo_no,
+        c.promo_no,
+        a.promo_no,
+    ]
     for p in (a, b, c):
         issue(member, p)
     assert promo_nos(client.post(URL, body(goods, cpn_type="10", sort_gb="20"), format="json")) == [
-        c.promo_no, b.promo_no, a.promo_no]
+        c.promo_no,
+        b.promo_no,
+        a.promo_no,
+    ]
     newest = promo_nos(client.post(URL, body(goods, cpn_type="10", sort_gb="10"), format="json"))
     assert newest == [c.promo_no, b.promo_no, a.promo_no]
 
@@ -221,11 +324,23 @@ def test_paging_edges(make_promotion, cpn_type):
     assert page(100, 1_000_000) == []
 
 
-@pytest.mark.parametrize("bad", [
-    {"rowsPerPage": 0}, {"rowsPerPage": 101}, {"pageIdx": 0}, {"pageIdx": -1}, {"pageIdx": 10**30},
-    {"cpnType": "30"}, {"sortGb": "30"}, {"ordMediaCd": "99"}, {"rowsPerPage": "ten"}, {"rowsPerPage": True},
-    {"goodsNo": "x" * 21}, {"goodsNo": "a\x00b"},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"rowsPerPage": 0},
+        {"rowsPerPage": 101},
+        {"pageIdx": 0},
+        {"pageIdx": -1},
+        {"pageIdx": 10**30},
+        {"cpnType": "30"},
+        {"sortGb": "30"},
+        {"ordMediaCd": "99"},
+        {"rowsPerPage": "ten"},
+        {"rowsPerPage": True},
+        {"goodsNo": "x" * 21},
+        {"goodsNo": "a\x00b"},
+    ],
+)
 def test_bad_input_is_400(bad):
     member, goods = make_member(), make_goods()
     r = member_client(member).post(URL, {**body(goods), **bad}, format="json")
@@ -242,8 +357,12 @@ def test_missing_fields_and_unknown_goods():
     assert set(r.json()["fields"]) == {"ordMediaCd", "cpnType", "sortGb", "rowsPerPage", "pageIdx"}
     r = client.post(URL, body(goods, goodsNo="NOPE"), format="json")
     assert r.status_code == 404 and r.json()["code"] == "UNKNOWN_GOODS"
-    for raw, ctype in [(b"{not json", "application/json"), (b"\xff\xfe\x00", "application/json"),
-                       (b"[1,2]", "application/json"), (b"a=b", "text/plain")]:
+    for raw, ctype in [
+        (b"{not json", "application/json"),
+        (b"\xff\xfe\x00", "application/json"),
+        (b"[1,2]", "application/json"),
+        (b"a=b", "text/plain"),
+    ]:
         r = client.generic("POST", URL, raw, content_type=ctype)
         assert 400 <= r.status_code < 500, (raw, r.status_code)
         assert set(r.json()) == {"code", "message", "fields"}
@@ -254,9 +373,14 @@ def test_query_count_does_not_grow_with_page_size(make_promotion, cpn_type):
     member, goods = make_member(), make_goods()
     ex = make_exhibition("E1", [goods])
     for i in range(12):
-        p = make_promotion(promo_nm=f"p{i}", mbr_issu_lmt_qty=2, targets=[
-            {"aply_gb_cd": "01", "aply_typ_cd": "08", "tgt_no": ex.exhibition_no},
-            {"aply_gb_cd": "01", "aply_typ_cd": "02", "tgt_no": goods.goods_no}])
+        p = make_promotion(
+            promo_nm=f"p{i}",
+            mbr_issu_lmt_qty=2,
+            targets=[
+                {"aply_gb_cd": "01", "aply_typ_cd": "08", "tgt_no": ex.exhibition_no},
+                {"aply_gb_cd": "01", "aply_typ_cd": "02", "tgt_no": goods.goods_no},
+            ],
+        )
         issue(member, p)
     client = member_client(member)
     counts = {}
