@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "backoffice.jobs",
     "coupons",
     "marketplaces",
 ]
@@ -147,6 +148,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {
     "sync-sweep": {"task": "marketplaces.tasks.sweep_sync_jobs", "schedule": 60.0},
     "expire-coupons": {"task": "coupons.tasks.expire_coupons", "schedule": 600.0},
+    "job-sweep": {"task": "jobs.sweep", "schedule": 60.0},
 }
 
 # Marketplaces (MARKETPLACES.md). With no base URL, the clients talk to the bundled sandbox.
@@ -174,6 +176,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# The job engine (backoffice/jobs). Tests shorten the delays.
+JOBS_EAGER = env.bool("JOBS_EAGER", default=False)  # run jobs inline right after commit
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=5)
+JOB_BACKOFF_SECONDS = env.float("JOB_BACKOFF_SECONDS", default=5.0)  # 5, 10, 20 ...
+JOB_BACKOFF_MAX_SECONDS = env.float("JOB_BACKOFF_MAX_SECONDS", default=600.0)
+JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=600)  # RUNNING this long = worker died
+JOB_SWEEP_GRACE_SECONDS = env.int("JOB_SWEEP_GRACE_SECONDS", default=30)
 
 # Sync engine and marketplace clients (marketplaces/services.py). Tests shorten the delays.
 SYNC_JOBS_EAGER = env.bool("SYNC_JOBS_EAGER", default=False)  # run jobs inline after commit

@@ -7,6 +7,7 @@ urlpatterns = [
     path("v1/marketing/", include("coupons.api.mall_urls")),
     path("api/v1/admin/", include("coupons.api.admin_urls")),
     path("api/v1/admin/", include("marketplaces.api.urls")),
+    path("api/v1/admin/", include("backoffice.jobs.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
