@@ -4,8 +4,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("v1/marketing/", include("coupons.api.mall_urls")),
-    path("api/v1/admin/", include("coupons.api.admin_urls")),
+    path("v1/marketing/", include("coupons.api.mall.urls")),
+    path("api/v1/admin/", include("coupons.api.admin.urls")),
     path("api/v1/admin/", include("marketplaces.api.urls")),
     path("api/v1/admin/", include("backoffice.jobs.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -5,7 +5,7 @@ import pytest
 from coupons import codes
 from coupons.models import MemberCoupon
 
-from .conftest import issue, make_member, make_user, member_client, token_client
+from tests.coupons.api.conftest import issue, make_member, make_user, member_client, token_client
 
 DOWN = "/v1/marketing/cpnDown"
 DOWN_BO = "/v1/marketing/cpnDownBo"

@@ -105,7 +105,7 @@ class MemberJWTAuthentication(authentication.BaseAuthentication):
 
 
 class MemberJWTScheme(OpenApiAuthenticationExtension):
-    target_class = "coupons.api.authentication.MemberJWTAuthentication"
+    target_class = "coupons.api.mall.authentication.MemberJWTAuthentication"
     name = "memberJwt"
 
     def get_security_definition(self, auto_schema):

@@ -1,0 +1,47 @@
+"""The admin REST API for promotions, the member and catalog mirror, member coupons and
+compensation, mounted under /api/v1/admin/ (SPEC §4)."""
+
+from django.urls import path
+
+from . import catalog, compensation, member_coupons, promotions
+
+urlpatterns = [
+    path("promotions/", promotions.PromotionListCreateView.as_view(), name="admin-promotions"),
+    path(
+        "promotions/<str:promoNo>/",
+        promotions.PromotionDetailView.as_view(),
+        name="admin-promotion",
+    ),
+    path(
+        "promotions/<str:promoNo>/approve/",
+        promotions.PromotionApproveView.as_view(),
+        name="admin-promotion-approve",
+    ),
+    path(
+        "promotions/<str:promoNo>/suspend/",
+        promotions.PromotionSuspendView.as_view(),
+        name="admin-promotion-suspend",
+    ),
+    path(
+        "promotions/<str:promoNo>/end/",
+        promotions.PromotionEndView.as_view(),
+        name="admin-promotion-end",
+    ),
+    path("members/", catalog.MemberListView.as_view(), name="admin-members"),
+    path("members/bulk/", catalog.MemberBulkView.as_view(), name="admin-members-bulk"),
+    path("goods/", catalog.GoodsListView.as_view(), name="admin-goods"),
+    path("goods/bulk/", catalog.GoodsBulkView.as_view(), name="admin-goods-bulk"),
+    path("exhibitions/", catalog.ExhibitionListView.as_view(), name="admin-exhibitions"),
+    path("exhibitions/bulk/", catalog.ExhibitionBulkView.as_view(), name="admin-exhibitions-bulk"),
+    path(
+        "member-coupons/",
+        member_coupons.MemberCouponListView.as_view(),
+        name="admin-member-coupons",
+    ),
+    path(
+        "member-coupons/<int:cpnIsuNo>/revoke/",
+        member_coupons.MemberCouponRevokeView.as_view(),
+        name="admin-member-coupon-revoke",
+    ),
+    path("compensations/", compensation.CompensationView.as_view(), name="admin-compensations"),
+]
