@@ -75,7 +75,6 @@ def bounded_int(max_value, **kw):
 # service names and the JSON by API names. (A comment, not a docstring: the schema would show a
 # docstring as the description of every serializer built on this class.)
 class ApiSerializer(serializers.Serializer):
-
     def get_fields(self):
         fields = {}
         for name, field in super().get_fields().items():

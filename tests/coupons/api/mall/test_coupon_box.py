@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from coupons import codes, issuing
 from coupons.models import MemberCoupon
-
 from tests.coupons.api.conftest import issue, make_member, member_client
 
 URL = "/v1/marketing/cpnIssuList"

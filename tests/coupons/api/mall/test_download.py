@@ -4,7 +4,6 @@ import pytest
 
 from coupons import codes
 from coupons.models import MemberCoupon
-
 from tests.coupons.api.conftest import issue, make_member, make_user, member_client, token_client
 
 DOWN = "/v1/marketing/cpnDown"

@@ -9,8 +9,13 @@ from django.utils import timezone
 
 from coupons import codes, issuing
 from coupons.models import MemberCoupon
-
-from tests.coupons.api.conftest import issue, make_exhibition, make_goods, make_member, member_client
+from tests.coupons.api.conftest import (
+    issue,
+    make_exhibition,
+    make_goods,
+    make_member,
+    member_client,
+)
 
 URL = "/v1/marketing/goodsDetailCpnList"
 ROW_FIELDS = {
