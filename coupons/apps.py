@@ -8,6 +8,16 @@ class CouponsConfig(AppConfig):
     verbose_name = _("쿠폰/프로모션")
 
     def ready(self):
+        from backoffice.jobs.registry import register
+
+        from .compensation import (
+            JOB_OPERATION,
+            JOB_TARGET,
+            compensation_job,
+            compensation_job_failed,
+        )
         from .roles import sync_role_permissions
+
+        register(JOB_TARGET, JOB_OPERATION, compensation_job, on_failure=compensation_job_failed)
 
         post_migrate.connect(sync_role_permissions, sender=self, dispatch_uid="coupons.roles")

@@ -3,14 +3,16 @@
 A submission is a `CompensationRun` keyed by a one-time submission key (a double submission finds
 the first run and issues nothing more) with one `CompensationItem` per member. Each member is
 issued in its own transaction together with its item row, so a run interrupted half way resumes
-without issuing anyone twice. Above `BACKGROUND_THRESHOLD` members the run is a background job.
+without issuing anyone twice. Every run is a job of the one job engine (`backoffice.jobs`):
+up to `BACKGROUND_THRESHOLD` members it runs in the agent's request; above that it runs in the
+background with its progress on the job. A runner that dies is taken over by the job sweep,
+which resumes the run where its last committed chunk ended.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,17 +22,20 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backoffice.jobs.services import job_enqueue, job_heartbeat, job_run
+
 from . import codes, errors
 from .errors import DomainError, IssueRefused
 from .issuing import OK, coupon_issue, issue_refusal, refuse
 from .models import CompensationItem, CompensationRun, Member, MemberPromotionCounter, Promotion
 
-log = logging.getLogger(__name__)
-
 BACKGROUND_THRESHOLD = 1000
 MAX_MEMBERS = 100_000
 MBR_NO_MAX_LEN = 20
 _CHUNK = 1000
+# The job engine's key for a run: (target_type, operation); coupons/apps.py registers the handler.
+JOB_TARGET = "coupons.compensation_run"
+JOB_OPERATION = "issue"
 _SPLIT_RE = re.compile(r"[\s,;]+")
 _HEADER_NAMES = {"mbrno", "mbr_no", "회원번호", "member", "memberno", "member_no"}
 
@@ -210,21 +215,27 @@ def compensation_issue(
             ),
             batch_size=2000,
         )
-        if background:
-            from .tasks import enqueue_compensation
-
-            enqueue_compensation(run.pk)
+        job = job_enqueue(
+            target_type=JOB_TARGET,
+            target_id=run.pk,
+            operation=JOB_OPERATION,
+            user=user,
+            progress_total=len(mbr_nos),
+            dispatch=background,
+        )
     if not background:
-        run = compensation_run_process(run_id=run.pk)
+        job_run(job.pk)
+        run.refresh_from_db()
     run.duplicate_submission = False
     return run
 
 
 def compensation_run_process(
-    *, run_id: int, resume: bool = False, chunk: int = 100
+    *, run_id: int, resume: bool = False, chunk: int = 100, on_chunk=None
 ) -> CompensationRun:
     """Work a run's pending members to the end and return the run; only one worker claims a
-    PENDING run (resume=True takes over a RUNNING one left by a dead worker)."""
+    PENDING run (resume=True takes over a RUNNING one left by a dead worker). `on_chunk(done,
+    total)` is called after each committed chunk (the job's heartbeat and progress)."""
     claimable = [CompensationRun.Status.PENDING] + (
         [CompensationRun.Status.RUNNING] if resume else []
     )
@@ -234,20 +245,33 @@ def compensation_run_process(
     run = CompensationRun.objects.select_related("promotion", "created_by").get(pk=run_id)
     if not claimed:
         return run
-    try:
-        while _process_chunk(run, chunk):
-            pass
-    except Exception as exc:
-        log.exception("compensation run %s failed", run_id)
-        CompensationRun.objects.filter(pk=run_id).update(
-            status=CompensationRun.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
-        )
-        raise
+    while _process_chunk(run, chunk):
+        if on_chunk is not None:
+            run.refresh_from_db(fields=["processed", "total"])
+            on_chunk(run.processed, run.total)
     CompensationRun.objects.filter(pk=run_id).update(
         status=CompensationRun.Status.DONE, finished_at=timezone.now()
     )
     run.refresh_from_db()
     return run
+
+
+def compensation_job(job) -> dict:
+    """The job handler: run (or resume) the run to its end; safe to attempt again because each
+    member's coupon commits together with its item row."""
+    run = compensation_run_process(
+        run_id=int(job.target_id),
+        resume=True,
+        on_chunk=lambda done, total: job_heartbeat(job, done=done, total=total),
+    )
+    return {"issued": run.issued, "refused": run.refused, "processed": run.processed}
+
+
+def compensation_job_failed(job, message: str) -> None:
+    """The job ended FAILED or DEAD: show it on the run (its issued coupons stay issued)."""
+    CompensationRun.objects.filter(pk=int(job.target_id)).exclude(
+        status=CompensationRun.Status.DONE
+    ).update(status=CompensationRun.Status.FAILED, error=message[:2000], finished_at=timezone.now())
 
 
 def _process_chunk(run: CompensationRun, size: int) -> int:

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from backoffice.jobs.services import jobs_join_inprocess
 from coupons import codes, errors
 from coupons.compensation import (
     compensation_issue,
@@ -18,7 +19,6 @@ from coupons.compensation import (
 from coupons.errors import DomainError
 from coupons.issuing import coupon_issue
 from coupons.models import CompensationItem, CompensationRun, MemberCoupon, Promotion
-from coupons.tasks import join_inprocess_jobs
 from tests.coupons.issuing_factories import (
     approved_promotion,
     cs_promotion,
@@ -207,7 +207,7 @@ def test_above_1000_members_runs_in_the_background_with_progress():
         user=user, promotion=promotion, mbr_nos=numbers, reason_cd="08", submission_key="bulk"
     )
     assert run.background is True and run.total == 1_201
-    assert join_inprocess_jobs(120)
+    assert jobs_join_inprocess(120)
     run.refresh_from_db()
     assert (run.status, run.processed, run.issued, run.refused) == ("DONE", 1_201, 1_200, 1)
     assert run.percent == 100
