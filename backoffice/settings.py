@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "backoffice.jobs",
     "coupons",
     "marketplaces",
+    "marketplaces.coupang.apps.CoupangConfig",
+    "marketplaces.esm.apps.EsmConfig",
 ]
 
 MIDDLEWARE = [

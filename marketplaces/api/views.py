@@ -1,22 +1,26 @@
-"""Admin REST API for Coupang coupons and sync jobs: DRF generic views, one class per operation.
+"""What every marketplace's admin REST API shares: keyset paging, permissions, the mapping of a
+service's field errors to API names, the POST → 202 job action, and the sync jobs themselves.
 
-Pushes answer 202 with the sync job to follow (`sync-jobs/{id}/`)."""
+DRF generic views, one class per operation. Actions answer 202 with the sync job to follow
+(`sync-jobs/{id}/`)."""
 
 from __future__ import annotations
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, generics, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from backoffice.permissions import ModelPermissions
-from marketplaces import services
-from marketplaces.models import CoupangCoupon, CoupangCouponItem, HttpExchange, SyncJob
+from marketplaces.models import HttpExchange, SyncJob
 
-from . import serializers as s
+from .serializers import SyncJobDetailOut, SyncJobOut
+
+JOB_ACCEPTED = {202: OpenApiResponse(SyncJobOut, description="the sync job to follow")}
 
 
 class KeysetPagination(CursorPagination):
@@ -28,11 +32,11 @@ class KeysetPagination(CursorPagination):
     ordering = "-id"
 
 
-def api_errors(exc: DjangoValidationError) -> exceptions.ValidationError:
-    """A service's field errors under the API's field names."""
+def api_errors(exc: DjangoValidationError, names: dict[str, str]) -> exceptions.ValidationError:
+    """A service's field errors under the API's field names (`names`: model field -> API name)."""
     if not hasattr(exc, "error_dict"):
         return exceptions.ValidationError({"non_field_errors": exc.messages})
-    names = services.API_FIELD_NAMES
+    names = {**names, NON_FIELD_ERRORS: "non_field_errors"}
     return exceptions.ValidationError(
         {names.get(field, field): messages for field, messages in exc.message_dict.items()}
     )
@@ -41,157 +45,39 @@ def api_errors(exc: DjangoValidationError) -> exceptions.ValidationError:
 class MarketplaceView(generics.GenericAPIView):
     permission_classes = [ModelPermissions]
     pagination_class = KeysetPagination
+    # Model field -> API name, for the service's field errors.
+    field_names: dict[str, str] = {}
+
+    def refused(self, exc: DjangoValidationError) -> exceptions.ValidationError:
+        return api_errors(exc, self.field_names)
+
+    def accepted(self, job: SyncJob) -> Response:
+        job.refresh_from_db()
+        return Response(SyncJobOut(job).data, status=status.HTTP_202_ACCEPTED)
 
 
-# --- Coupang coupons ---------------------------------------------------------------------------
-class CoupangCouponFilter(filters.FilterSet):
-    localStatus = filters.ChoiceFilter(
-        field_name="local_status", choices=CoupangCoupon.LocalStatus.choices
-    )
-    couponStatus = filters.ChoiceFilter(
-        field_name="remote_status", choices=CoupangCoupon.RemoteStatus.choices
-    )
-    couponId = filters.NumberFilter(field_name="coupon_id")
+class JobActionView(MarketplaceView):
+    """POST (with `input_serializer`'s body, if any) → 202 with the sync job `start` queued."""
 
-
-class CoupangCouponMixin:
-    def get_queryset(self):
-        return CoupangCoupon.objects.select_related("promotion", "replaced_by").prefetch_related(
-            "policies", Prefetch("items", queryset=CoupangCouponItem.objects.order_by("id"))
-        )
-
-
-class CoupangCouponListCreateView(CoupangCouponMixin, MarketplaceView, generics.ListAPIView):
-    serializer_class = s.CoupangCouponOut
-    filterset_class = CoupangCouponFilter
-    queryset = CoupangCoupon.objects.all()
-
-    @extend_schema(
-        request=s.CoupangCouponIn,
-        responses={201: s.CoupangCouponOut},
-        summary="Create a Coupang downloadable coupon (DRAFT; push it to send)",
-    )
-    def post(self, request):
-        data = s.CoupangCouponIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
-        try:
-            coupon = services.coupang_coupon_create(
-                user=request.user,
-                title=v["title"],
-                contract_id=v["contractId"],
-                start_at=v["startDate"],
-                end_at=v["endDate"],
-                wing_user_id=v["userId"],
-                promotion=v["promoNo"],
-                vendor_item_ids=v["vendorItemIds"],
-                policies=[s.CoupangPolicyIn().to_model_kwargs(p) for p in v["policies"]],
-            )
-        except DjangoValidationError as exc:
-            raise api_errors(exc) from None
-        return Response(
-            s.CoupangCouponOut(self.get_queryset().get(pk=coupon.pk)).data,
-            status=status.HTTP_201_CREATED,
-        )
-
-
-class CoupangCouponDetailView(CoupangCouponMixin, MarketplaceView, generics.RetrieveAPIView):
-    serializer_class = s.CoupangCouponOut
-    queryset = CoupangCoupon.objects.all()
-
-
-class CoupangCouponActionView(CoupangCouponMixin, MarketplaceView):
-    """POST → 202 with the sync job."""
-
-    queryset = CoupangCoupon.objects.all()
-    serializer_class = s.SyncJobOut
-    required_perms = {"post": ["marketplaces.change_coupangcoupon"]}
+    serializer_class = SyncJobOut
     pagination_class = None
     input_serializer = None
 
-    def start(self, coupon, data) -> SyncJob:
+    def start(self, obj, data) -> SyncJob:
         raise NotImplementedError
 
-    def post(self, request, pk):
-        coupon = self.get_object()
+    def post(self, request, **kwargs):
+        obj = self.get_object()
         data = None
         if self.input_serializer:
             parsed = self.input_serializer(data=request.data)
             parsed.is_valid(raise_exception=True)
             data = parsed.validated_data
         try:
-            job = self.start(coupon, data)
+            job = self.start(obj, data)
         except DjangoValidationError as exc:
-            raise api_errors(exc) from None
-        job.refresh_from_db()
-        return Response(s.SyncJobOut(job).data, status=status.HTTP_202_ACCEPTED)
-
-
-_202 = {202: OpenApiResponse(s.SyncJobOut, description="the sync job to follow")}
-
-
-@extend_schema(
-    request=None, responses=_202, summary="Create on Coupang (create, items, poll, read)"
-)
-class CoupangCouponPushView(CoupangCouponActionView):
-    def start(self, coupon, data):
-        return services.coupang_coupon_push(coupon=coupon, user=self.request.user)
-
-
-@extend_schema(request=None, responses=_202, summary="Expire on Coupang")
-class CoupangCouponExpireView(CoupangCouponActionView):
-    def start(self, coupon, data):
-        return services.coupang_coupon_expire(coupon=coupon, user=self.request.user)
-
-
-@extend_schema(request=None, responses=_202, summary="Refresh from Coupang")
-class CoupangCouponRefreshView(CoupangCouponActionView):
-    def start(self, coupon, data):
-        return services.coupang_coupon_refresh(coupon=coupon, user=self.request.user)
-
-
-@extend_schema(
-    request=s.ReplaceItemsIn,
-    responses=_202,
-    summary="Replace items: expire this coupon, create a new one with the new items",
-)
-class CoupangCouponReplaceItemsView(CoupangCouponActionView):
-    input_serializer = s.ReplaceItemsIn
-
-    def start(self, coupon, data):
-        new = services.coupang_coupon_replace_items(
-            coupon=coupon,
-            vendor_item_ids=data["vendorItemIds"],
-            user=self.request.user,
-            start_at=data["startDate"],
-        )
-        return SyncJob.objects.filter(
-            target_type=services.TARGET_COUPANG_COUPON, target_id=str(new.pk)
-        ).latest("id")
-
-
-@extend_schema(
-    request=s.AdoptIn,
-    responses=_202,
-    summary="Reconcile a lost create: link the couponId found in WING",
-)
-class CoupangCouponAdoptView(CoupangCouponActionView):
-    input_serializer = s.AdoptIn
-
-    def start(self, coupon, data):
-        return services.coupang_coupon_adopt(
-            coupon=coupon, coupon_id=data["couponId"], user=self.request.user
-        )
-
-
-@extend_schema(
-    request=None,
-    responses=_202,
-    summary="Reconcile a lost create: nothing was created in WING, send it again",
-)
-class CoupangCouponResendCreateView(CoupangCouponActionView):
-    def start(self, coupon, data):
-        return services.coupang_coupon_resend_create(coupon=coupon, user=self.request.user)
+            raise self.refused(exc) from None
+        return self.accepted(job)
 
 
 # --- sync jobs ---------------------------------------------------------------------------------
@@ -204,7 +90,7 @@ class SyncJobFilter(filters.FilterSet):
 
 class SyncJobListView(MarketplaceView, generics.ListAPIView):
     queryset = SyncJob.objects.select_related("created_by")
-    serializer_class = s.SyncJobOut
+    serializer_class = SyncJobOut
     filterset_class = SyncJobFilter
 
 
@@ -212,4 +98,4 @@ class SyncJobDetailView(MarketplaceView, generics.RetrieveAPIView):
     queryset = SyncJob.objects.select_related("created_by").prefetch_related(
         Prefetch("exchanges", queryset=HttpExchange.objects.order_by("id"))
     )
-    serializer_class = s.SyncJobDetailOut
+    serializer_class = SyncJobDetailOut

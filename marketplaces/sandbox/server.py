@@ -1,9 +1,10 @@
 """The bundled fake marketplaces: one threaded HTTP server serving Coupang and ESM on loopback.
 
-Requests are dispatched by path prefix to a marketplace module exposing `handle(req) -> SandboxResponse`:
+Requests are dispatched by path prefix to a marketplace's half of the sandbox, a `SandboxTarget`
+that each registered marketplace app gives (`MarketplaceConfig.sandbox_targets`):
 
-    /v2/providers/   -> marketplaces.sandbox.coupang
-    /item/v1/        -> marketplaces.sandbox.esm   (imported lazily; 404 while it does not exist)
+    /v2/providers/   -> marketplaces/coupang/sandbox.py
+    /item/v1/        -> marketplaces/esm/sandbox.py
 
 Fault injection is generic and lives here, around the handler (MARKETPLACES.md, "The sandbox"):
 
@@ -20,26 +21,29 @@ Fault injection is generic and lives here, around the handler (MARKETPLACES.md, 
 - `timeout` sleeps longer than the client's timeout (`seconds`, default the client timeout + 1 s),
   then runs the handler and answers to nobody: the change happened, the client never heard of it.
 - `drop_after_apply` runs the handler (the change happens) and closes the connection unanswered.
-- `retired` answers as an API the marketplace has switched off: `<module>.retired_response(req)`
-  when the module defines it, else 410.
+- `retired` answers as an API the marketplace has switched off: the target's
+  `retired_response(req)` when it has one, else 410.
+
+    POST /_sandbox/settle   {"target": "coupang"}   finish every pending transaction now (the
+                                                    target's `settle`), instead of waiting
 """
 
 from __future__ import annotations
 
 import copy
-import importlib
 import json
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qsl
 
-TARGETS = ("coupang", "esm")
-ROUTES = (
-    ("/v2/providers/", "coupang"),
-    ("/item/v1/", "esm"),
-)
+from django.conf import settings
+
+from marketplaces.apps import marketplace_configs
+
 FAULTS = ("5xx", "timeout", "429", "drop_after_apply", "retired")
 
 
@@ -67,8 +71,6 @@ class SandboxRequest:
     @property
     def params(self) -> dict[str, str]:
         """The query string as a dict (last value wins)."""
-        from urllib.parse import parse_qsl
-
         return dict(parse_qsl(self.query, keep_blank_values=True))
 
     @property
@@ -100,6 +102,23 @@ class SandboxResponse:
         return json.dumps(self.json, ensure_ascii=False).encode("utf-8")
 
 
+@dataclass(frozen=True)
+class SandboxTarget:
+    """One marketplace's half of the sandbox: the paths it serves and how it answers."""
+
+    name: str
+    prefixes: tuple[str, ...]
+    handle: Callable[[SandboxRequest], SandboxResponse]
+    retired_response: Callable[[SandboxRequest], SandboxResponse] | None = None
+    # Finish every pending asynchronous request now (`SandboxHandle.settle`); given the state.
+    settle: Callable[[SandboxState, str], None] | None = None
+
+
+def registered_targets() -> list[SandboxTarget]:
+    """The sandbox halves of the marketplaces registered in INSTALLED_APPS."""
+    return [target for config in marketplace_configs() for target in config.sandbox_targets]
+
+
 @dataclass
 class Fault:
     target: str
@@ -123,7 +142,8 @@ class Fault:
 class SandboxState:
     """Per-marketplace state dicts and settings, and the pending faults, behind one lock."""
 
-    def __init__(self) -> None:
+    def __init__(self, targets: Iterable[str]) -> None:
+        self.targets = tuple(targets)
         self.lock = threading.RLock()
         self.data: dict[str, dict] = {}
         self.config: dict[str, dict] = {}
@@ -132,12 +152,12 @@ class SandboxState:
 
     def reset(self) -> None:
         with self.lock:
-            self.data = {target: {} for target in TARGETS}
-            self.config = {target: {} for target in TARGETS}
+            self.data = {target: {} for target in self.targets}
+            self.config = {target: {} for target in self.targets}
             self.faults = []
 
     def add_fault(self, fault: Fault) -> None:
-        if fault.target not in TARGETS:
+        if fault.target not in self.targets:
             raise ValueError(f"unknown target {fault.target!r}")
         if fault.fault not in FAULTS:
             raise ValueError(f"unknown fault {fault.fault!r}")
@@ -170,21 +190,7 @@ class SandboxState:
 
 
 def _client_timeout_seconds() -> float:
-    try:
-        from django.conf import settings
-
-        return float(getattr(settings, "MARKETPLACE_HTTP_TIMEOUT", 10.0))
-    except Exception:  # Django not configured: a standalone sandbox
-        return 10.0
-
-
-def _module(target: str):
-    try:
-        return importlib.import_module(f"marketplaces.sandbox.{target}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"marketplaces.sandbox.{target}":
-            return None
-        raise
+    return float(getattr(settings, "MARKETPLACE_HTTP_TIMEOUT", 10.0))
 
 
 def _error(status: int, message: str) -> SandboxResponse:
@@ -201,23 +207,22 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         state: SandboxState = self.server.state  # type: ignore[attr-defined]
+        targets: dict[str, SandboxTarget] = self.server.targets  # type: ignore[attr-defined]
         path, _, query = self.path.partition("?")
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
         req = SandboxRequest(self.command, path, query, headers, body, state)
         if path.startswith("/_sandbox/"):
-            self._send(_control(req))
+            self._send(_control(req, targets))
             return
-        target = next((t for prefix, t in ROUTES if path.startswith(prefix)), None)
-        if target is None:
+        module = next(
+            (t for t in targets.values() if any(path.startswith(p) for p in t.prefixes)), None
+        )
+        if module is None:
             self._send(_error(404, "Not Found"))
             return
-        req.target = target
-        module = _module(target)
-        if module is None:
-            self._send(_error(404, f"the {target} sandbox is not installed"))
-            return
+        target = req.target = module.name
         fault = state.take_fault(target, req.method, path)
         if fault and fault.fault == "5xx":
             self._send(_error(fault.status, "Service Unavailable"))
@@ -228,7 +233,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(response)
             return
         if fault and fault.fault == "retired":
-            retired = getattr(module, "retired_response", None)
+            retired = module.retired_response
             self._send(retired(req) if retired else _error(410, "Gone"))
             return
         if fault and fault.fault == "timeout":
@@ -260,7 +265,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _dispatch
 
 
-def _control(req: SandboxRequest) -> SandboxResponse:
+def _control(req: SandboxRequest, targets: dict[str, SandboxTarget]) -> SandboxResponse:
     state = req.state
     try:
         body = req.json() or {}
@@ -286,13 +291,24 @@ def _control(req: SandboxRequest) -> SandboxResponse:
             return _error(400, str(exc))
         return SandboxResponse(json={"ok": True})
     if req.method == "POST" and req.path == "/_sandbox/config":
-        if body.get("target") not in TARGETS:
+        if body.get("target") not in targets:
             return _error(400, "unknown target")
         state.configure(body["target"], **(body.get("settings") or {}))
+        return SandboxResponse(json={"ok": True})
+    if req.method == "POST" and req.path == "/_sandbox/settle":
+        if body.get("target") not in targets:
+            return _error(400, "unknown target")
+        settle_now(state, targets[body["target"]])
         return SandboxResponse(json={"ok": True})
     if req.method == "GET" and req.path == "/_sandbox/state":
         return SandboxResponse(json=json.loads(json.dumps(state.snapshot(), default=str)))
     return _error(404, "Not Found")
+
+
+def settle_now(state: SandboxState, target: SandboxTarget) -> None:
+    """Finish the target's pending asynchronous requests at once (nothing to do without any)."""
+    if target.settle:
+        target.settle(state, target.name)
 
 
 class SandboxServer(ThreadingHTTPServer):
@@ -300,9 +316,11 @@ class SandboxServer(ThreadingHTTPServer):
     block_on_close = False
     allow_reuse_address = True
 
-    def __init__(self, address, state: SandboxState | None = None):
+    def __init__(self, address, targets: Iterable[SandboxTarget] | None = None):
         super().__init__(address, _Handler)
-        self.state = state or SandboxState()
+        chosen = registered_targets() if targets is None else list(targets)
+        self.targets = {t.name: t for t in chosen}
+        self.state = SandboxState(self.targets)
 
 
 class SandboxHandle:
@@ -351,20 +369,28 @@ class SandboxHandle:
     def configure(self, target: str, **settings: Any) -> None:
         self.state.configure(target, **settings)
 
+    def settle(self, target: str) -> None:
+        """Finish the target's pending asynchronous requests (Coupang's transactions) now."""
+        settle_now(self.state, self.server.targets[target])
+
     def snapshot(self, target: str | None = None) -> Any:
         return self.state.snapshot(target)
 
 
-def start_sandbox(host: str = "127.0.0.1", port: int = 0) -> SandboxHandle:
-    """Start the sandbox in a daemon thread; port 0 picks a free one (see `.base_url`)."""
-    server = SandboxServer((host, port))
+def start_sandbox(
+    host: str = "127.0.0.1", port: int = 0, targets: Iterable[SandboxTarget] | None = None
+) -> SandboxHandle:
+    """Start the sandbox in a daemon thread; port 0 picks a free one (see `.base_url`).
+
+    Serves `targets`, by default every registered marketplace's."""
+    server = SandboxServer((host, port), targets)
     thread = threading.Thread(target=server.serve_forever, name="marketplace-sandbox", daemon=True)
     thread.start()
     return SandboxHandle(server, thread)
 
 
 def serve_forever(host: str = "127.0.0.1", port: int = 8001) -> None:
-    """Run the sandbox in the foreground until interrupted."""
+    """Run the sandbox (every registered marketplace's half) in the foreground until interrupted."""
     server = SandboxServer((host, port))
     try:
         server.serve_forever()

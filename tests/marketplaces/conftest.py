@@ -76,7 +76,7 @@ def merchandiser(django_user_model):
 
 @pytest.fixture
 def make_coupon(merchandiser):
-    from marketplaces.services import coupang_coupon_create
+    from marketplaces.coupang.services import coupang_coupon_create
 
     def make(**overrides):
         return coupang_coupon_create(user=merchandiser, **coupon_kwargs(**overrides))

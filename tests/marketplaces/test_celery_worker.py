@@ -12,7 +12,8 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from marketplaces.models import CoupangCoupon, HttpExchange, SyncJob
+from marketplaces.coupang.models import CoupangCoupon
+from marketplaces.models import HttpExchange, SyncJob
 
 from .conftest import coupon_kwargs
 
@@ -44,7 +45,7 @@ def test_admin_push_completes_through_a_celery_worker(
     from django.contrib.auth.models import Permission
 
     from backoffice.celery import app
-    from marketplaces.services import coupang_coupon_create
+    from marketplaces.coupang.services import coupang_coupon_create
 
     broker = f"redis://127.0.0.1:6379/{9 + os.getpid() % 6}"
     env = {

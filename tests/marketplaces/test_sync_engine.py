@@ -8,9 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from coupons.errors import Conflict
-from marketplaces.clients.base import FinalError, PlainFinalError, RetryableError
+from marketplaces.http import FinalError, PlainFinalError, RetryableError
 from marketplaces.models import SyncJob
-from marketplaces.services import (
+from marketplaces.sync import (
     sync_handler,
     sync_job_enqueue,
     sync_job_heartbeat,

@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from marketplaces.services import sync_jobs_sweep
+from marketplaces.sync import sync_jobs_sweep
 
 
 class Command(BaseCommand):

@@ -1,0 +1,322 @@
+"""Admin for Coupang downloadable coupons: every local rule on save as a field error, and actions
+that each call one service."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from coupons.errors import DomainError
+from marketplaces.admin import (
+    SyncedObjectAdmin,
+    error_text,
+    json_block,
+    report_job,
+    sync_history_html,
+)
+from marketplaces.models import SyncJob
+
+from . import services
+from .models import CoupangCoupon, CoupangCouponItem, CoupangCouponPolicy
+
+COUPON_TERMS = ("title", "contract_id", "start_at", "end_at", "wing_user_id")
+
+
+# --- Coupang coupon form and inlines (every local rule on save, as field errors) ---------------
+class CoupangCouponForm(forms.ModelForm):
+    class Meta:
+        model = CoupangCoupon
+        fields = ["title", "contract_id", "start_at", "end_at", "wing_user_id", "promotion"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (self.instance.pk and self.instance.is_created_remotely):
+            try:
+                services.coupang_schedule_validate(cleaned.get("start_at"), cleaned.get("end_at"))
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    if field in self.fields and field not in self.errors:
+                        self.add_error(field, errors)
+        return cleaned
+
+
+class PolicyFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [
+            f.instance for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        try:
+            # One-row rules already ran on each row (Model.clean); these belong to the set.
+            services.coupang_policies_validate(kept, check_rows=False)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["policies"]) from None
+
+
+class ItemFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        ids = [
+            f.cleaned_data["vendor_item_id"]
+            for f in self.forms
+            if f.cleaned_data
+            and not f.cleaned_data.get("DELETE")
+            and f.cleaned_data.get("vendor_item_id")
+        ]
+        coupon = self.instance if self.instance.pk else None
+        try:
+            services.coupang_items_validate(ids, coupon=coupon)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["items"]) from None
+
+
+class _TermsInline(admin.TabularInline):
+    """Inline rows Coupang cannot change once the coupon exists there."""
+
+    def _frozen(self, obj) -> bool:
+        return bool(obj and obj.is_created_remotely)
+
+    def has_add_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_delete_permission(request, obj)
+
+
+class PolicyInline(_TermsInline):
+    model = CoupangCouponPolicy
+    formset = PolicyFormSet
+    fields = [
+        "position",
+        "title",
+        "type_of_discount",
+        "description",
+        "minimum_price",
+        "discount",
+        "maximum_discount_price",
+        "maximum_per_daily",
+        "manage_code",
+    ]
+    readonly_fields = ["manage_code"]
+    extra = 0
+    min_num = 1
+    max_num = 3
+
+
+class ItemInline(_TermsInline):
+    model = CoupangCouponItem
+    formset = ItemFormSet
+    fields = ["vendor_item_id", "status", "transaction_id", "failure_reason", "active"]
+    readonly_fields = ["status", "transaction_id", "failure_reason", "active"]
+    extra = 3
+
+
+class ItemIdsForm(forms.Form):
+    vendor_item_ids = forms.CharField(
+        label=_("새 옵션 ID 목록"),
+        widget=forms.Textarea(attrs={"rows": 8, "cols": 40}),
+        help_text=_("쉼표, 공백 또는 줄바꿈으로 구분합니다."),
+    )
+    start_at = forms.DateTimeField(
+        label=_("새 쿠폰 시작 일시"),
+        required=False,
+        help_text=_("비우면 기존 시작 일시와 지금부터 1시간 5분 후 중 늦은 시각."),
+    )
+
+    def clean_vendor_item_ids(self):
+        raw = [part for part in re.split(r"[\s,]+", self.cleaned_data["vendor_item_ids"]) if part]
+        if not raw or not all(p.isdigit() for p in raw):
+            raise ValidationError(_("옵션 ID는 숫자로 입력하세요."))
+        return [int(p) for p in raw]
+
+
+class AdoptForm(forms.Form):
+    coupon_id = forms.IntegerField(label=_("WING에서 찾은 couponId"), min_value=1)
+
+
+@admin.register(CoupangCoupon)
+class CoupangCouponAdmin(SyncedObjectAdmin):
+    form = CoupangCouponForm
+    inlines = [PolicyInline, ItemInline]
+    list_display = [
+        "id",
+        "title",
+        "coupon_id",
+        "local_status",
+        "remote_status",
+        "start_at",
+        "end_at",
+        "error_summary",
+    ]
+    list_filter = ["local_status", "remote_status"]
+    search_fields = ["title", "=coupon_id"]
+    show_full_result_count = False
+    actions = [
+        "create_on_coupang",
+        "expire_on_coupang",
+        "refresh_from_coupang",
+        "replace_items",
+        "adopt_coupon_id",
+        "resend_create",
+    ]
+    status_fields = [
+        "local_status",
+        "remote_status",
+        "coupon_id",
+        "last_error_display",
+        "remote_synced_at",
+        "replaces",
+        "replaced_by_link",
+        "destroyed_coupon_ids",
+        "create_attempted_at",
+        "create_request_display",
+        "remote_payload_display",
+        "sync_history",
+    ]
+    fieldsets = [
+        (
+            _("쿠폰"),
+            {"fields": ["title", "contract_id", "start_at", "end_at", "wing_user_id", "promotion"]},
+        ),
+        (_("쿠팡 동기화"), {"fields": status_fields}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        frozen = list(COUPON_TERMS) if obj and obj.is_created_remotely else []
+        return [*frozen, *self.status_fields]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return self.fieldsets[:1]
+        return self.fieldsets
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    # --- display ---
+    @admin.display(description=_("대체한 새 쿠폰"))
+    def replaced_by_link(self, obj):
+        new = CoupangCoupon.objects.filter(replaces=obj).first()
+        if not new:
+            return "-"
+        return format_html('<a href="../../{}/change/">#{} {}</a>', new.pk, new.pk, new.title)
+
+    @admin.display(description=_("마지막 수신 내용"))
+    def remote_payload_display(self, obj):
+        return json_block(obj.remote_payload)
+
+    @admin.display(description=_("보낸 생성 요청 (WING에서 찾을 때 참고)"))
+    def create_request_display(self, obj):
+        return json_block(obj.create_request)
+
+    @admin.display(description=_("동기화 기록 (작업과 HTTP)"))
+    def sync_history(self, obj):
+        replacing = SyncJob.objects.filter(
+            target_type=services.TARGET_COUPANG_COUPON, payload__replaces=obj.pk
+        )
+        return sync_history_html(services.TARGET_COUPANG_COUPON, str(obj.pk), Q(job__in=replacing))
+
+    # --- actions: each one service call per coupon, one message per outcome ---
+    @admin.action(description=_("쿠팡에 생성"), permissions=["change"])
+    def create_on_coupang(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            _("쿠팡에 생성"),
+            lambda c: services.coupang_coupon_push(coupon=c, user=request.user),
+        )
+
+    @admin.action(description=_("쿠팡에서 만료"), permissions=["change"])
+    def expire_on_coupang(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            _("쿠팡에서 만료"),
+            lambda c: services.coupang_coupon_expire(coupon=c, user=request.user),
+        )
+
+    @admin.action(description=_("쿠팡에서 새로 읽기"), permissions=["view"])
+    def refresh_from_coupang(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            _("쿠팡에서 새로 읽기"),
+            lambda c: services.coupang_coupon_refresh(coupon=c, user=request.user),
+        )
+
+    @admin.action(description=_("생성되지 않음 확인 후 재전송"), permissions=["change"])
+    def resend_create(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            _("재전송"),
+            lambda c: services.coupang_coupon_resend_create(coupon=c, user=request.user),
+        )
+
+    def _one_with_form(self, request, queryset, form_class, title, apply):
+        if queryset.count() != 1:
+            self.message_user(request, _("쿠폰을 하나만 선택하세요."), messages.ERROR)
+            return None
+        coupon = queryset.get()
+        form = form_class(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            try:
+                return apply(coupon, form.cleaned_data)
+            except (DomainError, ValidationError) as exc:
+                self.message_user(request, f"{coupon}: {error_text(exc)}", messages.ERROR)
+                return None
+        return TemplateResponse(
+            request,
+            "admin/marketplaces/action_form.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": title,
+                "coupon": coupon,
+                "form": form,
+                "action": request.POST.get("action"),
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    @admin.action(description=_("옵션 교체 (만료 후 새 쿠폰 생성)"), permissions=["change"])
+    def replace_items(self, request, queryset):
+        def apply(coupon, data):
+            new = services.coupang_coupon_replace_items(
+                coupon=coupon,
+                vendor_item_ids=data["vendor_item_ids"],
+                user=request.user,
+                start_at=data.get("start_at"),
+            )
+            job = SyncJob.objects.filter(
+                target_type=services.TARGET_COUPANG_COUPON, target_id=str(new.pk)
+            ).latest("id")
+            report_job(self, request, _("옵션 교체 — 새 쿠폰 #%s") % new.pk, job)
+
+        return self._one_with_form(request, queryset, ItemIdsForm, _("옵션 교체"), apply)
+
+    @admin.action(description=_("WING에서 찾은 couponId 연결"), permissions=["change"])
+    def adopt_coupon_id(self, request, queryset):
+        def apply(coupon, data):
+            job = services.coupang_coupon_adopt(
+                coupon=coupon, coupon_id=data["coupon_id"], user=request.user
+            )
+            report_job(self, request, _("couponId 연결 — %s") % coupon, job)
+
+        return self._one_with_form(request, queryset, AdoptForm, _("couponId 연결"), apply)

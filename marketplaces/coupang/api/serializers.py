@@ -1,0 +1,167 @@
+"""Shape only, camelCase as MARKETPLACES.md names things; the rules are in `rules.py`, reached
+through the services."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from coupons.models import Promotion
+from marketplaces.api.serializers import BIGINT_MAX, INT_MAX
+from marketplaces.coupang.models import CoupangCoupon, CoupangCouponItem, CoupangCouponPolicy
+
+
+class CoupangPolicyIn(serializers.Serializer):
+    title = serializers.CharField(max_length=100, allow_blank=True)
+    typeOfDiscount = serializers.ChoiceField(choices=CoupangCouponPolicy.Discount.choices)
+    description = serializers.CharField(
+        max_length=200, allow_blank=True, required=False, default=""
+    )
+    minimumPrice = serializers.IntegerField(min_value=0, max_value=INT_MAX)
+    discount = serializers.IntegerField(min_value=0, max_value=INT_MAX)
+    maximumDiscountPrice = serializers.IntegerField(
+        min_value=0, max_value=INT_MAX, required=False, allow_null=True, default=None
+    )
+    maximumPerDaily = serializers.IntegerField(min_value=0, max_value=INT_MAX)
+
+    def to_model_kwargs(self, data: dict) -> dict:
+        return {
+            "title": data["title"],
+            "type_of_discount": data["typeOfDiscount"],
+            "description": data["description"],
+            "minimum_price": data["minimumPrice"],
+            "discount": data["discount"],
+            "maximum_discount_price": data["maximumDiscountPrice"],
+            "maximum_per_daily": data["maximumPerDaily"],
+        }
+
+
+class CoupangCouponIn(serializers.Serializer):
+    title = serializers.CharField(max_length=100, allow_blank=True)
+    contractId = serializers.IntegerField(
+        min_value=1, max_value=BIGINT_MAX, required=False, allow_null=True, default=None
+    )
+    startDate = serializers.DateTimeField(
+        help_text="ISO 8601 with offset (Coupang gets Korean time)"
+    )
+    endDate = serializers.DateTimeField()
+    userId = serializers.CharField(
+        max_length=50,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="WING login id; default COUPANG_WING_USER_ID",
+    )
+    promoNo = serializers.SlugRelatedField(
+        slug_field="promo_no",
+        queryset=Promotion.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+    )
+    policies = CoupangPolicyIn(many=True, allow_empty=True)
+    vendorItemIds = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=BIGINT_MAX),
+        allow_empty=True,
+        max_length=10000,
+    )
+
+
+class ReplaceItemsIn(serializers.Serializer):
+    vendorItemIds = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=BIGINT_MAX),
+        allow_empty=True,
+        max_length=10000,
+    )
+    startDate = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class AdoptIn(serializers.Serializer):
+    couponId = serializers.IntegerField(min_value=1, max_value=BIGINT_MAX)
+
+
+class CoupangPolicyOut(serializers.ModelSerializer):
+    typeOfDiscount = serializers.CharField(source="type_of_discount")
+    minimumPrice = serializers.IntegerField(source="minimum_price")
+    maximumDiscountPrice = serializers.IntegerField(
+        source="maximum_discount_price", allow_null=True
+    )
+    maximumPerDaily = serializers.IntegerField(source="maximum_per_daily")
+    manageCode = serializers.CharField(source="manage_code")
+
+    class Meta:
+        model = CoupangCouponPolicy
+        fields = [
+            "title",
+            "typeOfDiscount",
+            "description",
+            "minimumPrice",
+            "discount",
+            "maximumDiscountPrice",
+            "maximumPerDaily",
+            "manageCode",
+        ]
+
+
+class CoupangItemOut(serializers.ModelSerializer):
+    vendorItemId = serializers.IntegerField(source="vendor_item_id")
+    requestTransactionId = serializers.CharField(source="transaction_id")
+    failureReason = serializers.CharField(source="failure_reason")
+
+    class Meta:
+        model = CoupangCouponItem
+        fields = ["vendorItemId", "status", "active", "requestTransactionId", "failureReason"]
+
+
+class CoupangCouponOut(serializers.ModelSerializer):
+    contractId = serializers.IntegerField(source="contract_id", allow_null=True)
+    startDate = serializers.DateTimeField(source="start_at")
+    endDate = serializers.DateTimeField(source="end_at")
+    userId = serializers.CharField(source="wing_user_id")
+    promoNo = serializers.CharField(source="promotion.promo_no", default=None, allow_null=True)
+    policies = CoupangPolicyOut(many=True)
+    vendorItemIds = serializers.SerializerMethodField()
+    items = CoupangItemOut(many=True)
+    localStatus = serializers.CharField(source="local_status")
+    couponStatus = serializers.CharField(source="remote_status")
+    couponId = serializers.IntegerField(source="coupon_id", allow_null=True)
+    lastError = serializers.CharField(source="last_error")
+    remotePayload = serializers.JSONField(source="remote_payload")
+    remoteSyncedAt = serializers.DateTimeField(source="remote_synced_at", allow_null=True)
+    replaces = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    replacedBy = serializers.SerializerMethodField()
+    destroyedCouponIds = serializers.JSONField(source="destroyed_coupon_ids")
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+
+    class Meta:
+        model = CoupangCoupon
+        fields = [
+            "id",
+            "title",
+            "contractId",
+            "startDate",
+            "endDate",
+            "userId",
+            "promoNo",
+            "policies",
+            "vendorItemIds",
+            "items",
+            "localStatus",
+            "couponStatus",
+            "couponId",
+            "lastError",
+            "remotePayload",
+            "remoteSyncedAt",
+            "replaces",
+            "replacedBy",
+            "destroyedCouponIds",
+            "createdAt",
+            "updatedAt",
+        ]
+
+    def get_vendorItemIds(self, obj) -> list[int]:
+        return [i.vendor_item_id for i in obj.items.all() if i.active]
+
+    def get_replacedBy(self, obj) -> int | None:
+        new = getattr(obj, "replaced_by", None)
+        return new.pk if new else None

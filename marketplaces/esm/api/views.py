@@ -1,0 +1,137 @@
+"""Admin REST API for ESM sponsorship settings (`esm/sponsorships/`): DRF generic views, one class
+per operation, keyed by `goodsNo`. Push / release / pull answer 202 with the sync job to follow."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, generics, status
+from rest_framework.response import Response
+
+from marketplaces.api.serializers import SyncJobOut
+from marketplaces.api.views import JOB_ACCEPTED, JobActionView, MarketplaceView
+from marketplaces.esm import services as esm
+from marketplaces.esm.models import EsmSponsorship
+
+from . import serializers as s
+
+
+class EsmSponsorshipFilter(filters.FilterSet):
+    goodsNo = filters.CharFilter(field_name="goods_no")
+    localState = filters.ChoiceFilter(
+        field_name="local_state", choices=EsmSponsorship.LocalState.choices
+    )
+    remoteState = filters.ChoiceFilter(
+        field_name="remote_state", choices=EsmSponsorship.RemoteState.choices
+    )
+
+
+class EsmSponsorshipView(MarketplaceView):
+    queryset = EsmSponsorship.objects.all()
+    field_names = esm.API_FIELD_NAMES
+    lookup_field = "goods_no"
+    lookup_url_kwarg = "goodsNo"
+
+
+class EsmSponsorshipListCreateView(EsmSponsorshipView, generics.ListAPIView):
+    serializer_class = s.EsmSponsorshipOut
+    filterset_class = EsmSponsorshipFilter
+
+    @extend_schema(
+        request=s.EsmSponsorshipIn,
+        responses={201: s.EsmSponsorshipOut},
+        summary="Create one goods' sponsorship settings (checked, not yet sent)",
+    )
+    def post(self, request):
+        data = s.EsmSponsorshipIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            sponsorship = esm.esm_sponsorship_create(
+                user=request.user,
+                goods_no=data.validated_data["goodsNo"],
+                **s.EsmSponsorshipIn.to_model_kwargs(data.validated_data),
+            )
+        except DjangoValidationError as exc:
+            raise self.refused(exc) from None
+        return Response(s.EsmSponsorshipOut(sponsorship).data, status=status.HTTP_201_CREATED)
+
+
+class EsmSponsorshipDetailView(EsmSponsorshipView, generics.RetrieveAPIView):
+    serializer_class = s.EsmSponsorshipOut
+
+    @extend_schema(
+        request=s.EsmSponsorshipUpdateIn,
+        responses={200: s.EsmSponsorshipOut},
+        summary="Change the settings (checked, not yet sent)",
+    )
+    def put(self, request, goodsNo):
+        sponsorship = self.get_object()
+        data = s.EsmSponsorshipUpdateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            sponsorship = esm.esm_sponsorship_update(
+                sponsorship=sponsorship,
+                user=request.user,
+                **s.EsmSponsorshipUpdateIn.to_model_kwargs(data.validated_data),
+            )
+        except DjangoValidationError as exc:
+            raise self.refused(exc) from None
+        return Response(s.EsmSponsorshipOut(sponsorship).data)
+
+
+_202 = JOB_ACCEPTED
+
+
+class EsmSponsorshipActionView(EsmSponsorshipView, JobActionView):
+    required_perms = {"post": ["marketplaces.change_esmsponsorship"]}
+
+
+@extend_schema(request=None, responses=_202, summary="Send to ESM (POST the first time, PUT after)")
+class EsmSponsorshipPushView(EsmSponsorshipActionView):
+    def start(self, sponsorship, data):
+        return esm.esm_sponsorship_push(sponsorship=sponsorship, user=self.request.user)
+
+
+@extend_schema(request=None, responses=_202, summary="Release on ESM (DELETE)")
+class EsmSponsorshipReleaseView(EsmSponsorshipActionView):
+    def start(self, sponsorship, data):
+        return esm.esm_sponsorship_release(sponsorship=sponsorship, user=self.request.user)
+
+
+@extend_schema(
+    request=None, responses=_202, summary="Read from ESM (GET) and compare with the local values"
+)
+class EsmSponsorshipPullView(EsmSponsorshipActionView):
+    def start(self, sponsorship, data):
+        return esm.esm_sponsorship_pull(sponsorship=sponsorship, user=self.request.user)
+
+
+@extend_schema(
+    request=s.BulkPushIn,
+    responses=_202,
+    summary="Send many goods to ESM as ONE job (progress and per-goods outcomes)",
+)
+class EsmSponsorshipBulkPushView(EsmSponsorshipView):
+    serializer_class = SyncJobOut
+    required_perms = {"post": ["marketplaces.change_esmsponsorship"]}
+    pagination_class = None
+
+    def post(self, request):
+        data = s.BulkPushIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        wanted = list(dict.fromkeys(data.validated_data["goodsNoList"]))
+        rows = list(EsmSponsorship.objects.filter(goods_no__in=wanted))
+        missing = sorted(set(wanted) - {r.goods_no for r in rows})
+        if missing:
+            raise exceptions.ValidationError(
+                {"goodsNoList": ["등록되지 않은 상품번호: " + ", ".join(missing[:20])]}
+            )
+        by_goods = {r.goods_no: r for r in rows}
+        try:
+            job = esm.esm_sponsorships_push_bulk(
+                sponsorships=[by_goods[g] for g in wanted], user=request.user
+            )
+        except DjangoValidationError as exc:
+            raise self.refused(exc) from None
+        return self.accepted(job)

@@ -1,0 +1,17 @@
+from django.utils.translation import gettext_lazy as _
+
+from marketplaces.apps import MarketplaceConfig
+
+
+class EsmConfig(MarketplaceConfig):
+    name = "marketplaces.esm"
+    label = "marketplaces_esm"
+    verbose_name = _("ESM (G마켓·옥션)")
+
+    def ready(self):
+        from . import sandbox, services
+        from .api.urls import urlpatterns
+
+        self.register(
+            jobs=services.JOB_HANDLERS, api_urls=urlpatterns, sandbox_targets=[sandbox.TARGET]
+        )

@@ -1,0 +1,339 @@
+"""The ESM half of the sandbox: sponsorship settings and goods prices (MARKETPLACES.md, ESM).
+
+Served by `marketplaces.sandbox.server` for every path under `/item/v1/`:
+
+    POST/PUT/DELETE/GET /item/v1/goods/{goodsNo}/customer-benefit/sponsorship
+    GET                 /item/v1/goods/{goodsNo}/price          -> {"gmkt", "iac"}
+
+Every request must carry `Authorization: Bearer <JWT>` exactly as the contract says (HS256, kid =
+master id, iss, sub "sell", aud "sa.esmplus.com", a fresh iat, ssi "A:<auction>,G:<gmarket>"),
+checked against the Django settings `ESM_*`; otherwise 401 with ESM's permission body.
+
+State (`req.bucket`, i.e. `state.data["esm"]`): `sponsorships` {goodsNo: body as stored},
+`prices` {goodsNo: {"gmkt", "iac"}}. A goods with no price set gets one derived from its number,
+so any numeric goodsNo "exists". Settings (`POST /_sandbox/config {"target": "esm", "settings":
+{...}}` or `handle.configure("esm", ...)`):
+
+    error_casing   "camel" (default): {"resultCode","message"}; "pascal": {"ResultCode","Message"}
+    error_status   HTTP status of a resultCode refusal (default 400)
+    field_format   "name" (default, as the seed's GET sample: "ChildWelfare" … "Etc", "Unknown"
+                   when unset) or "number" (1–5, and 99 for 6)
+    prices         {goodsNo: gmkt price or {"gmkt", "iac"}}: prices set over HTTP
+    foreign_goods  [goodsNo, …]: goods of another seller ("해당 판매자의 상품이 아닙니다")
+    retired        true: the sponsorship API answers as switched off (as the `retired` fault)
+    master_id, secret_key, issuer, gmarket_seller_id, auction_seller_id
+                   the account's keys when they differ from the `ESM_*` settings (a bad token)
+
+Retired (`retired_response`): ESM's documented refusal for an API the keys may no longer use,
+401 with the permission body, on the sponsorship path only; the price API keeps answering.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import time
+from datetime import date
+
+import jwt
+
+from marketplaces.sandbox.server import SandboxRequest, SandboxResponse, SandboxState, SandboxTarget
+
+AUDIENCE = "sa.esmplus.com"
+SPONSORSHIP = re.compile(r"^/item/v1/goods/(?P<goods_no>[^/]+)/customer-benefit/sponsorship/?$")
+PRICE = re.compile(r"^/item/v1/goods/(?P<goods_no>[^/]+)/price/?$")
+TOKEN_MAX_AGE = 300  # seconds either side of now: a token is made fresh for each request
+
+FIELD_NAMES = {
+    1: "ChildWelfare",
+    2: "WomenRights",
+    3: "Environment",
+    4: "InternationalRelief",
+    5: "ConsumerRights",
+    6: "Etc",
+}
+UNSET_FIELD_NAME = "Unknown"
+
+PERMISSION_BODY = {
+    "status": {"message": "The user does not have right access to the api", "status_code": 401}
+}
+
+MSG_GOODS = "상품 번호가 잘 못 되었습니다.(GoodsMaster)"
+MSG_FOREIGN = "해당 판매자의 상품이 아닙니다"
+MSG_MALFORMED = "요청 형식이 올바르지 않습니다."
+MSG_ALREADY = "이미 후원/나눔쇼핑이 등록된 상품입니다."
+MSG_NOT_REGISTERED = "등록된 후원/나눔쇼핑 정보가 없습니다."
+MSG_NOTHING_IN_USE = "후원쇼핑 또는 나눔쇼핑 중 하나 이상 사용해야 합니다."
+MSG_AMOUNT_MIN = "후원금액은 100원 이상 등록 가능합니다."
+MSG_AMOUNT_RATIO = "후원금액은 판매가 80% 까지 설정 가능합니다."
+MSG_CAP_MIN = "누적적립한도액은 10,000원 이상만 등록 가능합니다."
+MSG_FIELD = "후원분야가 올바르지 않습니다."
+MSG_GMKT_DATES = "후원 시작일은 종료일보다 늦을 수 없습니다."
+MSG_IAC_DATES = "나눔 시작일은 종료일보다 늦을 수 없습니다."
+
+
+class Refusal(Exception):
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+# --- helpers tests use in-process (the state is shared with the server thread) -----------------
+def derived_price(goods_no: str) -> dict:
+    """The price a goods has until one is set: deterministic, 10,000–99,000 KRW."""
+    gmkt = 10_000 + (int(goods_no) % 90) * 1_000
+    return {"gmkt": gmkt, "iac": gmkt + 1_000}
+
+
+def set_price(state: SandboxState, goods_no: str, gmkt: int, iac: int | None = None) -> None:
+    with state.lock:
+        state.data["esm"].setdefault("prices", {})[str(goods_no)] = {
+            "gmkt": gmkt,
+            "iac": gmkt if iac is None else iac,
+        }
+
+
+def stored(state: SandboxState, goods_no: str) -> dict | None:
+    """The sponsorship as stored (numbers, field 1–6), or None when not registered."""
+    with state.lock:
+        return copy.deepcopy(state.data["esm"].get("sponsorships", {}).get(str(goods_no)))
+
+
+def store(state: SandboxState, goods_no: str, body: dict) -> None:
+    """Change the remote side directly (as a seller editing in ESM Plus would)."""
+    with state.lock:
+        state.data["esm"].setdefault("sponsorships", {})[str(goods_no)] = copy.deepcopy(body)
+
+
+# --- responses ------------------------------------------------------------------------------------
+def _refusal(req: SandboxRequest, code: int, message: str) -> SandboxResponse:
+    config = req.config
+    if config.get("error_casing") == "pascal":
+        body = {"ResultCode": code, "Message": message}
+    else:
+        body = {"resultCode": code, "message": message}
+    return SandboxResponse(status=int(config.get("error_status", 400)), json=body)
+
+
+def _unauthorized() -> SandboxResponse:
+    return SandboxResponse(status=401, json=PERMISSION_BODY)
+
+
+def retired_response(req: SandboxRequest) -> SandboxResponse:
+    """The sponsorship API switched off: ESM's 401 permission body; other APIs still answer."""
+    if SPONSORSHIP.match(req.path):
+        return _unauthorized()
+    return handle(req)
+
+
+# --- the token ------------------------------------------------------------------------------------
+def _expected(config: dict) -> dict:
+    """The keys the sandbox's ESM account has: the `ESM_*` settings, or the `master_id`,
+    `secret_key`, `issuer`, `gmarket_seller_id`, `auction_seller_id` configured (keys rotated)."""
+    from django.conf import settings
+
+    def value(key: str, setting: str) -> str:
+        return str(config.get(key) or getattr(settings, setting))
+
+    gmarket = value("gmarket_seller_id", "ESM_GMARKET_SELLER_ID")
+    auction = value("auction_seller_id", "ESM_AUCTION_SELLER_ID")
+    return {
+        "kid": value("master_id", "ESM_MASTER_ID"),
+        "secret": value("secret_key", "ESM_SECRET_KEY"),
+        "iss": str(config.get("issuer") or settings.ESM_ISSUER or "www.esmplus.com"),
+        "ssi": f"A:{auction},G:{gmarket}",
+    }
+
+
+def token_ok(authorization: str, config: dict | None = None) -> bool:
+    """Whether the header carries a token exactly as MARKETPLACES.md describes."""
+    scheme, _, bearer = authorization.partition(" ")
+    if scheme != "Bearer" or not bearer:
+        return False
+    expected = _expected(config or {})
+    try:
+        header = jwt.get_unverified_header(bearer)
+        if header.get("alg") != "HS256" or header.get("typ") != "JWT":
+            return False
+        if header.get("kid") != expected["kid"]:
+            return False
+        claims = jwt.decode(
+            bearer,
+            expected["secret"],
+            algorithms=["HS256"],
+            audience=AUDIENCE,
+            issuer=expected["iss"],
+            options={"require": ["iss", "sub", "aud", "iat", "ssi"], "verify_iat": True},
+        )
+    except jwt.PyJWTError:
+        return False
+    if claims.get("sub") != "sell" or claims.get("ssi") != expected["ssi"]:
+        return False
+    return isinstance(claims["iat"], int) and abs(time.time() - claims["iat"]) <= TOKEN_MAX_AGE
+
+
+# --- rules ----------------------------------------------------------------------------------------
+def _check_goods(req: SandboxRequest, goods_no: str) -> None:
+    if not (goods_no.isascii() and goods_no.isdigit()) or goods_no[0] == "0" or len(goods_no) > 12:
+        raise Refusal(1000, MSG_GOODS)
+    if goods_no in {str(g) for g in req.config.get("foreign_goods", ())}:
+        raise Refusal(1000, MSG_FOREIGN)
+
+
+def _price(req: SandboxRequest, goods_no: str) -> dict:
+    with req.state.lock:
+        price = req.bucket.get("prices", {}).get(goods_no)
+    if price is None:
+        configured = (req.config.get("prices") or {}).get(goods_no)
+        if isinstance(configured, dict):
+            gmkt = configured.get("gmkt")
+            price = {"gmkt": gmkt, "iac": configured.get("iac", gmkt)}
+        elif configured is not None:
+            price = {"gmkt": int(configured), "iac": int(configured)}
+    return price or derived_price(goods_no)
+
+
+def _date(block: dict, key: str, required: bool) -> str | None:
+    value = block.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise Refusal(3000, f"{MSG_MALFORMED} ({key}: YYYY-MM-DD)")
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise Refusal(3000, f"{MSG_MALFORMED} ({key}: YYYY-MM-DD)") from None
+    return value
+
+
+def _number(block: dict, key: str, required: bool) -> int | None:
+    value = block.get(key)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Refusal(3000, f"{MSG_MALFORMED} ({key})")
+    return value
+
+
+def _validated(req: SandboxRequest, goods_no: str) -> dict:
+    """The request body checked as ESM would: 3000 for shape, 1000 for business rules."""
+    try:
+        body = req.json()
+    except ValueError:
+        raise Refusal(3000, MSG_MALFORMED) from None
+    if not isinstance(body, dict):
+        raise Refusal(3000, MSG_MALFORMED)
+    gmarket, auction = body.get("gmarket"), body.get("auction")
+    if not isinstance(gmarket, dict) or not isinstance(auction, dict):
+        raise Refusal(3000, f"{MSG_MALFORMED} (gmarket, auction)")
+    for block in (gmarket, auction):
+        if not isinstance(block.get("isUse"), bool):
+            raise Refusal(3000, f"{MSG_MALFORMED} (isUse)")
+    g_use, a_use = gmarket["isUse"], auction["isUse"]
+    g = {
+        "isUse": g_use,
+        "amount": _number(gmarket, "amount", g_use),
+        "maxAmount": _number(gmarket, "maxAmount", g_use),
+        "field": _number(gmarket, "field", g_use),
+        "startDate": _date(gmarket, "startDate", g_use),
+        "endDate": _date(gmarket, "endDate", g_use),
+    }
+    a = {
+        "isUse": a_use,
+        "startDate": _date(auction, "startDate", a_use),
+        "endDate": _date(auction, "endDate", a_use),
+    }
+    if not g_use and not a_use:
+        raise Refusal(1000, MSG_NOTHING_IN_USE)
+    if g_use:
+        if g["amount"] < 100:
+            raise Refusal(1000, MSG_AMOUNT_MIN)
+        if g["amount"] * 10 > _price(req, goods_no)["gmkt"] * 8:
+            raise Refusal(1000, MSG_AMOUNT_RATIO)
+        if g["maxAmount"] < 10_000:
+            raise Refusal(1000, MSG_CAP_MIN)
+        if not 1 <= g["field"] <= 6:
+            raise Refusal(1000, MSG_FIELD)
+        if g["startDate"] > g["endDate"]:
+            raise Refusal(1000, MSG_GMKT_DATES)
+    if a_use and a["startDate"] > a["endDate"]:
+        raise Refusal(1000, MSG_IAC_DATES)
+    return {"gmarket": g, "auction": a}
+
+
+def _as_read(req: SandboxRequest, body: dict | None) -> dict:
+    """A stored body as GET answers it: field 6 read back as 99, or enums as names."""
+    if body is None:
+        body = {
+            "gmarket": {
+                "isUse": False,
+                "amount": 0,
+                "maxAmount": 0,
+                "field": None,
+                "startDate": None,
+                "endDate": None,
+            },
+            "auction": {"isUse": False, "startDate": None, "endDate": None},
+        }
+    out = copy.deepcopy(body)
+    number = out["gmarket"].get("field")
+    if req.config.get("field_format") == "number":
+        out["gmarket"]["field"] = 99 if number == 6 else (number or 0)
+    else:
+        out["gmarket"]["field"] = FIELD_NAMES.get(number, UNSET_FIELD_NAME)
+    return out
+
+
+# --- dispatch -------------------------------------------------------------------------------------
+def handle(req: SandboxRequest) -> SandboxResponse:
+    """Answer one ESM request (the server calls this for paths under /item/v1/)."""
+    if not token_ok(req.header("Authorization"), req.config):
+        return _unauthorized()
+    sponsorship, price = SPONSORSHIP.match(req.path), PRICE.match(req.path)
+    try:
+        if price:
+            goods_no = price["goods_no"]
+            _check_goods(req, goods_no)
+            if req.method != "GET":
+                raise Refusal(3000, MSG_MALFORMED)
+            return SandboxResponse(json=_price(req, goods_no))
+        if sponsorship:
+            if req.config.get("retired"):
+                return retired_response(req)
+            goods_no = sponsorship["goods_no"]
+            _check_goods(req, goods_no)
+            return _sponsorship(req, goods_no)
+    except Refusal as refusal:
+        return _refusal(req, refusal.code, refusal.message)
+    return SandboxResponse(status=404, json={"resultCode": 3000, "message": "Not Found"})
+
+
+def _sponsorship(req: SandboxRequest, goods_no: str) -> SandboxResponse:
+    state = req.state
+    ok = SandboxResponse(json={"goodsNo": int(goods_no)})
+    if req.method == "GET":
+        with state.lock:
+            body = req.bucket.get("sponsorships", {}).get(goods_no)
+            return SandboxResponse(json=_as_read(req, body))
+    if req.method == "DELETE":
+        with state.lock:
+            if req.bucket.get("sponsorships", {}).pop(goods_no, None) is None:
+                raise Refusal(1000, MSG_NOT_REGISTERED)
+        return ok
+    if req.method in ("POST", "PUT"):
+        body = _validated(req, goods_no)
+        with state.lock:
+            sponsorships = req.bucket.setdefault("sponsorships", {})
+            if req.method == "POST" and goods_no in sponsorships:
+                raise Refusal(1000, MSG_ALREADY)
+            if req.method == "PUT" and goods_no not in sponsorships:
+                raise Refusal(1000, MSG_NOT_REGISTERED)
+            sponsorships[goods_no] = body
+        return ok
+    raise Refusal(3000, MSG_MALFORMED)
+
+
+TARGET = SandboxTarget(
+    name="esm", prefixes=("/item/v1/",), handle=handle, retired_response=retired_response
+)

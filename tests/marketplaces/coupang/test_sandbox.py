@@ -1,0 +1,205 @@
+"""The sandbox itself: control endpoints, fault injection, and Coupang's rules in Coupang's words."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from marketplaces.coupang.client import CoupangClient, CreateCouponRequest, Policy
+from marketplaces.http import FinalError, MarketplaceClient, RetryableError
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[3]
+
+
+class Control(MarketplaceClient):
+    """The sandbox's control endpoints, over HTTP like another process would use them."""
+
+    def __init__(self, base):
+        super().__init__()
+        self._base = base
+
+    def base_url(self):
+        return self._base
+
+
+def _request(start=None, policies=None, **kw):
+    start = start or timezone.now() + timedelta(hours=2)
+    values = {
+        "title": "쿠폰",
+        "contract_id": 15,
+        "start_at": start,
+        "end_at": start + timedelta(days=1),
+        "user_id": "wing",
+        "policies": policies or [Policy("p", "PRICE", "", 10000, 1000, None, 1)],
+    }
+    values.update(kw)
+    return CreateCouponRequest(**values)
+
+
+@pytest.mark.parametrize(
+    "request_kwargs, message",
+    [
+        (
+            {"title": " "},
+            "createCouponRequest.title 은 빈칸임. createCouponRequest.title 은 필수 입력입니다.",
+        ),
+        ({"contract_id": 77}, "contractId=77 (으)로 계약이 판매자=A00012345 에 속하지 않습니다."),
+        (
+            {"start": "soon"},
+            "startAt 패턴을 확인하세요. yyyy-MM-dd HH:mm:ss, 프로모션 기간을 확인해주세요.",
+        ),
+        (
+            {"policies": [Policy("p", "PRICE", "", 10000, 1005, None, 1)]},
+            "policies[0] 금액 정보는 10원 단위로 입력해야 합니다.",
+        ),
+        (
+            {"policies": [Policy("p", "PRICE", "", 10005, 1000, None, 1)]},
+            "policies[0] 금액 정보는 10원 단위로 입력해야 합니다.",
+        ),
+        (
+            {
+                "policies": [
+                    Policy("p", "PRICE", "", 10000, 1000, None, 1),
+                    Policy("q", "RATE", "", 10000, 10, 5005, 1),
+                ]
+            },
+            "한 쿠폰의 정책은 모두 같은 할인 유형이어야 합니다. (sandbox wording), "
+            "policies[1] 금액 정보는 10원 단위로 입력해야 합니다.",
+        ),
+        (
+            {"policies": [Policy("p", "PRICE", "", 10000, 1000, None, 10000)]},
+            "policies[0].maxPerDaily 1~9999 양수만 입력 가능합니다.",
+        ),
+    ],
+)
+def test_sandbox_enforces_coupangs_rules_with_its_messages(sandbox, request_kwargs, message):
+    if request_kwargs.get("start") == "soon":
+        request_kwargs = {"start": timezone.now() + timedelta(minutes=59)}
+    with pytest.raises(FinalError) as caught:
+        CoupangClient().create_coupon(_request(**request_kwargs))
+    assert caught.value.status == 400
+    assert caught.value.message == message
+    assert sandbox.snapshot("coupang")["coupons"] == {}
+
+
+def test_several_refusals_are_joined_with_a_comma(sandbox):
+    start = timezone.now() + timedelta(hours=2)
+    with pytest.raises(FinalError) as caught:
+        CoupangClient().create_coupon(
+            _request(title="", end_at=start - timedelta(hours=5), start=start)
+        )
+    assert caught.value.message == (
+        "createCouponRequest.title 은 빈칸임. createCouponRequest.title 은 필수 입력입니다., "
+        "endAt 패턴을 확인하세요. yyyy-MM-dd HH:mm:ss, 프로모션 기간을 확인해주세요."
+    )
+
+
+def test_items_are_fixed_after_the_first_add_and_expire_of_unknown_coupon_is_500(sandbox):
+    client = CoupangClient()
+    coupon = client.create_coupon(_request())
+    assert coupon.coupon_status == "STANDBY"
+    first = client.add_items(coupon.coupon_id, [1, 2])
+    assert first[0].succeeded
+    second = client.add_items(coupon.coupon_id, [3])
+    assert not second[0].succeeded
+    assert (
+        second[0].error_message
+        == "이미 옵션이 등록된 다운로드 쿠폰은 옵션을 변경할 수 없습니다. (sandbox wording)"
+    )
+    assert client.transaction_status(first[0].transaction_id).status in ("REQUESTED", "DONE")
+    with pytest.raises(FinalError) as caught:
+        client.expire(424242)
+    assert (caught.value.status, caught.value.message) == (
+        500,
+        "expire할 쿠폰이 존재하지 않습니다.",
+    )
+
+
+def test_transactions_go_from_requested_to_done_and_success_is_read_as_done(sandbox):
+    sandbox.configure(
+        "coupang", settle_seconds=0.3, done_word="SUCCESS", single_object_results=True
+    )
+    client = CoupangClient()
+    coupon = client.create_coupon(_request())
+    [result] = client.add_items(coupon.coupon_id, [9])
+    assert client.transaction_status(result.transaction_id).status == "REQUESTED"
+    time.sleep(0.35)
+    status = client.transaction_status(result.transaction_id)
+    assert (status.status, status.total, status.succeeded, status.coupon_id) == (
+        "DONE",
+        1,
+        1,
+        coupon.coupon_id,
+    )
+    assert client.get_coupon(coupon.coupon_id).applied_option_count == 1
+
+
+def test_control_endpoints_over_http(sandbox):
+    control = Control(sandbox.base_url)
+    assert control.request(
+        "POST",
+        "/_sandbox/faults",
+        json={"target": "coupang", "fault": "5xx", "times": 1, "path_contains": "contract"},
+    ).data == {"ok": True}
+    with pytest.raises(RetryableError) as caught:
+        CoupangClient().contracts()
+    assert caught.value.status == 503
+    assert CoupangClient().contracts()[0].contract_id == 15  # the fault was used up
+    state = control.request("GET", "/_sandbox/state").data
+    assert state["faults"] == []
+    assert "hits" in state["data"]["coupang"]
+    control.request(
+        "POST", "/_sandbox/config", json={"target": "coupang", "settings": {"rate_limit_rps": 0}}
+    )
+    with pytest.raises(RetryableError) as caught:
+        CoupangClient().contracts()
+    assert caught.value.status == 429
+    control.request("POST", "/_sandbox/reset")
+    assert sandbox.snapshot() == {
+        "data": {"coupang": {}, "esm": {}},
+        "config": {"coupang": {}, "esm": {}},
+        "faults": [],
+    }
+    with pytest.raises(FinalError) as caught:
+        control.request("POST", "/_sandbox/faults", json={"target": "coupang", "fault": "melt"})
+    assert caught.value.message == "unknown fault 'melt'"
+
+
+def test_unknown_paths_are_404(sandbox):
+    with pytest.raises(FinalError) as caught:
+        Control(sandbox.base_url).request("GET", "/nowhere")
+    assert caught.value.status == 404
+
+
+def test_management_command_serves_the_sandbox(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "marketplace_sandbox", "--port", str(port)],
+        cwd=ROOT,
+        env={**os.environ},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                data = Control(f"http://127.0.0.1:{port}").request("GET", "/_sandbox/state").data
+                break
+            except RetryableError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        assert data["faults"] == []
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
