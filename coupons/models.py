@@ -11,10 +11,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from . import codes
+from . import codes, rules
 from .fields import CodeListField
-
-DC_CPN_CD_RE = re.compile(r"^[A-Z0-9]{4,20}$")
 
 
 class CommonCode(models.Model):
@@ -193,7 +191,8 @@ class Promotion(models.Model):
     issu_qty = models.PositiveIntegerField(_("발급수량"), default=0, editable=False)
     mbr_issu_lmt_qty = models.PositiveIntegerField(_("회원당 발급한도"), default=1)
 
-    ord_media_cds = CodeListField(_("주문매체"), choices=codes.OrdMedia.choices, blank=False)
+    # "at least one" is rules.order_media_chosen (one message in the admin and the API)
+    ord_media_cds = CodeListField(_("주문매체"), choices=codes.OrdMedia.choices)
     grade_cds = CodeListField(
         _("회원등급"), choices=codes.Grade.choices, help_text=_("비우면 전체 등급")
     )
@@ -280,9 +279,9 @@ class Promotion(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(our_chrg_rate__lte=100)
-                & Q(entr_chrg_rate__lte=100)
-                & Q(our_chrg_rate=100 - F("entr_chrg_rate")),
+                condition=Q(our_chrg_rate__lte=rules.CHARGE_RATE_MAX)
+                & Q(entr_chrg_rate__lte=rules.CHARGE_RATE_MAX)
+                & Q(our_chrg_rate=rules.CHARGE_TOTAL - F("entr_chrg_rate")),
                 name="promo_cost_split_100",
             ),
             models.CheckConstraint(
@@ -293,7 +292,8 @@ class Promotion(models.Model):
                 name="promo_issued_within_limit",
             ),
             models.CheckConstraint(
-                condition=Q(mbr_issu_lmt_qty__gte=1), name="promo_member_limit_positive"
+                condition=Q(mbr_issu_lmt_qty__gte=rules.MEMBER_LIMIT_MIN),
+                name="promo_member_limit_positive",
             ),
         ]
 
@@ -362,127 +362,9 @@ class Promotion(models.Model):
             "vendor": discount - ours,
         }
 
-    # -- one-row rules (SPEC §3 rules 1–7) --------------------------------------------------
+    # -- one-row rules (SPEC §3 rules 1–7, each a function of coupons.rules) ---------------
     def clean(self):
-        errors: dict[str, list] = {}
-
-        def add(field, message):
-            errors.setdefault(field, []).append(message)
-
-        kind, value = self.fix_amt_fxrt_gb_cd, self.dc_rate_amt
-        if self.promo_typ_cd in codes.NO_DISCOUNT_TYPES:
-            # Rule 2
-            if value:
-                add(
-                    "dc_rate_amt",
-                    _("무료배송/무료반품 쿠폰에는 할인금액이나 할인율을 둘 수 없습니다."),
-                )
-            if kind:
-                add(
-                    "fix_amt_fxrt_gb_cd",
-                    _("무료배송/무료반품 쿠폰에는 정액/정률 구분을 둘 수 없습니다."),
-                )
-            if self.max_dc_amt:
-                add("max_dc_amt", _("무료배송/무료반품 쿠폰에는 최대할인금액을 둘 수 없습니다."))
-        elif self.promo_typ_cd:
-            # Rule 1
-            if not kind:
-                add("fix_amt_fxrt_gb_cd", _("정액 또는 정률을 선택하세요."))
-            elif kind == codes.DiscountKind.AMOUNT:
-                if not value or value <= 0:
-                    add("dc_rate_amt", _("정액 할인금액은 0보다 커야 합니다."))
-                elif value % 10:
-                    add("dc_rate_amt", _("정액 할인금액은 10원 단위여야 합니다."))
-                if self.max_dc_amt is not None:
-                    add("max_dc_amt", _("최대할인금액은 정률 할인에만 설정할 수 있습니다."))
-                if value and (self.min_buy_amt or 0) < value:
-                    add(
-                        "min_buy_amt", _("정액 할인이면 최소구매금액이 할인금액 이상이어야 합니다.")
-                    )
-            elif kind == codes.DiscountKind.RATE:
-                if value is None or not 1 <= value <= 99:
-                    add("dc_rate_amt", _("정률 할인율은 1~99% 사이여야 합니다."))
-                if self.max_dc_amt is not None and (self.max_dc_amt <= 0 or self.max_dc_amt % 10):
-                    add("max_dc_amt", _("최대할인금액은 10원 단위의 양수여야 합니다."))
-        # Rule 3
-        for field in ("our_chrg_rate", "entr_chrg_rate"):
-            rate = getattr(self, field)
-            if rate is not None and not 0 <= rate <= 100:
-                add(field, _("부담율은 0~100 사이여야 합니다."))
-        if (self.our_chrg_rate or 0) + (self.entr_chrg_rate or 0) != 100:
-            add("entr_chrg_rate", _("당사부담율과 협력사부담율의 합은 100이어야 합니다."))
-        # Rule 4
-        if self.promo_str_dtm and self.promo_end_dtm and self.promo_str_dtm >= self.promo_end_dtm:
-            add("promo_end_dtm", _("프로모션 종료일시는 시작일시 이후여야 합니다."))
-        if self.vali_basis_cd == codes.ValidityBasis.FIXED:
-            if not self.vali_strt_dtm:
-                add("vali_strt_dtm", _("유효기간 시작일시를 입력하세요."))
-            if not self.vali_end_dtm:
-                add("vali_end_dtm", _("유효기간 종료일시를 입력하세요."))
-            elif self.vali_strt_dtm and self.vali_end_dtm <= self.vali_strt_dtm:
-                add("vali_end_dtm", _("쿠폰 유효기간 종료일시는 시작일시 이후여야 합니다."))
-            if self.vali_days:
-                add("vali_days", _("기간 지정 유효기간에는 유효일수를 둘 수 없습니다."))
-        elif self.vali_basis_cd == codes.ValidityBasis.DAYS:
-            if self.vali_days is None or not 1 <= self.vali_days <= 365:
-                add("vali_days", _("유효일수는 1~365일이어야 합니다."))
-            if self.vali_strt_dtm or self.vali_end_dtm:
-                add("vali_strt_dtm", _("발급일 기준 유효기간에는 유효기간 일시를 둘 수 없습니다."))
-        if (self.time_from is None) != (self.time_to is None):
-            add("time_to", _("사용 시각은 시작과 종료를 함께 입력하세요."))
-        elif self.time_from is not None and self.time_from >= self.time_to:
-            add("time_to", _("사용 종료 시각은 시작 시각 이후여야 합니다."))
-        if not self.ord_media_cds:
-            add("ord_media_cds", _("주문매체를 하나 이상 선택하세요."))
-        # Rule 5
-        way = self.cpn_issu_way_cd
-        if way == codes.IssueMethod.CODE:
-            if not self.dc_cpn_cd:
-                add("dc_cpn_cd", _("할인쿠폰코드 발급에는 할인쿠폰코드가 필요합니다."))
-            elif not DC_CPN_CD_RE.match(self.dc_cpn_cd):
-                add("dc_cpn_cd", _("할인쿠폰코드는 영문 대문자와 숫자 4~20자입니다."))
-        elif self.dc_cpn_cd:
-            add("dc_cpn_cd", _("할인쿠폰코드는 할인쿠폰코드 발급(04) 방식에만 입력합니다."))
-        # Rule 6 (the in-use MK008 check needs the code table: see services.promotion_validate)
-        if way == codes.IssueMethod.AUTO:
-            if not self.auto_issu_typ_cd:
-                add("auto_issu_typ_cd", _("조건부 자동발급에는 자동발급유형이 필요합니다."))
-            if not self.auto_issu_qty or self.auto_issu_qty < 1:
-                add("auto_issu_qty", _("자동발급수량은 1 이상이어야 합니다."))
-            if not self.auto_issu_potm_cd:
-                add("auto_issu_potm_cd", _("자동발급시점을 선택하세요."))
-            elif self.auto_issu_potm_cd == codes.AutoIssueTiming.BEFORE:
-                if self.anvy_pre_isu_dds is None or not 1 <= self.anvy_pre_isu_dds <= 30:
-                    add("anvy_pre_isu_dds", _("사전발급일수는 1~30일이어야 합니다."))
-            elif self.anvy_pre_isu_dds:
-                add(
-                    "anvy_pre_isu_dds",
-                    _("사전발급일수는 자동발급시점이 사전 발급(20)일 때만 입력합니다."),
-                )
-        else:
-            for field in (
-                "auto_issu_typ_cd",
-                "auto_issu_potm_cd",
-                "anvy_pre_isu_dds",
-                "auto_issu_qty",
-            ):
-                if getattr(self, field):
-                    add(field, _("자동발급 항목은 조건부 자동발급(02) 방식에만 입력합니다."))
-        # Rule 7
-        issuer = self.cpn_issu_main_cd
-        if issuer == codes.Issuer.CS and way and way != codes.IssueMethod.TARGETED:
-            add("cpn_issu_way_cd", _("CS보상쿠폰은 대상자지정발급(01)으로만 발급합니다."))
-        if (
-            way in (codes.IssueMethod.DOWNLOAD, codes.IssueMethod.CODE)
-            and issuer
-            and issuer != codes.Issuer.FIXED
-        ):
-            add(
-                "cpn_issu_way_cd",
-                _("고객다운로드(03)와 할인쿠폰코드(04) 발급은 고정판촉쿠폰에만 쓸 수 있습니다."),
-            )
-        if self.issu_lmt_qty is not None and self.issu_lmt_qty < (self.issu_qty or 0):
-            add("issu_lmt_qty", _("총 발급한도는 이미 발급된 수량보다 작을 수 없습니다."))
+        errors = rules.one_row_errors(self)
         if errors:
             raise ValidationError(errors)
 

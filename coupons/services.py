@@ -6,9 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from . import codes
+from . import codes, rules
 from .errors import Conflict, DomainError
 from .models import FROZEN_FIELDS, MemberCoupon, Promotion, PromotionTarget
 from .selectors import auto_issue_type_in_use
@@ -64,48 +63,41 @@ def _target_keys(targets) -> set[tuple]:
 def promotion_check_context(
     promotion: Promotion, *, targets: list[dict] | None = None
 ) -> dict[str, list]:
-    """The rules that need other rows: in-use MK008, unique code, duplicate targets, frozen terms.
+    """The rules that need other rows (in-use MK008, unique code, duplicate targets, frozen
+    terms), each a function of `coupons.rules` given the facts looked up here.
 
     Returns errors by field (empty when all hold); `promotion_validate` adds the one-row rules.
     """
-    errors: dict[str, list] = {}
-    if (
+    code_taken = bool(promotion.dc_cpn_cd) and (
+        Promotion.objects.filter(dc_cpn_cd=promotion.dc_cpn_cd).exclude(pk=promotion.pk).exists()
+    )
+    type_in_use = (
         promotion.cpn_issu_way_cd == codes.IssueMethod.AUTO
-        and promotion.auto_issu_typ_cd
-        and not auto_issue_type_in_use(promotion.auto_issu_typ_cd)
-    ):
-        errors.setdefault("auto_issu_typ_cd", []).append(
-            _("사용 중인 자동발급유형(MK008) 코드가 아닙니다.")
-        )
-    if promotion.dc_cpn_cd:
-        clash = Promotion.objects.filter(dc_cpn_cd=promotion.dc_cpn_cd).exclude(pk=promotion.pk)
-        if clash.exists():
-            errors.setdefault("dc_cpn_cd", []).append(
-                _("이미 다른 프로모션이 쓰는 할인쿠폰코드입니다.")
-            )
-    if targets is not None:
-        seen = set()
-        for t in targets:
-            key = (t["aply_typ_cd"], str(t["tgt_no"]))
-            if key in seen:
-                errors.setdefault("targets", []).append(
-                    _("적용대상이 중복되었습니다: %(tgt)s") % {"tgt": t["tgt_no"]}
-                )
-            seen.add(key)
-    if promotion.pk and promotion_has_issued(promotion):
-        # Rule 8: terms are frozen once a coupon exists.
-        for field in _frozen_changes(promotion, targets):
-            errors.setdefault(field, []).append(FROZEN_MESSAGE)
-    return errors
+        and bool(promotion.auto_issu_typ_cd)
+        and auto_issue_type_in_use(promotion.auto_issu_typ_cd)
+    )
+    frozen = (
+        _frozen_changes(promotion, targets)
+        if promotion.pk and promotion_has_issued(promotion)
+        else []
+    )
+    return rules.collect(
+        rules.auto_issue_type_in_use(promotion, type_in_use=type_in_use),
+        rules.discount_code_unique(promotion, code_taken=code_taken),
+        rules.targets_distinct(targets or []),
+        rules.terms_frozen(frozen),
+    )
 
 
-FROZEN_MESSAGE = gettext_lazy(
-    "이미 쿠폰이 발급되어 변경할 수 없습니다. '새 프로모션으로 복사'를 이용하세요."
-)
+def promotion_normalize(promotion: Promotion) -> Promotion:
+    """Input as a merchandiser types it, stored the one way (`rules.normalize_*`); returns it."""
+    promotion.dc_cpn_cd = rules.normalize_dc_cpn_cd(promotion.dc_cpn_cd)
+    return promotion
 
 
-def promotion_validate(promotion: Promotion, *, targets: list[dict] | None = None) -> None:
-    """Every rule of SPEC §3 for a promotion about to be saved; raises ValidationError by field."""
+def promotion_errors(promotion: Promotion, *, targets: list[dict] | None = None) -> dict:
+    """Every rule of SPEC §3 for a promotion about to be saved, as errors by field (empty when
+    all hold): the model's fields and `clean()` (the one-row rules) and the context rules."""
     errors: dict[str, list] = {}
     try:
         promotion.full_clean(exclude=["promo_no"], validate_unique=False)
@@ -113,6 +105,12 @@ def promotion_validate(promotion: Promotion, *, targets: list[dict] | None = Non
         errors.update(exc.message_dict)
     for field, messages in promotion_check_context(promotion, targets=targets).items():
         errors.setdefault(field, []).extend(messages)
+    return errors
+
+
+def promotion_validate(promotion: Promotion, *, targets: list[dict] | None = None) -> None:
+    """Every rule of SPEC §3 for a promotion about to be saved; raises ValidationError by field."""
+    errors = promotion_errors(promotion, targets=targets)
     if errors:
         raise ValidationError(errors)
 
@@ -137,6 +135,7 @@ def promotion_save(
     *, user, promotion: Promotion, targets: list[dict] | None = None, validate: bool = True
 ) -> Promotion:
     """Save a promotion built by a form (validated there with `promotion_validate`)."""
+    promotion_normalize(promotion)
     if validate:
         promotion_validate(promotion, targets=targets)
     if promotion.pk is None:
@@ -261,3 +260,8 @@ def promotion_copy(*, user, promotion: Promotion) -> Promotion:
     copy.save()
     _save_targets(copy, list(source.targets.values("aply_gb_cd", "aply_typ_cd", "tgt_no")))
     return copy
+
+
+def promotion_target_errors(targets: list[dict]) -> list[tuple[str, str]]:
+    """The apply / exclude target rules for a list of targets (`aply_typ_cd`, `tgt_no`, …)."""
+    return list(rules.targets_distinct(targets))

@@ -77,10 +77,9 @@ class PromotionIn(ApiSerializer):
         allow_null=True,
         help_text="총 발급한도; null 이면 무제한",
     )
-    mbr_issu_lmt_qty = bounded_int(INT_MAX, required=False, min_value=1)
-    ord_media_cds = serializers.ListField(
-        child=CodeField(codes.OrdMedia), min_length=1, max_length=6
-    )
+    mbr_issu_lmt_qty = bounded_int(INT_MAX, required=False)  # ≥ 1: rules.member_limit_positive
+    # "at least one" is a rule (rules.order_media_chosen): the service says it, as in the admin
+    ord_media_cds = serializers.ListField(child=CodeField(codes.OrdMedia), max_length=6)
     grade_cds = serializers.ListField(
         child=CodeField(codes.Grade),
         required=False,
@@ -115,8 +114,6 @@ class PromotionIn(ApiSerializer):
     def validate(self, attrs):
         if attrs.get("fix_amt_fxrt_gb_cd") is None and "fix_amt_fxrt_gb_cd" in attrs:
             attrs["fix_amt_fxrt_gb_cd"] = ""
-        if "dc_cpn_cd" in attrs:
-            attrs["dc_cpn_cd"] = attrs["dc_cpn_cd"] or None
         if "targets" in attrs and "all_goods_yn" not in attrs:
             attrs["all_goods_yn"] = not any(
                 t["aply_gb_cd"] == codes.ApplyKind.APPLY for t in attrs["targets"]
