@@ -3,6 +3,9 @@ HTTP exchanges), and the integer bounds of the database columns."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from marketplaces.models import HttpExchange, SyncJob
@@ -10,6 +13,20 @@ from marketplaces.models import HttpExchange, SyncJob
 INT_MAX = 2**31 - 1
 BIGINT_MAX = 2**63 - 1
 SMALLINT_MAX = 2**15 - 1
+
+
+def rule_validator(rule: Callable[[object], None]) -> Callable[[object], None]:
+    """A serializer field validator that runs one marketplace rule on the field's value, so a
+    shape error and the rule's refusal come back together, in the rule's words."""
+
+    def validate(value):
+        try:
+            rule(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+
+    validate.__name__ = rule.__name__
+    return validate
 
 
 # --- sync jobs ---------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from marketplaces.admin import (
 )
 from marketplaces.models import SyncJob
 
-from . import services
+from . import rules, services
 from .models import CoupangCoupon, CoupangCouponItem, CoupangCouponPolicy
 
 COUPON_TERMS = ("title", "contract_id", "start_at", "end_at", "wing_user_id")
@@ -35,16 +35,29 @@ class CoupangCouponForm(forms.ModelForm):
         model = CoupangCoupon
         fields = ["title", "contract_id", "start_at", "end_at", "wing_user_id", "promotion"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "title" in self.fields:
+            self.fields["title"].required = False  # refused by the rule, in its words
+
     def clean(self):
         cleaned = super().clean()
+        # End after start is the model's own rule (Model.clean); the lead time needs the clock.
         if not (self.instance.pk and self.instance.is_created_remotely):
             try:
-                services.coupang_schedule_validate(cleaned.get("start_at"), cleaned.get("end_at"))
+                rules.start_after_lead_time(cleaned.get("start_at"))
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     if field in self.fields and field not in self.errors:
                         self.add_error(field, errors)
         return cleaned
+
+
+class PolicyForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "title" in self.fields:
+            self.fields["title"].required = False  # refused by the rule, in its words
 
 
 class PolicyFormSet(forms.BaseInlineFormSet):
@@ -63,6 +76,9 @@ class PolicyFormSet(forms.BaseInlineFormSet):
 
 
 class ItemFormSet(forms.BaseInlineFormSet):
+    def validate_unique(self):
+        """Repeated items are refused by the rule (`rules.items_unique`), in its words."""
+
     def clean(self):
         super().clean()
         if any(self.errors):
@@ -72,7 +88,7 @@ class ItemFormSet(forms.BaseInlineFormSet):
             for f in self.forms
             if f.cleaned_data
             and not f.cleaned_data.get("DELETE")
-            and f.cleaned_data.get("vendor_item_id")
+            and f.cleaned_data.get("vendor_item_id") is not None
         ]
         coupon = self.instance if self.instance.pk else None
         try:
@@ -99,6 +115,7 @@ class _TermsInline(admin.TabularInline):
 
 class PolicyInline(_TermsInline):
     model = CoupangCouponPolicy
+    form = PolicyForm
     formset = PolicyFormSet
     fields = [
         "position",

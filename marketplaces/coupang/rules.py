@@ -54,16 +54,6 @@ def start_after_lead_time(start_at: datetime | None, now: datetime | None = None
         )
 
 
-def coupon_schedule(
-    start_at: datetime | None, end_at: datetime | None, *, now: datetime | None = None
-) -> None:
-    """Start at least an hour after now, end after start. Raises ValidationError."""
-    check_all(
-        (start_after_lead_time, start_at, now),
-        (end_after_start, start_at, end_at),
-    )
-
-
 # --- one policy (tier) --------------------------------------------------------------------------
 def policy_title_present(title: str | None) -> None:
     if title is not None and not title.strip():

@@ -98,14 +98,6 @@ def coupang_items_validate(
     )
 
 
-def coupang_schedule_validate(
-    start_at: datetime | None, end_at: datetime | None, *, now: datetime | None = None
-) -> None:
-    """Start at least an hour after now (Coupang shows a coupon an hour after creation), end after
-    start. Raises ValidationError."""
-    rules.coupon_schedule(start_at, end_at, now=now)
-
-
 def coupang_coupon_validate(
     coupon: CoupangCoupon,
     policies: list[CoupangCouponPolicy],
@@ -115,8 +107,8 @@ def coupang_coupon_validate(
 ) -> None:
     """Every local rule for a coupon about to be saved or sent; one ValidationError with all."""
     check_all(
-        (coupon.clean,),
-        (coupang_schedule_validate, coupon.start_at, coupon.end_at),
+        (coupon.clean,),  # the one-row rules, end after start among them
+        (rules.start_after_lead_time, coupon.start_at),
         (coupang_policies_validate, policies),
         (lambda: coupang_items_validate(vendor_item_ids, coupon=coupon, released=released),),
     )

@@ -45,6 +45,13 @@ AUCTION_FIELDS = ["iac_is_use", "iac_start_date", "iac_end_date"]
 
 
 class EsmSponsorshipForm(forms.ModelForm):
+    # A number from the list; one outside 1–6 is refused by the rule (`rules.field_in_range`).
+    gmkt_field = forms.IntegerField(
+        label=EsmSponsorship._meta.get_field("gmkt_field").verbose_name,
+        required=False,
+        widget=forms.Select(choices=[("", "---------"), *EsmSponsorship.Field.choices]),
+    )
+
     class Meta:
         model = EsmSponsorship
         fields = ["goods_no", *GMARKET_FIELDS, *AUCTION_FIELDS]

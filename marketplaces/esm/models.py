@@ -178,6 +178,11 @@ class EsmSponsorship(models.Model):
         """80 % of the Gmarket price last read (KRW, rounded down), or None before a read."""
         return rules.amount_ceiling(self.price_gmkt)
 
+    def clean_fields(self, exclude=None):
+        # The field's range is a rule (`rules.field_in_range`), refused in its words only, not
+        # also as Django's invalid choice.
+        super().clean_fields(exclude={*(exclude or ()), "gmkt_field"})
+
     def clean(self):
         """One-row rules with a message on the offending field (the 80 % rule needs ESM's price:
         `services.esm_sponsorship_check_price`)."""

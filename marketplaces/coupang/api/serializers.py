@@ -60,7 +60,7 @@ class CoupangCouponIn(serializers.Serializer):
     )
     policies = CoupangPolicyIn(many=True, allow_empty=True)
     vendorItemIds = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=BIGINT_MAX),
+        child=serializers.IntegerField(max_value=BIGINT_MAX),  # > 0: rules.items_positive
         allow_empty=True,
         max_length=10000,
     )
@@ -68,7 +68,7 @@ class CoupangCouponIn(serializers.Serializer):
 
 class ReplaceItemsIn(serializers.Serializer):
     vendorItemIds = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=BIGINT_MAX),
+        child=serializers.IntegerField(max_value=BIGINT_MAX),  # > 0: rules.items_positive
         allow_empty=True,
         max_length=10000,
     )

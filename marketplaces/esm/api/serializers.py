@@ -7,7 +7,8 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from marketplaces.api.serializers import BIGINT_MAX, INT_MAX, SMALLINT_MAX
+from marketplaces.api.serializers import BIGINT_MAX, INT_MAX, SMALLINT_MAX, rule_validator
+from marketplaces.esm import rules
 from marketplaces.esm import services as esm_services
 from marketplaces.esm.models import EsmSponsorship
 
@@ -74,8 +75,10 @@ class EsmSponsorshipUpdateIn(serializers.Serializer):
 
 
 class EsmSponsorshipIn(EsmSponsorshipUpdateIn):
-    goodsNo = serializers.RegexField(
-        r"^[1-9][0-9]{0,19}$", max_length=20, help_text="ESM 마스터상품번호"
+    goodsNo = serializers.CharField(
+        max_length=20,
+        validators=[rule_validator(rules.goods_no_format)],
+        help_text="ESM 마스터상품번호 (digits, not starting with 0)",
     )
 
 
