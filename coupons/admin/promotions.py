@@ -1,4 +1,5 @@
-"""The merchandiser's admin: promotions, code tables and the catalog mirror."""
+"""The merchandiser's promotion admin: the form with its targets inline, list, search, and the
+approve / suspend / end / copy actions, each one service call."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -6,26 +7,10 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from . import services
-from .errors import DomainError
-from .forms import PromotionForm, PromotionTargetFormSet
-from .models import FROZEN_FIELDS, CommonCode, Exhibition, Goods, Member, Promotion, PromotionTarget
-
-admin.site.site_header = _("프로모션 백오피스")
-admin.site.site_title = _("프로모션 백오피스")
-admin.site.index_title = _("프로모션 관리")
-
-
-@admin.register(CommonCode)
-class CommonCodeAdmin(admin.ModelAdmin):
-    list_display = ("group", "code", "name", "sort_order", "in_use")
-    list_filter = ("group", "in_use")
-    list_editable = ("name", "sort_order", "in_use")
-    search_fields = ("=group", "=code", "name")
-    ordering = ("group", "sort_order", "code")
-
-    def get_readonly_fields(self, request, obj=None):
-        return ("group", "code") if obj else ()
+from coupons import services
+from coupons.errors import DomainError
+from coupons.forms import PromotionForm, PromotionTargetFormSet
+from coupons.models import FROZEN_FIELDS, Promotion, PromotionTarget
 
 
 class PromotionTargetInline(admin.TabularInline):
@@ -305,36 +290,3 @@ class PromotionAdmin(admin.ModelAdmin):
                 ),
                 messages.SUCCESS,
             )
-
-
-@admin.register(Member)
-class MemberAdmin(admin.ModelAdmin):
-    list_display = ("mbr_no", "grade_cd", "birthday", "anniversary", "joined_at", "site_no")
-    list_filter = ("grade_cd", "site_no")
-    search_fields = ("=mbr_no",)
-    show_full_result_count = False
-
-
-@admin.register(Goods)
-class GoodsAdmin(admin.ModelAdmin):
-    list_display = (
-        "goods_no",
-        "goods_nm",
-        "sale_price",
-        "entr_no",
-        "disp_ctg_no",
-        "brand_no",
-        "site_no",
-    )
-    search_fields = ("=goods_no", "goods_nm", "=entr_no", "=brand_no")
-    show_full_result_count = False
-
-
-@admin.register(Exhibition)
-class ExhibitionAdmin(admin.ModelAdmin):
-    list_display = ("exhibition_no", "exhibition_nm")
-    search_fields = ("=exhibition_no", "exhibition_nm")
-    autocomplete_fields = ("goods",)
-
-
-from . import admin_member_coupons  # noqa
