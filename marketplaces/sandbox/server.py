@@ -389,9 +389,14 @@ def start_sandbox(
     return SandboxHandle(server, thread)
 
 
-def serve_forever(host: str = "127.0.0.1", port: int = 8001) -> None:
-    """Run the sandbox (every registered marketplace's half) in the foreground until interrupted."""
+def serve_forever(
+    host: str = "127.0.0.1", port: int = 8001, announce: Callable[[str], None] | None = None
+) -> None:
+    """Run the sandbox (every registered marketplace's half) in the foreground until interrupted;
+    `announce(base_url)` is called once it listens."""
     server = SandboxServer((host, port))
+    if announce:
+        announce(f"http://{host}:{server.server_address[1]}")
     try:
         server.serve_forever()
     finally:

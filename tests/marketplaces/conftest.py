@@ -5,6 +5,8 @@ clients use; jobs run inline right after commit (`SYNC_JOBS_EAGER`) with short d
 code that commits in `django_capture_on_commit_callbacks(execute=True)` to run the job.
 """
 
+import threading
+
 import pytest
 
 from marketplaces.sandbox import start_sandbox
@@ -82,3 +84,14 @@ def make_coupon(merchandiser):
         return coupang_coupon_create(user=merchandiser, **coupon_kwargs(**overrides))
 
     return make
+
+
+def join_job_runners(timeout: float = 20.0) -> None:
+    """Wait until the in-process runner (a `threading.Timer` per attempt, as without a broker)
+    has no attempt running or waiting, retries included, instead of sleeping and polling."""
+    for _round in range(100):
+        timers = [t for t in threading.enumerate() if isinstance(t, threading.Timer)]
+        if not timers:
+            return
+        for timer in timers:
+            timer.join(timeout)

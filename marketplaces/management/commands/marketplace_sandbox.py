@@ -16,8 +16,13 @@ class Command(BaseCommand):
     def handle(self, *args, host=None, port=None, **options):
         host = host or settings.SANDBOX_HOST
         port = port or settings.SANDBOX_PORT
-        self.stdout.write(f"Marketplace sandbox on http://{host}:{port} (Ctrl-C to stop)")
         try:
-            serve_forever(host, port)
+            serve_forever(
+                host,
+                port,
+                announce=lambda url: self.stdout.write(
+                    f"Marketplace sandbox on {url} (Ctrl-C to stop)"
+                ),
+            )
         except KeyboardInterrupt:
             pass

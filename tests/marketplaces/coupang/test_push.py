@@ -1,9 +1,9 @@
 """Coupang downloadable coupons pushed through the sync engine to the sandbox on loopback."""
 
-import time
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -20,6 +20,7 @@ from marketplaces.coupang.services import (
     coupang_coupon_resend_create,
 )
 from marketplaces.models import HttpExchange, SyncJob
+from marketplaces.sync import sync_job_run
 from tests.marketplaces.conftest import coupon_kwargs
 
 pytestmark = pytest.mark.django_db
@@ -296,7 +297,7 @@ def test_cir14_conflict_destroys_the_coupon_and_a_fixed_push_creates_a_new_one(
         )
     )
     tx = client.add_items(other.coupon_id, [3000000103])[0].transaction_id
-    time.sleep(0.15)
+    sandbox.settle("coupang")
     assert client.transaction_status(tx).status == "DONE"
     HttpExchange.objects.all().delete()
 
@@ -476,14 +477,24 @@ def test_dropped_items_response_is_reconciled_automatically(
     )
 
 
-def test_a_429_is_waited_out(sandbox, make_coupon, merchandiser, run):
+def test_a_429_is_waited_out(
+    sandbox, make_coupon, merchandiser, django_capture_on_commit_callbacks
+):
     sandbox.inject("coupang", "429", path_contains=CREATE_PATH, method="POST", retry_after="1")
     coupon = make_coupon()
-    started = time.monotonic()
-    job = run(coupang_coupon_push, coupon=coupon, user=merchandiser)
-    elapsed = time.monotonic() - started
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        with django_capture_on_commit_callbacks(execute=False):
+            job = coupang_coupon_push(coupon=coupon, user=merchandiser)
+        refused_at = timezone.now()
+        job = sync_job_run(job.pk, reschedule=False)
+        # Retry-After: 1, as the job row records it: the next attempt is due a second later...
+        assert (job.status, job.attempts) == ("PENDING", 1)
+        assert job.next_attempt_at == refused_at + timedelta(seconds=1)
+        clock.shift(0.5)
+        assert sync_job_run(job.pk, reschedule=False).attempts == 1  # ...and not before
+        clock.shift(0.5)
+        job = sync_job_run(job.pk, reschedule=False)
     assert (job.status, job.attempts) == ("SUCCEEDED", 2)
-    assert elapsed >= 1.0
     assert len(remote_coupons(sandbox)) == 1
     assert list(
         HttpExchange.objects.filter(job=job, method="POST")

@@ -1,6 +1,5 @@
 """Bulk push: many goods as ONE sync job, with progress and an outcome per goods."""
 
-import time
 from datetime import date
 
 import pytest
@@ -46,9 +45,7 @@ def test_bulk_push_of_1000_goods_is_one_job_with_1000_outcomes(
     sandbox, merchandiser, django_capture_on_commit_callbacks
 ):
     rows = bulk_rows(1_000)
-    started = time.monotonic()
     job = run_bulk(rows, merchandiser, django_capture_on_commit_callbacks)
-    elapsed = time.monotonic() - started
 
     assert SyncJob.objects.count() == 1
     assert (job.status, job.attempts, job.target_type) == ("SUCCEEDED", 1, "esm.sponsorship_bulk")
@@ -62,7 +59,6 @@ def test_bulk_push_of_1000_goods_is_one_job_with_1000_outcomes(
     synced = EsmSponsorship.objects.filter(local_state="SYNCED", remote_state="REGISTERED")
     assert synced.count() == 1_000
     assert HttpExchange.objects.filter(job=job).count() == 2_000  # a price read and a POST each
-    assert elapsed < 60, f"bulk push took {elapsed:.1f}s"
 
 
 def test_bulk_outcomes_keep_each_goods_refusal_and_pushing_again_modifies(
