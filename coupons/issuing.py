@@ -509,6 +509,38 @@ def _nothing_requested():
     )
 
 
+def _run_requests(
+    requests: list[_Request],
+    *,
+    dc_cpn_cd: str | None,
+    member,
+    issue,
+    resolve_promotions: bool = False,
+) -> DownloadOutcome:
+    """One download request, FO or BO: add the dcCpnCd request, resolve the member (and, when
+    asked, each promotion) — an unknown one refuses every request it concerns — then issue each
+    with `issue(request, member, by_code)`."""
+    reqs = list(requests)
+    code_req = _code_request(dc_cpn_cd)
+    if code_req:
+        reqs.append(code_req)
+    try:
+        mbr = _resolve_member(member)
+    except IssueRefused as exc:
+        for r in reqs:
+            r.refusal = r.refusal or exc
+        mbr = None
+    if resolve_promotions:
+        for r in reqs:
+            if r.refusal or r.promotion:
+                continue
+            try:
+                r.promotion = _resolve_promotion(r.promo_no)
+            except IssueRefused as exc:
+                r.refusal = exc
+    return _issue_requests(reqs, lambda req: issue(req, mbr, req is code_req))
+
+
 def coupons_download(
     *,
     member,
@@ -533,31 +565,20 @@ def coupons_download(
         "ordMediaCd": ord_media_cd,
     }
 
+    def issue(req: _Request, mbr: Member, by_code: bool):
+        ch = channel or (codes.Channel.CODE if by_code else codes.Channel.DOWNLOAD)
+        return coupon_issue(
+            member=mbr,
+            promotion=req.promotion or req.promo_no,
+            qty=req.qty,
+            channel=ch,
+            system_user_no=mbr_no,
+            ord_media_cd=ord_media_cd,
+            now=now,
+        )
+
     def run() -> DownloadOutcome:
-        reqs = list(requests)
-        code_req = _code_request(dc_cpn_cd)
-        if code_req:
-            reqs.append(code_req)
-        try:
-            mbr = _resolve_member(member)
-        except IssueRefused as exc:
-            for r in reqs:
-                r.refusal = r.refusal or exc
-            mbr = None
-
-        def issue(req: _Request):
-            ch = channel or (codes.Channel.CODE if req is code_req else codes.Channel.DOWNLOAD)
-            return coupon_issue(
-                member=mbr,
-                promotion=req.promotion or req.promo_no,
-                qty=req.qty,
-                channel=ch,
-                system_user_no=mbr_no,
-                ord_media_cd=ord_media_cd,
-                now=now,
-            )
-
-        return _issue_requests(reqs, issue)
+        return _run_requests(requests, dc_cpn_cd=dc_cpn_cd, member=member, issue=issue)
 
     return _with_idempotency(scope=f"mbr:{mbr_no}", key=idempotency_key, payload=payload, run=run)
 
@@ -593,49 +614,34 @@ def coupons_download_bo(
         "dcCpnCd": dc_cpn_cd or "",
     }
 
+    def issue(req: _Request, mbr: Member, by_code: bool):
+        promo = req.promotion
+        qty = req.qty
+        if promo.cpn_issu_main_cd == codes.Issuer.CS:
+            ch = codes.Channel.CS
+        elif promo.cpn_issu_way_cd == codes.IssueMethod.AUTO:
+            ch = codes.Channel.BATCH if system_user_no == BATCH_USER else codes.Channel.BO
+            qty = promo.auto_issu_qty or 1
+        else:
+            ch = codes.Channel.CODE if by_code else codes.Channel.BO
+        return coupon_issue(
+            member=mbr,
+            promotion=promo,
+            qty=qty,
+            channel=ch,
+            user=user,
+            system_user_no=system_user_no or "",
+            reason_cd=cs_reason_cd or "",
+            auto_issu_odr=auto_issu_odr or "",
+            ord_media_cd=ord_media_cd,
+            now=now,
+        )
+
     def run() -> DownloadOutcome:
-        reqs = list(requests)
-        code_req = _code_request(dc_cpn_cd)
-        if code_req:
-            reqs.append(code_req)
-        try:
-            mbr = _resolve_member(mbr_no)
-        except IssueRefused as exc:
-            for r in reqs:
-                r.refusal = r.refusal or exc
-            mbr = None
-        for r in reqs:
-            if r.refusal or r.promotion:
-                continue
-            try:
-                r.promotion = _resolve_promotion(r.promo_no)
-            except IssueRefused as exc:
-                r.refusal = exc
-
-        def issue(req: _Request):
-            promo = req.promotion
-            qty = req.qty
-            if promo.cpn_issu_main_cd == codes.Issuer.CS:
-                ch = codes.Channel.CS
-            elif promo.cpn_issu_way_cd == codes.IssueMethod.AUTO:
-                ch = codes.Channel.BATCH if system_user_no == BATCH_USER else codes.Channel.BO
-                qty = promo.auto_issu_qty or 1
-            else:
-                ch = codes.Channel.CODE if req is code_req else codes.Channel.BO
-            return coupon_issue(
-                member=mbr,
-                promotion=promo,
-                qty=qty,
-                channel=ch,
-                user=user,
-                system_user_no=system_user_no or "",
-                reason_cd=cs_reason_cd or "",
-                auto_issu_odr=auto_issu_odr or "",
-                ord_media_cd=ord_media_cd,
-                now=now,
-            )
-
-        return _issue_requests(reqs, issue)
+        # The channel and quantity depend on the promotion: resolve every promoNo first.
+        return _run_requests(
+            requests, dc_cpn_cd=dc_cpn_cd, member=mbr_no, issue=issue, resolve_promotions=True
+        )
 
     caller = getattr(user, "pk", None) or system_user_no
     return _with_idempotency(scope=f"bo:{caller}", key=idempotency_key, payload=payload, run=run)

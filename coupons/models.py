@@ -320,15 +320,8 @@ class Promotion(models.Model):
     def allows_medium(self, ord_media_cd: str | None) -> bool:
         return not ord_media_cd or ord_media_cd in self.ord_media_cds
 
-    def allows_site(self, site_no: str | None) -> bool:
-        return not self.site_nos or not site_no or site_no in self.site_nos
-
     def in_period(self, now) -> bool:
         return self.promo_str_dtm <= now < self.promo_end_dtm
-
-    def issuable(self, now) -> bool:
-        """Rule 9: issues only when APPROVED and inside the promotion period."""
-        return self.promo_stat_cd == codes.PromoStatus.APPROVED and self.in_period(now)
 
     def usable_at(self, local_now) -> bool:
         """The weekday and time-of-day window of a "time coupon", for a local (Asia/Seoul) time."""

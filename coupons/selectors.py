@@ -189,26 +189,6 @@ def eligible_promotions(e: Eligibility, queryset: QuerySet | None = None) -> Que
     return qs
 
 
-def promotion_applies(
-    *,
-    promotion: Promotion,
-    goods: Goods | None,
-    member: Member | None,
-    ord_media_cd: str | None = None,
-    now: datetime | None = None,
-    for_use: bool = False,
-) -> bool:
-    """Whether `promotion` applies to `goods` for `member` now (one query)."""
-    e = Eligibility(
-        now=now or timezone.now(),
-        goods=goods,
-        member=member,
-        ord_media_cd=ord_media_cd,
-        for_use=for_use,
-    )
-    return eligible_promotions(e, Promotion.objects.filter(pk=promotion.pk)).exists()
-
-
 # -- goods detail (cpnType 10 / 20) ------------------------------------------------------------
 def usable_coupons_for_goods(
     *,

@@ -1,8 +1,9 @@
 """POST /v1/marketing/goodsDetailCpnList: both cpnTypes, both sortGbs, paging, eligibility."""
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -226,25 +227,19 @@ def test_usable_hides_revoked_expired_used_and_other_media(make_promotion, md):
     assert r.json()["promoCnt"] == 0 and r.json()["list"] == []
 
 
+@time_machine.travel(datetime(2026, 3, 4, 6, 0, tzinfo=UTC), tick=False)  # Wed 15:00 in Seoul
 def test_usable_respects_weekday_and_time_window(make_promotion):
     member, goods = make_member(), make_goods()
     local = timezone.localtime()
     today, other_day = str(local.isoweekday()), str(local.isoweekday() % 7 + 1)
     now_ok = make_promotion(promo_nm="today", weekdays=[today])
     wrong_day = make_promotion(promo_nm="other day", weekdays=[other_day])
-    start = (local - timedelta(hours=2)).time()
-    if start > local.time():  # just after midnight: a window that cannot contain now
-        wrong_time = make_promotion(promo_nm="window", time_from=time(0, 0), time_to=time(0, 0, 1))
-    else:
-        wrong_time = make_promotion(
-            promo_nm="window",
-            time_from=start,
-            time_to=(local - timedelta(hours=1)).time()
-            if (local - timedelta(hours=1)).time() > start
-            else time(23, 59),
-        )
-        if wrong_time.time_from <= local.time() < wrong_time.time_to:
-            pytest.skip("clock edge")
+    # the clock is frozen: a window that ended an hour ago cannot contain now
+    wrong_time = make_promotion(
+        promo_nm="window",
+        time_from=(local - timedelta(hours=2)).time(),
+        time_to=(local - timedelta(hours=1)).time(),
+    )
     for p in (now_ok, wrong_day, wrong_time):
         issue(member, p)
     r = member_client(member).post(URL, body(goods, cpn_type="10"), format="json")
