@@ -159,7 +159,6 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {
-    "sync-sweep": {"task": "marketplaces.tasks.sweep_sync_jobs", "schedule": 60.0},
     "expire-coupons": {"task": "coupons.tasks.expire_coupons", "schedule": 600.0},
     "job-sweep": {"task": "jobs.sweep", "schedule": 60.0},
 }
@@ -198,13 +197,7 @@ JOB_BACKOFF_MAX_SECONDS = env.float("JOB_BACKOFF_MAX_SECONDS", default=600.0)
 JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=600)  # RUNNING this long = worker died
 JOB_SWEEP_GRACE_SECONDS = env.int("JOB_SWEEP_GRACE_SECONDS", default=30)
 
-# Sync engine and marketplace clients (marketplaces/services.py). Tests shorten the delays.
-SYNC_JOBS_EAGER = env.bool("SYNC_JOBS_EAGER", default=False)  # run jobs inline after commit
-SYNC_JOB_MAX_ATTEMPTS = env.int("SYNC_JOB_MAX_ATTEMPTS", default=5)
-SYNC_JOB_BACKOFF_SECONDS = env.float("SYNC_JOB_BACKOFF_SECONDS", default=5.0)  # 5, 10, 20 ...
-SYNC_JOB_BACKOFF_MAX_SECONDS = env.float("SYNC_JOB_BACKOFF_MAX_SECONDS", default=600.0)
-SYNC_JOB_STALE_SECONDS = env.int("SYNC_JOB_STALE_SECONDS", default=600)  # RUNNING this long = dead
-SYNC_SWEEP_GRACE_SECONDS = env.int("SYNC_SWEEP_GRACE_SECONDS", default=30)
+# Marketplace clients (marketplaces/http.py, marketplaces/coupang/). Tests shorten the delays.
 MARKETPLACE_HTTP_TIMEOUT = env.float("MARKETPLACE_HTTP_TIMEOUT", default=10.0)
 COUPANG_POLL_INTERVAL_SECONDS = env.float("COUPANG_POLL_INTERVAL_SECONDS", default=1.0)
 COUPANG_POLL_MAX = env.int("COUPANG_POLL_MAX", default=20)

@@ -32,6 +32,7 @@ ROLE_PERMISSIONS = {
             "issue_membercoupon",
         ],
         "marketplaces": "*",
+        "jobs": ["view_job"],
     },
     CS_AGENT: {
         "coupons": [
@@ -45,6 +46,7 @@ ROLE_PERMISSIONS = {
             "issue_compensation",
             "revoke_membercoupon",
         ],
+        "jobs": ["view_job"],
     },
 }
 

@@ -1,4 +1,4 @@
-"""Admin pieces every marketplace uses, and the sync engine's rows (jobs, HTTP exchanges).
+"""Admin pieces every marketplace uses, the HTTP exchange log, and jobs shown with their exchanges.
 
 Each marketplace's own admin is its package's `admin.py` (found by admin autodiscovery)."""
 
@@ -13,9 +13,12 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.jobs.admin import JobAdmin
+from backoffice.jobs.admin import report_job as report_job_outcome
+from backoffice.jobs.models import Job
 from coupons.errors import DomainError
 
-from .models import HttpExchange, SyncJob
+from .models import HttpExchange
 
 
 def error_text(exc: Exception) -> str:
@@ -28,29 +31,9 @@ def error_text(exc: Exception) -> str:
 QUEUED_NOTE = _("진행 상황은 쿠폰 화면의 동기화 기록에서 볼 수 있습니다.")
 
 
-def report_job(modeladmin, request, label: str, job: SyncJob, *, queued_note=QUEUED_NOTE) -> None:
-    """One message per job at its level: done, failed (with the marketplace's words) or queued."""
-    job.refresh_from_db()
-    if job.status == SyncJob.Status.SUCCEEDED:
-        modeladmin.message_user(
-            request,
-            _("%(label)s: 완료 (작업 #%(id)s)") % {"label": label, "id": job.pk},
-            messages.SUCCESS,
-        )
-    elif job.status in (SyncJob.Status.FAILED, SyncJob.Status.DEAD):
-        modeladmin.message_user(
-            request,
-            _("%(label)s: 실패 (작업 #%(id)s) — %(error)s")
-            % {"label": label, "id": job.pk, "error": job.last_error},
-            messages.ERROR,
-        )
-    else:
-        modeladmin.message_user(
-            request,
-            _("%(label)s: 작업 #%(id)s을(를) 등록했습니다. %(note)s")
-            % {"label": label, "id": job.pk, "note": queued_note},
-            messages.INFO,
-        )
+def report_job(modeladmin, request, label: str, job: Job, *, queued_note=QUEUED_NOTE) -> None:
+    """The job engine's report, pointing to the object's sync history for progress."""
+    report_job_outcome(modeladmin, request, label, job, queued_note=queued_note)
 
 
 def json_block(value):
@@ -63,7 +46,7 @@ def json_block(value):
 def sync_history_html(target_type: str, target_id: str, exchanges: Q) -> str:
     """The target's last jobs and the HTTP exchanges matched by `exchanges` (besides its own)."""
     target = {"target_type": target_type, "target_id": target_id}
-    jobs = SyncJob.objects.filter(**target).select_related("created_by")[:20]
+    jobs = Job.objects.filter(**target).select_related("created_by")[:20]
     rows = HttpExchange.objects.filter(Q(**target) | exchanges).order_by("-created_at", "-id")[:50]
     return render_to_string(
         "admin/marketplaces/sync_history.html", {"jobs": jobs, "exchanges": rows}
@@ -92,7 +75,7 @@ class SyncedObjectAdmin(admin.ModelAdmin):
             )
         return format_html('<strong style="color:#ba2121">{}</strong>', obj.last_error)
 
-    def report(self, request, label: str, job: SyncJob) -> None:
+    def report(self, request, label: str, job: Job) -> None:
         report_job(self, request, label, job)
 
     def refusal_text(self, label: str, obj, exc: Exception) -> str:
@@ -108,7 +91,7 @@ class SyncedObjectAdmin(admin.ModelAdmin):
             self.report(request, f"{label} — {obj}", job)
 
 
-# --- the sync engine's rows (read-only) --------------------------------------------------------
+# --- jobs' HTTP exchanges (read-only) --------------------------------------------------------
 class HttpExchangeInline(admin.TabularInline):
     model = HttpExchange
     fields = [
@@ -130,33 +113,14 @@ class HttpExchangeInline(admin.TabularInline):
         return False
 
 
-@admin.register(SyncJob)
-class SyncJobAdmin(admin.ModelAdmin):
-    list_display = [
-        "id",
-        "target_type",
-        "target_id",
-        "operation",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "created_by",
-        "created_at",
-        "last_error",
-    ]
-    list_filter = ["status", "target_type", "operation"]
-    search_fields = ["=target_id"]
-    show_full_result_count = False
+class JobWithExchangesAdmin(JobAdmin):
+    """The job engine's job page, with the HTTP exchanges a marketplace job made."""
+
     inlines = [HttpExchangeInline]
 
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+admin.site.unregister(Job)
+admin.site.register(Job, JobWithExchangesAdmin)
 
 
 @admin.register(HttpExchange)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.apps import AppConfig, apps
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.jobs.registry import register as register_job
+
 
 class MarketplacesConfig(AppConfig):
     name = "marketplaces"
@@ -29,13 +31,11 @@ class MarketplaceConfig(AppConfig):
     sandbox_targets: list = []
 
     def register(self, *, jobs: list[tuple], api_urls: list, sandbox_targets: list) -> None:
-        """Register `jobs` (`(target_type, operation, run, on_failure)` each) with the sync
+        """Register `jobs` (`(target_type, operation, run, on_failure)` each) with the job
         engine, and keep the URL patterns (mounted under /api/v1/admin/) and the sandbox
         targets (`marketplaces.sandbox.server.SandboxTarget`) for those who collect them."""
-        from .sync import sync_handler  # the engine needs the models: not at this module's import
-
         for target_type, operation, run, on_failure in jobs:
-            sync_handler(target_type, operation, on_failure=on_failure)(run)
+            register_job(target_type, operation, run, on_failure=on_failure)
         self.api_urls = list(api_urls)
         self.sandbox_targets = list(sandbox_targets)
 

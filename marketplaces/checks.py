@@ -3,7 +3,7 @@
 from urllib.parse import urlparse
 
 from django.conf import settings
-from django.core.checks import Error, Warning, register
+from django.core.checks import Error, register
 
 SANDBOX_KEYS = {"sandbox-access-key", "sandbox-secret-key", "sandbox-wing"}
 
@@ -35,16 +35,8 @@ def check_coupang(app_configs=None, **kwargs):
 
 
 @register("marketplaces")
-def check_sync_engine(app_configs=None, **kwargs):
+def check_http_client(app_configs=None, **kwargs):
     messages = []
-    if settings.SYNC_JOB_MAX_ATTEMPTS < 1:
-        messages.append(Error("SYNC_JOB_MAX_ATTEMPTS must be at least 1.", id="marketplaces.E010"))
     if settings.MARKETPLACE_HTTP_TIMEOUT <= 0:
         messages.append(Error("MARKETPLACE_HTTP_TIMEOUT must be positive.", id="marketplaces.E011"))
-    if settings.CELERY_BROKER_URL and settings.SYNC_JOBS_EAGER:
-        messages.append(
-            Warning(
-                "SYNC_JOBS_EAGER is ignored when CELERY_BROKER_URL is set.", id="marketplaces.W010"
-            )
-        )
     return messages

@@ -27,6 +27,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
+from backoffice.jobs.errors import JobError, JobFailed, RetryLater
+
 from .models import HttpExchange
 
 REDACTED = "***"
@@ -38,7 +40,7 @@ _SECRET_NAME = re.compile(
 _BODY_LIMIT = 64_000
 
 
-class MarketplaceError(Exception):
+class MarketplaceError(JobError):
     """Anything that went wrong talking to a marketplace; `message` is shown to people."""
 
     def __init__(self, message: str, *, status: int | None = None, body: str = ""):
@@ -48,7 +50,7 @@ class MarketplaceError(Exception):
         self.body = body
 
 
-class RetryableError(MarketplaceError):
+class RetryableError(MarketplaceError, RetryLater):
     """Try again later. `retry_after` (seconds) comes from a 429's Retry-After.
 
     `outcome_unknown` is True when the request may have reached the marketplace and been applied
@@ -71,7 +73,7 @@ class RetryableError(MarketplaceError):
         self.outcome_unknown = outcome_unknown
 
 
-class FinalError(MarketplaceError):
+class FinalError(MarketplaceError, JobFailed):
     """The marketplace refused (4xx); sending the same again would be refused again."""
 
 

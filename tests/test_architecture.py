@@ -104,6 +104,7 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_the_graph_sees_function_level_imports():
     # coupons.apps imports what it registers inside ready(): the graph must see it.
     assert "coupons.compensation" in GRAPH["coupons.apps"]
+    assert "marketplaces.coupang.rules" in GRAPH["marketplaces.coupang.models"]  # `from . import`
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 

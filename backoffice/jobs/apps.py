@@ -7,3 +7,6 @@ class JobsConfig(AppConfig):
     label = "jobs"
     verbose_name = _("작업")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)

@@ -53,7 +53,7 @@ def job_enqueue(
     dispatch: bool = True,
 ) -> Job:
     """Write a PENDING job in the caller's transaction and, with `dispatch`, hand it to a runner
-    once that commits. Raises Conflict (JOB_OPEN) when the target already has an open job and
+    once that commits. Raises Conflict (SYNC_JOB_OPEN, the code API clients know) when the target already has an open job and
     LookupError when no handler is registered for (target_type, operation)."""
     handler_for(target_type, operation)
     try:
@@ -75,7 +75,7 @@ def job_enqueue(
         raise Conflict(
             _("이 대상에는 진행 중인 작업(#%(id)s)이 있습니다. 끝난 뒤 다시 시도하세요.")
             % {"id": open_job.pk if open_job else "?"},
-            code="JOB_OPEN",
+            code="SYNC_JOB_OPEN",
         ) from None
     if dispatch:
         transaction.on_commit(partial(job_dispatch, job.pk))
@@ -166,9 +166,16 @@ def jobs_start_sweeper(interval: float = 60.0) -> threading.Thread:
 
 
 def jobs_join_inprocess(timeout: float = 60.0) -> bool:
-    """Wait for this process's runner threads (tests, `serve` at shutdown); True if all ended."""
-    with _threads_lock:
-        pending = list(_threads)
-    for thread in pending:
-        thread.join(timeout)
-    return not any(t.is_alive() for t in pending)
+    """Wait for this process's runner threads, including the retries they schedule meanwhile
+    (tests, `serve` at shutdown); True if all ended within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with _threads_lock:
+            pending = [t for t in _threads if t.is_alive()]
+        if not pending:
+            return True
+        for thread in pending:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        if time.monotonic() >= deadline:
+            with _threads_lock:
+                return not any(t.is_alive() for t in _threads)

@@ -1,5 +1,5 @@
-"""Shape only, camelCase: what every marketplace's API shows of the sync engine (jobs and their
-HTTP exchanges), and the integer bounds of the database columns."""
+"""Shape only, camelCase: what every marketplace's API shows of its jobs (the job engine's `JobOut`
+with the HTTP exchanges each made), and the integer bounds of the database columns."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from collections.abc import Callable
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from marketplaces.models import HttpExchange, SyncJob
+from backoffice.jobs.api import JobOut
+from marketplaces.models import HttpExchange
 
 INT_MAX = 2**31 - 1
 BIGINT_MAX = 2**63 - 1
@@ -56,46 +57,8 @@ class HttpExchangeOut(serializers.ModelSerializer):
         ]
 
 
-class SyncJobOut(serializers.ModelSerializer):
-    targetType = serializers.CharField(source="target_type")
-    targetId = serializers.CharField(source="target_id")
-    maxAttempts = serializers.IntegerField(source="max_attempts")
-    nextAttemptAt = serializers.DateTimeField(source="next_attempt_at", allow_null=True)
-    lastError = serializers.CharField(source="last_error")
-    progressDone = serializers.IntegerField(source="progress_done")
-    progressTotal = serializers.IntegerField(source="progress_total")
-    createdBy = serializers.CharField(
-        source="created_by.get_username", default=None, allow_null=True
-    )
-    createdAt = serializers.DateTimeField(source="created_at")
-    updatedAt = serializers.DateTimeField(source="updated_at")
-    finishedAt = serializers.DateTimeField(source="finished_at", allow_null=True)
-
-    class Meta:
-        model = SyncJob
-        fields = [
-            "id",
-            "targetType",
-            "targetId",
-            "operation",
-            "payload",
-            "status",
-            "attempts",
-            "maxAttempts",
-            "nextAttemptAt",
-            "lastError",
-            "result",
-            "progressDone",
-            "progressTotal",
-            "createdBy",
-            "createdAt",
-            "updatedAt",
-            "finishedAt",
-        ]
-
-
-class SyncJobDetailOut(SyncJobOut):
+class SyncJobDetailOut(JobOut):
     exchanges = HttpExchangeOut(many=True)
 
-    class Meta(SyncJobOut.Meta):
-        fields = [*SyncJobOut.Meta.fields, "exchanges"]
+    class Meta(JobOut.Meta):
+        fields = [*JobOut.Meta.fields, "exchanges"]

@@ -15,12 +15,14 @@ from rest_framework import exceptions, generics, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
+from backoffice.jobs.api import JobOut
+from backoffice.jobs.models import Job
 from backoffice.permissions import ModelPermissions
-from marketplaces.models import HttpExchange, SyncJob
+from marketplaces.models import HttpExchange
 
-from .serializers import SyncJobDetailOut, SyncJobOut
+from .serializers import SyncJobDetailOut
 
-JOB_ACCEPTED = {202: OpenApiResponse(SyncJobOut, description="the sync job to follow")}
+JOB_ACCEPTED = {202: OpenApiResponse(JobOut, description="the sync job to follow")}
 
 
 class KeysetPagination(CursorPagination):
@@ -51,19 +53,19 @@ class MarketplaceView(generics.GenericAPIView):
     def refused(self, exc: DjangoValidationError) -> exceptions.ValidationError:
         return api_errors(exc, self.field_names)
 
-    def accepted(self, job: SyncJob) -> Response:
+    def accepted(self, job: Job) -> Response:
         job.refresh_from_db()
-        return Response(SyncJobOut(job).data, status=status.HTTP_202_ACCEPTED)
+        return Response(JobOut(job).data, status=status.HTTP_202_ACCEPTED)
 
 
 class JobActionView(MarketplaceView):
     """POST (with `input_serializer`'s body, if any) → 202 with the sync job `start` queued."""
 
-    serializer_class = SyncJobOut
+    serializer_class = JobOut
     pagination_class = None
     input_serializer = None
 
-    def start(self, obj, data) -> SyncJob:
+    def start(self, obj, data) -> Job:
         raise NotImplementedError
 
     def post(self, request, **kwargs):
@@ -82,20 +84,20 @@ class JobActionView(MarketplaceView):
 
 # --- sync jobs ---------------------------------------------------------------------------------
 class SyncJobFilter(filters.FilterSet):
-    status = filters.ChoiceFilter(choices=SyncJob.Status.choices)
+    status = filters.ChoiceFilter(choices=Job.Status.choices)
     targetType = filters.CharFilter(field_name="target_type")
     targetId = filters.CharFilter(field_name="target_id")
     operation = filters.CharFilter()
 
 
 class SyncJobListView(MarketplaceView, generics.ListAPIView):
-    queryset = SyncJob.objects.select_related("created_by")
-    serializer_class = SyncJobOut
+    queryset = Job.objects.select_related("created_by")
+    serializer_class = JobOut
     filterset_class = SyncJobFilter
 
 
 class SyncJobDetailView(MarketplaceView, generics.RetrieveAPIView):
-    queryset = SyncJob.objects.select_related("created_by").prefetch_related(
+    queryset = Job.objects.select_related("created_by").prefetch_related(
         Prefetch("exchanges", queryset=HttpExchange.objects.order_by("id"))
     )
     serializer_class = SyncJobDetailOut

@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.jobs.models import Job
 from coupons.errors import DomainError
 from marketplaces.admin import (
     SyncedObjectAdmin,
@@ -21,7 +22,6 @@ from marketplaces.admin import (
     report_job,
     sync_history_html,
 )
-from marketplaces.models import SyncJob
 
 from . import rules, services
 from .models import CoupangCoupon, CoupangCouponItem, CoupangCouponPolicy
@@ -244,7 +244,7 @@ class CoupangCouponAdmin(SyncedObjectAdmin):
 
     @admin.display(description=_("동기화 기록 (작업과 HTTP)"))
     def sync_history(self, obj):
-        replacing = SyncJob.objects.filter(
+        replacing = Job.objects.filter(
             target_type=services.TARGET_COUPANG_COUPON, payload__replaces=obj.pk
         )
         return sync_history_html(services.TARGET_COUPANG_COUPON, str(obj.pk), Q(job__in=replacing))
@@ -321,7 +321,7 @@ class CoupangCouponAdmin(SyncedObjectAdmin):
                 user=request.user,
                 start_at=data.get("start_at"),
             )
-            job = SyncJob.objects.filter(
+            job = Job.objects.filter(
                 target_type=services.TARGET_COUPANG_COUPON, target_id=str(new.pk)
             ).latest("id")
             report_job(self, request, _("옵션 교체 — 새 쿠폰 #%s") % new.pk, job)

@@ -31,11 +31,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backoffice.jobs.models import Job
+from backoffice.jobs.services import job_enqueue, job_heartbeat
 from coupons.errors import Conflict, DomainError
 from marketplaces.http import FinalError, PlainFinalError, RetryableError
-from marketplaces.models import SyncJob
 from marketplaces.rules import check_all
-from marketplaces.sync import sync_job_enqueue, sync_job_heartbeat
 
 from . import rules
 from .client import (
@@ -160,7 +160,7 @@ def _locked(coupon: CoupangCoupon) -> CoupangCoupon:
 
 
 @transaction.atomic
-def coupang_coupon_push(*, coupon: CoupangCoupon, user) -> SyncJob:
+def coupang_coupon_push(*, coupon: CoupangCoupon, user) -> Job:
     """Queue "Create on Coupang" (create, add items, poll, read back); returns the job.
 
     Checks every local rule first so nothing invalid is sent. Raises ValidationError or
@@ -195,13 +195,13 @@ def coupang_coupon_push(*, coupon: CoupangCoupon, user) -> SyncJob:
     coupon.local_status = Status.QUEUED
     coupon.last_error = ""
     coupon.save()
-    return sync_job_enqueue(
+    return job_enqueue(
         target_type=TARGET_COUPANG_COUPON, target_id=coupon.pk, operation="push", user=user
     )
 
 
 @transaction.atomic
-def coupang_coupon_expire(*, coupon: CoupangCoupon, user) -> SyncJob:
+def coupang_coupon_expire(*, coupon: CoupangCoupon, user) -> Job:
     """Queue "Expire on Coupang"; returns the job. Raises DomainError unless the coupon is live."""
     coupon = _locked(coupon)
     if not coupon.coupon_id or coupon.local_status in (
@@ -212,17 +212,17 @@ def coupang_coupon_expire(*, coupon: CoupangCoupon, user) -> SyncJob:
         raise DomainError(_("쿠팡에 살아 있는 쿠폰만 만료할 수 있습니다."), code="NOT_LIVE")
     coupon.local_status = Status.EXPIRING
     coupon.save(update_fields=["local_status", "updated_at"])
-    return sync_job_enqueue(
+    return job_enqueue(
         target_type=TARGET_COUPANG_COUPON, target_id=coupon.pk, operation="expire", user=user
     )
 
 
 @transaction.atomic
-def coupang_coupon_refresh(*, coupon: CoupangCoupon, user) -> SyncJob:
+def coupang_coupon_refresh(*, coupon: CoupangCoupon, user) -> Job:
     """Queue "Refresh from Coupang" (read the coupon back); returns the job."""
     if not coupon.coupon_id:
         raise DomainError(_("쿠팡 couponId가 없는 쿠폰입니다."), code="NOT_CREATED")
-    return sync_job_enqueue(
+    return job_enqueue(
         target_type=TARGET_COUPANG_COUPON, target_id=coupon.pk, operation="refresh", user=user
     )
 
@@ -238,8 +238,8 @@ def coupang_coupon_replace_items(
     old = _locked(coupon)
     if not old.coupon_id or old.local_status != Status.PUSHED:
         raise DomainError(_("쿠팡에 반영된 쿠폰만 옵션을 교체할 수 있습니다."), code="NOT_LIVE")
-    if SyncJob.objects.filter(
-        target_type=TARGET_COUPANG_COUPON, target_id=str(old.pk), status__in=SyncJob.OPEN_STATUSES
+    if Job.objects.filter(
+        target_type=TARGET_COUPANG_COUPON, target_id=str(old.pk), status__in=Job.OPEN_STATUSES
     ).exists():
         raise Conflict(_("이 쿠폰에 진행 중인 동기화 작업이 있습니다."), code="SYNC_JOB_OPEN")
     if start_at is None:
@@ -279,7 +279,7 @@ def coupang_coupon_replace_items(
     old.save(update_fields=["local_status", "updated_at"])
     new.local_status = Status.QUEUED
     new.save(update_fields=["local_status", "updated_at"])
-    sync_job_enqueue(
+    job_enqueue(
         target_type=TARGET_COUPANG_COUPON,
         target_id=new.pk,
         operation="replace",
@@ -290,7 +290,7 @@ def coupang_coupon_replace_items(
 
 
 @transaction.atomic
-def coupang_coupon_adopt(*, coupon: CoupangCoupon, coupon_id: int, user) -> SyncJob:
+def coupang_coupon_adopt(*, coupon: CoupangCoupon, coupon_id: int, user) -> Job:
     """Reconcile a lost create by linking the couponId found in WING; the job reads it back,
     checks it matches the request that was sent, then carries on with the items."""
     coupon = _locked(coupon)
@@ -302,7 +302,7 @@ def coupang_coupon_adopt(*, coupon: CoupangCoupon, coupon_id: int, user) -> Sync
     coupon.local_status = Status.QUEUED
     coupon.last_error = ""
     coupon.save()
-    return sync_job_enqueue(
+    return job_enqueue(
         target_type=TARGET_COUPANG_COUPON,
         target_id=coupon.pk,
         operation="push",
@@ -312,7 +312,7 @@ def coupang_coupon_adopt(*, coupon: CoupangCoupon, coupon_id: int, user) -> Sync
 
 
 @transaction.atomic
-def coupang_coupon_resend_create(*, coupon: CoupangCoupon, user) -> SyncJob:
+def coupang_coupon_resend_create(*, coupon: CoupangCoupon, user) -> Job:
     """Reconcile a lost create the other way: the user confirmed in WING that no coupon was made,
     so the create may be sent again; returns the push job."""
     coupon = _locked(coupon)
@@ -348,13 +348,13 @@ def _mark_destroyed(coupon: CoupangCoupon, message: str) -> None:
     )
 
 
-def _wait_transaction(client: CoupangClient, job: SyncJob, transaction_id: str):
+def _wait_transaction(client: CoupangClient, job: Job, transaction_id: str):
     """Poll a request transaction until DONE/FAIL; RetryableError if it is still REQUESTED."""
     for _attempt in range(max(1, settings.COUPANG_POLL_MAX)):
         status = client.transaction_status(transaction_id)
         if not status.pending:
             return status
-        sync_job_heartbeat(job)
+        job_heartbeat(job)
         time.sleep(settings.COUPANG_POLL_INTERVAL_SECONDS)
     raise RetryableError(
         _("쿠팡이 요청(%s)을 아직 처리 중입니다.") % transaction_id,
@@ -465,7 +465,7 @@ def _verify_adopted(coupon: CoupangCoupon, client: CoupangClient) -> None:
     _save(coupon, create_attempted_at=None)
 
 
-def _step_items(coupon: CoupangCoupon, client: CoupangClient, job: SyncJob) -> None:
+def _step_items(coupon: CoupangCoupon, client: CoupangClient, job: Job) -> None:
     items = list(coupon.items.filter(active=True).order_by("id"))
     if items and all(i.status != CoupangCouponItem.Status.PENDING for i in items):
         return  # already requested
@@ -483,7 +483,7 @@ def _step_items(coupon: CoupangCoupon, client: CoupangClient, job: SyncJob) -> N
                 )
                 _save(coupon, items_requested_at=None)
                 return
-            sync_job_heartbeat(job)
+            job_heartbeat(job)
             time.sleep(settings.COUPANG_POLL_INTERVAL_SECONDS)
     ids = [i.vendor_item_id for i in items]
     _save(coupon, items_requested_at=timezone.now())
@@ -520,7 +520,7 @@ def _step_items(coupon: CoupangCoupon, client: CoupangClient, job: SyncJob) -> N
     _save(coupon, items_requested_at=None)
 
 
-def _step_poll_items(coupon: CoupangCoupon, client: CoupangClient, job: SyncJob) -> None:
+def _step_poll_items(coupon: CoupangCoupon, client: CoupangClient, job: Job) -> None:
     requested = coupon.items.filter(active=True, status=CoupangCouponItem.Status.REQUESTED)
     for transaction_id in sorted(set(requested.values_list("transaction_id", flat=True))):
         status = _wait_transaction(client, job, transaction_id)
@@ -545,7 +545,7 @@ def _step_read_back(coupon: CoupangCoupon, client: CoupangClient) -> None:
     _save(coupon, local_status=Status.PUSHED, last_error="")
 
 
-def _push(coupon: CoupangCoupon, client: CoupangClient, job: SyncJob) -> dict:
+def _push(coupon: CoupangCoupon, client: CoupangClient, job: Job) -> dict:
     if job.payload.get("adopted") and coupon.create_attempted_at:
         _verify_adopted(coupon, client)
     if not coupon.coupon_id:
@@ -560,11 +560,11 @@ def _push(coupon: CoupangCoupon, client: CoupangClient, job: SyncJob) -> dict:
     return {"couponId": coupon.coupon_id, "couponStatus": coupon.remote_status}
 
 
-def _coupon(job: SyncJob) -> CoupangCoupon:
+def _coupon(job: Job) -> CoupangCoupon:
     return CoupangCoupon.objects.get(pk=int(job.target_id))
 
 
-def _push_failed(job: SyncJob, message: str) -> None:
+def _push_failed(job: Job, message: str) -> None:
     coupon = _coupon(job)
     if coupon.local_status == Status.QUEUED:
         _save(coupon, local_status=Status.FAILED, last_error=message)
@@ -572,11 +572,11 @@ def _push_failed(job: SyncJob, message: str) -> None:
         _save(coupon, last_error=message)
 
 
-def _run_push(job: SyncJob) -> dict:
+def _run_push(job: Job) -> dict:
     return _push(_coupon(job), CoupangClient(job=job), job)
 
 
-def _expire(coupon: CoupangCoupon, client: CoupangClient, job: SyncJob) -> dict:
+def _expire(coupon: CoupangCoupon, client: CoupangClient, job: Job) -> dict:
     try:
         remote = client.get_coupon(coupon.coupon_id)  # reconcile: maybe a lost expire landed
     except CouponDestroyedError as exc:
@@ -607,7 +607,7 @@ def _expire(coupon: CoupangCoupon, client: CoupangClient, job: SyncJob) -> dict:
     return {"couponId": coupon.coupon_id, "couponStatus": remote.coupon_status}
 
 
-def _expire_failed(job: SyncJob, message: str) -> None:
+def _expire_failed(job: Job, message: str) -> None:
     coupon = _coupon(job)
     fields = {"last_error": message}
     if coupon.local_status == Status.EXPIRING:
@@ -615,15 +615,15 @@ def _expire_failed(job: SyncJob, message: str) -> None:
     _save(coupon, **fields)
 
 
-def _run_expire(job: SyncJob) -> dict:
+def _run_expire(job: Job) -> dict:
     return _expire(_coupon(job), CoupangClient(job=job), job)
 
 
-def _refresh_failed(job: SyncJob, message: str) -> None:
+def _refresh_failed(job: Job, message: str) -> None:
     _save(_coupon(job), last_error=message)
 
 
-def _run_refresh(job: SyncJob) -> dict:
+def _run_refresh(job: Job) -> dict:
     coupon = _coupon(job)
     try:
         remote = CoupangClient(job=job).get_coupon(coupon.coupon_id)
@@ -637,14 +637,14 @@ def _run_refresh(job: SyncJob) -> dict:
     return {"couponId": coupon.coupon_id, "couponStatus": remote.coupon_status}
 
 
-def _replace_failed(job: SyncJob, message: str) -> None:
+def _replace_failed(job: Job, message: str) -> None:
     _push_failed(job, message)
     old = CoupangCoupon.objects.filter(pk=job.payload.get("replaces")).first()
     if old and old.local_status == Status.EXPIRING:
         _save(old, last_error=message)
 
 
-def _run_replace(job: SyncJob) -> dict:
+def _run_replace(job: Job) -> dict:
     """Expire the old coupon (its items are released only then), then create the new one."""
     client = CoupangClient(job=job)
     old = CoupangCoupon.objects.get(pk=job.payload["replaces"])

@@ -19,6 +19,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.jobs.models import Job
 from coupons.errors import DomainError
 from marketplaces.admin import (
     SyncedObjectAdmin,
@@ -27,7 +28,6 @@ from marketplaces.admin import (
     report_job,
     sync_history_html,
 )
-from marketplaces.models import SyncJob
 
 from . import rules
 from . import services as esm
@@ -178,14 +178,12 @@ class EsmSponsorshipAdmin(SyncedObjectAdmin):
         return sync_history_html(esm.TARGET_ESM_SPONSORSHIP, obj.goods_no, bulk)
 
     # --- reporting a job ---------------------------------------------------------------------
-    def report(self, request, label: str, job: SyncJob) -> None:
+    def report(self, request, label: str, job: Job) -> None:
         """One message per job at its level, with ESM's own words when it refused, and the
         differences when a pull found some."""
         job.refresh_from_db()
         differences = (
-            (job.result or {}).get("differences")
-            if job.status == SyncJob.Status.SUCCEEDED
-            else None
+            (job.result or {}).get("differences") if job.status == Job.Status.SUCCEEDED else None
         )
         if not differences:
             report_job(
@@ -268,9 +266,9 @@ class EsmSponsorshipAdmin(SyncedObjectAdmin):
                 _("진행 상황과 상품별 결과 보기"),
             ),
             messages.ERROR
-            if job.status in (SyncJob.Status.FAILED, SyncJob.Status.DEAD)
+            if job.status in (Job.Status.FAILED, Job.Status.DEAD)
             else messages.SUCCESS
-            if job.status == SyncJob.Status.SUCCEEDED
+            if job.status == Job.Status.SUCCEEDED
             else messages.INFO,
         )
         return None
@@ -312,7 +310,7 @@ class EsmSponsorshipAdmin(SyncedObjectAdmin):
     def bulk_job_view(self, request, job_id):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        job = get_object_or_404(SyncJob, pk=job_id, target_type=esm.TARGET_ESM_BULK)
+        job = get_object_or_404(Job, pk=job_id, target_type=esm.TARGET_ESM_BULK)
         result = job.result or {}
         outcomes = result.get("outcomes", [])
         status = request.GET.get("status")

@@ -8,7 +8,7 @@ the table's constraints. The 80 % rule needs ESM's Gmarket price (`GET …/price
 push reads it again before sending: a refusal names the price used and its time, and nothing is
 written to ESM.
 
-Jobs (on the engine of `marketplaces.sync`, registered by `EsmConfig.ready()`):
+Jobs (on the job engine `backoffice.jobs`, registered by `EsmConfig.ready()`):
 - push:    POST the first time, PUT once ESM has it. A POST refused because ESM already holds the
            goods (our own earlier POST whose answer was lost, a parallel job, a seller editing in
            ESM Plus) is reconciled with a GET and sent as a PUT.
@@ -32,6 +32,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backoffice.jobs.models import Job
+from backoffice.jobs.services import job_enqueue, job_heartbeat
 from coupons.errors import DomainError
 from marketplaces.http import (
     CredentialsError,
@@ -40,8 +42,6 @@ from marketplaces.http import (
     PlainFinalError,
     RetryableError,
 )
-from marketplaces.models import SyncJob
-from marketplaces.sync import sync_job_enqueue, sync_job_heartbeat
 
 from . import rules
 from .client import (
@@ -283,7 +283,7 @@ def _locked(sponsorship: EsmSponsorship) -> EsmSponsorship:
 
 
 @transaction.atomic
-def esm_sponsorship_push(*, sponsorship: EsmSponsorship, user) -> SyncJob:
+def esm_sponsorship_push(*, sponsorship: EsmSponsorship, user) -> Job:
     """Queue "send to ESM" (POST the first time, PUT after); returns the job.
 
     The one-row rules are checked here, the 80 % rule by the job against a fresh price; nothing
@@ -293,7 +293,7 @@ def esm_sponsorship_push(*, sponsorship: EsmSponsorship, user) -> SyncJob:
     sponsorship.local_state = State.QUEUED
     sponsorship.last_error = ""
     sponsorship.save(update_fields=["local_state", "last_error", "updated_at"])
-    return sync_job_enqueue(
+    return job_enqueue(
         target_type=TARGET_ESM_SPONSORSHIP,
         target_id=sponsorship.goods_no,
         operation="push",
@@ -302,7 +302,7 @@ def esm_sponsorship_push(*, sponsorship: EsmSponsorship, user) -> SyncJob:
 
 
 @transaction.atomic
-def esm_sponsorship_release(*, sponsorship: EsmSponsorship, user) -> SyncJob:
+def esm_sponsorship_release(*, sponsorship: EsmSponsorship, user) -> Job:
     """Queue "release on ESM" (DELETE); returns the job. Raises DomainError when ESM is not
     known to hold the settings (pull first), Conflict while a job is open."""
     sponsorship = _locked(sponsorship)
@@ -315,7 +315,7 @@ def esm_sponsorship_release(*, sponsorship: EsmSponsorship, user) -> SyncJob:
     sponsorship.local_state = State.RELEASING
     sponsorship.last_error = ""
     sponsorship.save(update_fields=["local_state", "last_error", "updated_at"])
-    return sync_job_enqueue(
+    return job_enqueue(
         target_type=TARGET_ESM_SPONSORSHIP,
         target_id=sponsorship.goods_no,
         operation="release",
@@ -324,9 +324,9 @@ def esm_sponsorship_release(*, sponsorship: EsmSponsorship, user) -> SyncJob:
 
 
 @transaction.atomic
-def esm_sponsorship_pull(*, sponsorship: EsmSponsorship, user) -> SyncJob:
+def esm_sponsorship_pull(*, sponsorship: EsmSponsorship, user) -> Job:
     """Queue "read from ESM" (GET, then the differences with the local values); returns the job."""
-    return sync_job_enqueue(
+    return job_enqueue(
         target_type=TARGET_ESM_SPONSORSHIP,
         target_id=sponsorship.goods_no,
         operation="pull",
@@ -335,7 +335,7 @@ def esm_sponsorship_pull(*, sponsorship: EsmSponsorship, user) -> SyncJob:
 
 
 @transaction.atomic
-def esm_sponsorships_push_bulk(*, sponsorships: Iterable[EsmSponsorship], user) -> SyncJob:
+def esm_sponsorships_push_bulk(*, sponsorships: Iterable[EsmSponsorship], user) -> Job:
     """Queue ONE job pushing many goods, with progress and an outcome per goods; returns it.
 
     Raises ValidationError (nothing queued) when a row breaks a one-row rule or there are too
@@ -360,7 +360,7 @@ def esm_sponsorships_push_bulk(*, sponsorships: Iterable[EsmSponsorship], user) 
     EsmSponsorship.objects.filter(goods_no__in=goods_nos).update(
         local_state=State.QUEUED, last_error="", updated_at=timezone.now()
     )
-    return sync_job_enqueue(
+    return job_enqueue(
         target_type=TARGET_ESM_BULK,
         target_id=uuid.uuid4().hex[:16],
         operation="push",
@@ -453,7 +453,7 @@ def _push_one(sponsorship: EsmSponsorship, client: EsmClient) -> dict:
     return {"goodsNo": goods_no, "status": "OK", "operation": operation, "message": ""}
 
 
-def _sponsorship(job: SyncJob) -> EsmSponsorship:
+def _sponsorship(job: Job) -> EsmSponsorship:
     try:
         return EsmSponsorship.objects.get(goods_no=job.target_id)
     except EsmSponsorship.DoesNotExist:
@@ -462,7 +462,7 @@ def _sponsorship(job: SyncJob) -> EsmSponsorship:
         ) from None
 
 
-def _failed(job: SyncJob, message: str) -> None:
+def _failed(job: Job, message: str) -> None:
     sponsorship = EsmSponsorship.objects.filter(goods_no=job.target_id).first()
     if sponsorship is None:
         return
@@ -472,14 +472,14 @@ def _failed(job: SyncJob, message: str) -> None:
     _save(sponsorship, **fields)
 
 
-def _run_push(job: SyncJob) -> dict:
+def _run_push(job: Job) -> dict:
     try:
         return _push_one(_sponsorship(job), EsmClient(job=job))
     except FinalError as exc:
         raise _final(exc) from exc
 
 
-def _run_release(job: SyncJob) -> dict:
+def _run_release(job: Job) -> dict:
     sponsorship = _sponsorship(job)
     client = EsmClient(job=job)
     try:
@@ -506,13 +506,13 @@ def _run_release(job: SyncJob) -> dict:
     return {"goodsNo": sponsorship.goods_no, "status": "OK", "operation": "DELETE"}
 
 
-def _pull_failed(job: SyncJob, message: str) -> None:
+def _pull_failed(job: Job, message: str) -> None:
     EsmSponsorship.objects.filter(goods_no=job.target_id).update(
         last_error=message, updated_at=timezone.now()
     )
 
 
-def _run_pull(job: SyncJob) -> dict:
+def _run_pull(job: Job) -> dict:
     sponsorship = _sponsorship(job)
     try:
         remote = EsmClient(job=job).read(sponsorship.goods_no)
@@ -546,12 +546,12 @@ def _bulk_result(goods_nos: list[str], outcomes: dict[str, dict]) -> dict:
     }
 
 
-def _bulk_save_result(job: SyncJob, result: dict, done: int) -> None:
-    SyncJob.objects.filter(pk=job.pk, locked_by=job.locked_by).update(result=result)
-    sync_job_heartbeat(job, done=done)
+def _bulk_save_result(job: Job, result: dict, done: int) -> None:
+    Job.objects.filter(pk=job.pk, locked_by=job.locked_by).update(result=result)
+    job_heartbeat(job, done=done)
 
 
-def _bulk_failed(job: SyncJob, message: str) -> None:
+def _bulk_failed(job: Job, message: str) -> None:
     """The job ended FAILED or DEAD: every goods without a final outcome gets the reason."""
     goods_nos = job.payload.get("goods_nos", [])
     outcomes = {r["goodsNo"]: r for r in (job.result or {}).get("outcomes", [])}
@@ -563,13 +563,13 @@ def _bulk_failed(job: SyncJob, message: str) -> None:
             "operation": "",
             "message": message,
         }
-    SyncJob.objects.filter(pk=job.pk).update(result=_bulk_result(goods_nos, outcomes))
+    Job.objects.filter(pk=job.pk).update(result=_bulk_result(goods_nos, outcomes))
     EsmSponsorship.objects.filter(goods_no__in=unsettled, local_state=State.QUEUED).update(
         local_state=State.FAILED, last_error=message, updated_at=timezone.now()
     )
 
 
-def _run_bulk_push(job: SyncJob) -> dict:
+def _run_bulk_push(job: Job) -> dict:
     """Push every goods of the job, one HTTP session for all; a goods' refusal is its outcome,
     a retired API or bad keys stop the job (they would refuse every goods alike)."""
     goods_nos: list[str] = list(job.payload.get("goods_nos", []))
@@ -582,7 +582,7 @@ def _run_bulk_push(job: SyncJob) -> dict:
     client = EsmClient(job=job)
     retryable: list[RetryableError] = []
     done = len(outcomes)
-    sync_job_heartbeat(job, done=done, total=len(goods_nos))
+    job_heartbeat(job, done=done, total=len(goods_nos))
     for goods_no in goods_nos:
         if goods_no in outcomes:
             continue

@@ -1,14 +1,13 @@
 """Marketplace fixtures: the bundled sandbox on loopback, and the sync engine set up for tests.
 
 `sandbox` gives a fresh SandboxHandle (state and faults reset) whose URL the Coupang and ESM
-clients use; jobs run inline right after commit (`SYNC_JOBS_EAGER`) with short delays. Wrap the
+clients use; jobs run inline right after commit (`JOBS_EAGER`) with short delays. Wrap the
 code that commits in `django_capture_on_commit_callbacks(execute=True)` to run the job.
 """
 
-import threading
-
 import pytest
 
+from backoffice.jobs.services import jobs_join_inprocess
 from marketplaces.sandbox import start_sandbox
 
 
@@ -25,10 +24,10 @@ def sandbox(sandbox_server, settings):
     settings.COUPANG_BASE_URL = sandbox_server.base_url
     settings.ESM_BASE_URL = sandbox_server.base_url
     settings.CELERY_BROKER_URL = ""
-    settings.SYNC_JOBS_EAGER = True
-    settings.SYNC_JOB_MAX_ATTEMPTS = 4
-    settings.SYNC_JOB_BACKOFF_SECONDS = 0.01
-    settings.SYNC_JOB_BACKOFF_MAX_SECONDS = 2.0
+    settings.JOBS_EAGER = True
+    settings.JOB_MAX_ATTEMPTS = 4
+    settings.JOB_BACKOFF_SECONDS = 0.01
+    settings.JOB_BACKOFF_MAX_SECONDS = 2.0
     settings.MARKETPLACE_HTTP_TIMEOUT = 3.0
     settings.COUPANG_POLL_INTERVAL_SECONDS = 0.05
     settings.COUPANG_POLL_MAX = 40
@@ -72,7 +71,9 @@ def merchandiser(django_user_model):
     from django.contrib.auth.models import Permission
 
     user = django_user_model.objects.create_user("md", password="pw-md-12345", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label="marketplaces"))
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label__in=["marketplaces", "jobs"])
+    )
     return django_user_model.objects.get(pk=user.pk)
 
 
@@ -87,11 +88,6 @@ def make_coupon(merchandiser):
 
 
 def join_job_runners(timeout: float = 20.0) -> None:
-    """Wait until the in-process runner (a `threading.Timer` per attempt, as without a broker)
-    has no attempt running or waiting, retries included, instead of sleeping and polling."""
-    for _round in range(100):
-        timers = [t for t in threading.enumerate() if isinstance(t, threading.Timer)]
-        if not timers:
-            return
-        for timer in timers:
-            timer.join(timeout)
+    """Wait until the in-process runner (a thread per attempt, as without a broker) has no
+    attempt running or waiting, retries included, instead of sleeping and polling."""
+    assert jobs_join_inprocess(timeout)

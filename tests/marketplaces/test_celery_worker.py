@@ -12,8 +12,9 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from backoffice.jobs.models import Job
 from marketplaces.coupang.models import CoupangCoupon
-from marketplaces.models import HttpExchange, SyncJob
+from marketplaces.models import HttpExchange
 
 from .conftest import coupon_kwargs
 
@@ -54,7 +55,7 @@ def test_admin_push_completes_through_a_celery_worker(
         "CELERY_BROKER_URL": broker,
         "COUPANG_BASE_URL": sandbox.base_url,
         "COUPANG_POLL_INTERVAL_SECONDS": "0.05",
-        "SYNC_JOB_BACKOFF_SECONDS": "0.2",
+        "JOB_BACKOFF_SECONDS": "0.2",
         "LOG_LEVEL": "INFO",
     }
     log = tmp_path / "worker.log"
@@ -78,11 +79,13 @@ def test_admin_push_completes_through_a_celery_worker(
     )
     previous = app.conf.broker_url
     settings.CELERY_BROKER_URL = broker
-    settings.SYNC_JOBS_EAGER = False
+    settings.JOBS_EAGER = False
     app.conf.broker_url = broker
     try:
         user = django_user_model.objects.create_user("md-celery", is_staff=True)
-        user.user_permissions.set(Permission.objects.filter(content_type__app_label="marketplaces"))
+        user.user_permissions.set(
+            Permission.objects.filter(content_type__app_label__in=["marketplaces", "jobs"])
+        )
         client.force_login(user)
         coupon = coupang_coupon_create(user=user, **coupon_kwargs())
 
@@ -91,7 +94,7 @@ def test_admin_push_completes_through_a_celery_worker(
             {"action": "create_on_coupang", "_selected_action": [coupon.pk]},
         )
 
-        job = SyncJob.objects.get()
+        job = Job.objects.get()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and job.status in ("PENDING", "RUNNING"):
             time.sleep(0.2)
@@ -102,7 +105,7 @@ def test_admin_push_completes_through_a_celery_worker(
         assert coupon.local_status == CoupangCoupon.LocalStatus.PUSHED
         assert list(sandbox.snapshot("coupang")["coupons"]) == [coupon.coupon_id]
         assert HttpExchange.objects.filter(job=job).count() >= 4
-        assert "Task marketplaces.tasks.run_sync_job[" in output and "succeeded" in output
+        assert "Task jobs.run[" in output and "succeeded" in output
     finally:
         app.conf.broker_url = previous
         app.pool.force_close_all()

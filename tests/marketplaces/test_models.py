@@ -5,18 +5,18 @@ import pytest
 from django.core.checks import run_checks
 from django.db import IntegrityError, transaction
 
-from marketplaces.models import SyncJob
+from backoffice.jobs.models import Job
 
 pytestmark = pytest.mark.django_db
 
 
 def test_one_open_sync_job_per_target_in_the_database():
-    SyncJob.objects.create(target_type="coupang.coupon", target_id="1", operation="push")
+    Job.objects.create(target_type="coupang.coupon", target_id="1", operation="push")
     with pytest.raises(IntegrityError), transaction.atomic():
-        SyncJob.objects.create(target_type="coupang.coupon", target_id="1", operation="expire")
-    SyncJob.objects.filter(target_id="1").update(status="FAILED")
-    SyncJob.objects.create(target_type="coupang.coupon", target_id="1", operation="push")
-    assert SyncJob.objects.count() == 2
+        Job.objects.create(target_type="coupang.coupon", target_id="1", operation="expire")
+    Job.objects.filter(target_id="1").update(status="FAILED")
+    Job.objects.create(target_type="coupang.coupon", target_id="1", operation="push")
+    assert Job.objects.count() == 2
 
 
 def test_system_checks(settings):

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from backoffice.jobs.services import jobs_start_sweeper
+
 
 class Command(BaseCommand):
     help = "Serve the admin, the REST APIs and (unless a marketplace base URL is set) the sandbox."
@@ -33,10 +35,8 @@ class Command(BaseCommand):
         if settings.CELERY_BROKER_URL:
             jobs = "Celery (" + settings.CELERY_BROKER_URL.split("@")[-1] + ")"
         else:
-            # No beat without a broker: sweep lost or stalled marketplace jobs from here.
-            from marketplaces.services import sync_jobs_start_sweeper
-
-            sync_jobs_start_sweeper()
+            # No beat without a broker: sweep lost or stalled jobs from here.
+            jobs_start_sweeper()
             jobs = "in-process"
         database = settings.DATABASES["default"]
         self.stdout.write(

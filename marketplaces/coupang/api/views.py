@@ -10,10 +10,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 
+from backoffice.jobs.models import Job
 from marketplaces.api.views import JOB_ACCEPTED, JobActionView, MarketplaceView
 from marketplaces.coupang import services
 from marketplaces.coupang.models import CoupangCoupon, CoupangCouponItem
-from marketplaces.models import SyncJob
 
 from . import serializers as s
 
@@ -119,7 +119,7 @@ class CoupangCouponReplaceItemsView(CoupangCouponActionView):
             user=self.request.user,
             start_at=data["startDate"],
         )
-        return SyncJob.objects.filter(
+        return Job.objects.filter(
             target_type=services.TARGET_COUPANG_COUPON, target_id=str(new.pk)
         ).latest("id")
 

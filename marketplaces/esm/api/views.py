@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.response import Response
 
-from marketplaces.api.serializers import SyncJobOut
+from backoffice.jobs.api import JobOut
 from marketplaces.api.views import JOB_ACCEPTED, JobActionView, MarketplaceView
 from marketplaces.esm import services as esm
 from marketplaces.esm.models import EsmSponsorship
@@ -113,7 +113,7 @@ class EsmSponsorshipPullView(EsmSponsorshipActionView):
     summary="Send many goods to ESM as ONE job (progress and per-goods outcomes)",
 )
 class EsmSponsorshipBulkPushView(EsmSponsorshipView):
-    serializer_class = SyncJobOut
+    serializer_class = JobOut
     required_perms = {"post": ["marketplaces.change_esmsponsorship"]}
     pagination_class = None
 

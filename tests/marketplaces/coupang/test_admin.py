@@ -7,8 +7,9 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
+from backoffice.jobs.models import Job
 from marketplaces.coupang.models import CoupangCoupon
-from marketplaces.models import HttpExchange, SyncJob
+from marketplaces.models import HttpExchange
 from tests.marketplaces.conftest import join_job_runners
 
 pytestmark = pytest.mark.django_db
@@ -208,7 +209,7 @@ def test_create_action_pushes_and_the_page_shows_couponid_status_jobs_and_http_l
     coupon = make_coupon()
     with django_capture_on_commit_callbacks(execute=True):
         response = _action(md_client, "create_on_coupang", coupon)
-    job = SyncJob.objects.get()
+    job = Job.objects.get()
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
         f"쿠팡에 생성 — {coupon}: 작업 #{job.pk}을(를) 등록했습니다. 진행 상황은 쿠폰 화면의 동기화 기록에서 볼 수 있습니다."
     ]
@@ -219,7 +220,7 @@ def test_create_action_pushes_and_the_page_shows_couponid_status_jobs_and_http_l
     html = page.content.decode()
     assert str(coupon.coupon_id) in html
     assert "쿠팡 반영됨" in html and "STANDBY" in html
-    assert f"/admin/marketplaces/syncjob/{job.pk}/change/" in html
+    assert f"/admin/jobs/job/{job.pk}/change/" in html
     assert "PUT /v2/providers/marketplace_openapi/apis/api/v1/coupon-items" in html
     found = (
         md_client.get(reverse(CHANGELIST), {"q": str(coupon.coupon_id)}).context["cl"].result_list
@@ -279,13 +280,15 @@ def test_sandbox_refusal_reaches_the_admin_message_in_coupangs_words(
     from tests.marketplaces.conftest import coupon_kwargs
 
     user = django_user_model.objects.create_user("md2", password="x", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label="marketplaces"))
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label__in=["marketplaces", "jobs"])
+    )
     client.force_login(user)
     coupon = coupang_coupon_create(user=user, **coupon_kwargs(contract_id=99))
 
     response = _action(client, "create_on_coupang", coupon)  # autocommit: the job runs at commit
 
-    job = SyncJob.objects.get()
+    job = Job.objects.get()
     assert [(m.level_tag, str(m)) for m in get_messages(response.wsgi_request)] == [
         (
             "error",
@@ -305,7 +308,7 @@ def test_expire_refresh_and_replace_actions(
         coupang_coupon_push(coupon=coupon, user=merchandiser)
     with django_capture_on_commit_callbacks(execute=True):
         _action(md_client, "refresh_from_coupang", coupon)
-    assert SyncJob.objects.filter(operation="refresh", status="SUCCEEDED").count() == 1
+    assert Job.objects.filter(operation="refresh", status="SUCCEEDED").count() == 1
 
     # Replace items: an intermediate form, then one job that expires and creates anew.
     form = _action(md_client, "replace_items", coupon)
@@ -363,10 +366,8 @@ def test_sync_job_and_http_exchange_admin_pages(
     coupon = make_coupon()
     with django_capture_on_commit_callbacks(execute=True):
         job = coupang_coupon_push(coupon=coupon, user=merchandiser)
-    assert md_client.get(reverse("admin:marketplaces_syncjob_changelist")).status_code == 200
-    page = md_client.get(
-        reverse("admin:marketplaces_syncjob_change", args=[job.pk])
-    ).content.decode()
+    assert md_client.get(reverse("admin:jobs_job_changelist")).status_code == 200
+    page = md_client.get(reverse("admin:jobs_job_change", args=[job.pk])).content.decode()
     assert "coupon-items" in page
     assert "sandbox-secret-key" not in page and "sandbox-access-key" not in page
     exchange = HttpExchange.objects.first()
@@ -385,9 +386,11 @@ def test_make_run_flow_in_process_jobs_create_push_and_see_couponid(
     """As with `make run` (no broker): jobs run in a thread of the web process after commit."""
     from django.contrib.auth.models import Permission
 
-    settings.SYNC_JOBS_EAGER = False
+    settings.JOBS_EAGER = False
     user = django_user_model.objects.create_user("md3", password="x", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label="marketplaces"))
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label__in=["marketplaces", "jobs"])
+    )
     client.force_login(user)
     assert client.post(reverse(ADD_URL), form_data()).status_code == 302
     coupon = CoupangCoupon.objects.get()

@@ -6,8 +6,9 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from backoffice.jobs.models import Job
 from marketplaces.coupang.models import CoupangCoupon
-from marketplaces.models import HttpExchange, SyncJob
+from marketplaces.models import HttpExchange
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/admin"
@@ -139,7 +140,7 @@ def test_domain_refusal_of_an_action_uses_the_error_shape(api, sandbox):
         "message": "쿠팡에 살아 있는 쿠폰만 만료할 수 있습니다.",
         "fields": {},
     }
-    assert SyncJob.objects.count() == 0
+    assert Job.objects.count() == 0
 
 
 def test_second_push_while_one_is_open_is_a_conflict(api, sandbox):
@@ -151,7 +152,7 @@ def test_second_push_while_one_is_open_is_a_conflict(api, sandbox):
     second = api.post(f"{BASE}/coupang/coupons/{coupon['id']}/push/")
     assert second.status_code == 409
     assert second.json()["code"] == "SYNC_JOB_OPEN"
-    assert SyncJob.objects.count() == 1
+    assert Job.objects.count() == 1
 
 
 def test_replace_items_and_expire_answer_202(api, sandbox, django_capture_on_commit_callbacks):
@@ -185,7 +186,7 @@ def test_permissions(sandbox, django_user_model):
 
     viewer = django_user_model.objects.create_user("cs")
     viewer.user_permissions.set(
-        Permission.objects.filter(codename__in=["view_coupangcoupon", "view_syncjob"])
+        Permission.objects.filter(codename__in=["view_coupangcoupon", "view_job"])
     )
     client = APIClient()
     assert client.get(f"{BASE}/coupang/coupons/").status_code in (401, 403)

@@ -7,6 +7,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from backoffice.jobs.engine import job_attempt
+from backoffice.jobs.models import Job
 from coupons.errors import DomainError
 from marketplaces.coupang.client import CoupangClient, CreateCouponRequest, Policy
 from marketplaces.coupang.models import CoupangCoupon, CoupangCouponItem
@@ -19,8 +21,7 @@ from marketplaces.coupang.services import (
     coupang_coupon_replace_items,
     coupang_coupon_resend_create,
 )
-from marketplaces.models import HttpExchange, SyncJob
-from marketplaces.sync import sync_job_run
+from marketplaces.models import HttpExchange
 from tests.marketplaces.conftest import coupon_kwargs
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +38,7 @@ def run(django_capture_on_commit_callbacks):
         with django_capture_on_commit_callbacks(execute=True):
             job = service(**kwargs)
         if isinstance(job, CoupangCoupon):
-            job = SyncJob.objects.filter(target_id=str(job.pk)).latest("id")
+            job = Job.objects.filter(target_id=str(job.pk)).latest("id")
         job.refresh_from_db()
         return job
 
@@ -56,7 +57,7 @@ def test_happy_path_creates_adds_items_polls_and_reads_back(
     job = run(coupang_coupon_push, coupon=coupon, user=merchandiser)
 
     coupon.refresh_from_db()
-    assert job.status == SyncJob.Status.SUCCEEDED, job.last_error
+    assert job.status == Job.Status.SUCCEEDED, job.last_error
     assert job.attempts == 1
     assert job.result == {"couponId": coupon.coupon_id, "couponStatus": "STANDBY"}
     remote = remote_coupons(sandbox)
@@ -228,7 +229,7 @@ def test_each_rule_is_refused_locally_with_nothing_sent(sandbox, merchandiser, c
     assert message in caught.value.message_dict[field]
     assert CoupangCoupon.objects.count() == 0
     assert HttpExchange.objects.count() == 0
-    assert SyncJob.objects.count() == 0
+    assert Job.objects.count() == 0
     assert sandbox.snapshot("coupang") == before
 
 
@@ -252,7 +253,7 @@ def test_start_within_an_hour_is_refused_on_save_and_again_at_push(
     assert "start_at" in caught.value.message_dict
     coupon.refresh_from_db()
     assert coupon.local_status == "DRAFT"
-    assert (SyncJob.objects.count(), HttpExchange.objects.count()) == (0, 0)
+    assert (Job.objects.count(), HttpExchange.objects.count()) == (0, 0)
     assert remote_coupons(sandbox) == {}
 
 
@@ -486,14 +487,14 @@ def test_a_429_is_waited_out(
         with django_capture_on_commit_callbacks(execute=False):
             job = coupang_coupon_push(coupon=coupon, user=merchandiser)
         refused_at = timezone.now()
-        job = sync_job_run(job.pk, reschedule=False)
+        job = job_attempt(job.pk)[0]
         # Retry-After: 1, as the job row records it: the next attempt is due a second later...
         assert (job.status, job.attempts) == ("PENDING", 1)
         assert job.next_attempt_at == refused_at + timedelta(seconds=1)
         clock.shift(0.5)
-        assert sync_job_run(job.pk, reschedule=False).attempts == 1  # ...and not before
+        assert job_attempt(job.pk)[0].attempts == 1  # ...and not before
         clock.shift(0.5)
-        job = sync_job_run(job.pk, reschedule=False)
+        job = job_attempt(job.pk)[0]
     assert (job.status, job.attempts) == ("SUCCEEDED", 2)
     assert len(remote_coupons(sandbox)) == 1
     assert list(
@@ -587,19 +588,19 @@ def test_replace_items_expires_the_old_coupon_and_creates_a_linked_new_one(
 def test_a_worker_that_died_mid_create_is_taken_over_without_sending_the_create_again(
     sandbox, make_coupon, merchandiser, settings, django_capture_on_commit_callbacks
 ):
-    from marketplaces.sync import sync_jobs_sweep
+    from backoffice.jobs.services import jobs_sweep
 
     coupon = make_coupon()
     with django_capture_on_commit_callbacks(execute=False):
         job = coupang_coupon_push(coupon=coupon, user=merchandiser)
     # The worker claimed the job, recorded the create attempt, sent it, and died before the answer.
-    long_ago = timezone.now() - timedelta(seconds=settings.SYNC_JOB_STALE_SECONDS + 5)
-    SyncJob.objects.filter(pk=job.pk).update(
+    long_ago = timezone.now() - timedelta(seconds=settings.JOB_STALE_SECONDS + 5)
+    Job.objects.filter(pk=job.pk).update(
         status="RUNNING", attempts=1, locked_at=long_ago, locked_by="host:4242:dead"
     )
     CoupangCoupon.objects.filter(pk=coupon.pk).update(create_attempted_at=long_ago)
 
-    assert sync_jobs_sweep() == [job.pk]
+    assert jobs_sweep() == [job.pk]
 
     job.refresh_from_db()
     coupon.refresh_from_db()

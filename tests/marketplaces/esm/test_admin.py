@@ -6,10 +6,11 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from backoffice.jobs.models import Job
 from marketplaces.esm import sandbox as sandbox_esm
 from marketplaces.esm import services as esm
 from marketplaces.esm.models import EsmSponsorship
-from marketplaces.models import HttpExchange, SyncJob
+from marketplaces.models import HttpExchange
 
 pytestmark = pytest.mark.django_db
 
@@ -164,7 +165,7 @@ def test_esm_error_bodies_in_both_casings_are_shown_in_the_admin(
     assert "실패" in page
     # The changelist shows it too, and the job carries it.
     assert "해당 판매자의 상품이 아닙니다" in md_client.get(CHANGELIST_URL).content.decode()
-    assert SyncJob.objects.get().last_error == "[1000] 해당 판매자의 상품이 아닙니다"
+    assert Job.objects.get().last_error == "[1000] 해당 판매자의 상품이 아닙니다"
     assert response.redirect_chain
 
 
@@ -216,7 +217,7 @@ def test_pull_action_reports_the_differences(
     sandbox_esm.store(sandbox.state, GOODS, remote)
 
     response = action(md_client, django_capture_on_commit_callbacks, "pull_from_esm", sponsorship)
-    assert SyncJob.objects.filter(operation="pull").get().result["differences"] == [
+    assert Job.objects.filter(operation="pull").get().result["differences"] == [
         {"field": "gmarket.field", "label": "후원분야", "local": 6, "remote": 3}
     ]
     page = md_client.get(
@@ -232,7 +233,7 @@ def test_retired_api_message_in_the_admin(
     sponsorship = saved()
     sandbox.inject("esm", "retired", times=100, path_contains="/customer-benefit/sponsorship")
     action(md_client, django_capture_on_commit_callbacks, "push_to_esm", sponsorship)
-    job = SyncJob.objects.get()
+    job = Job.objects.get()
     assert (job.status, job.attempts) == ("FAILED", 1)
     page = md_client.get(
         reverse("admin:marketplaces_esmsponsorship_change", args=[sponsorship.pk])
@@ -246,7 +247,7 @@ def test_bulk_action_makes_one_job_and_its_page_lists_outcomes(
     rows = [saved(goods_no=str(3_000_000_000 + i)) for i in range(4)]
     sandbox.configure("esm", foreign_goods=[rows[3].goods_no])
     response = action(md_client, django_capture_on_commit_callbacks, "bulk_push_to_esm", *rows)
-    job = SyncJob.objects.get()
+    job = Job.objects.get()
     assert job.target_type == "esm.sponsorship_bulk" and job.status == "SUCCEEDED"
     assert any(f"#{job.pk}" in m for m in messages_of(response))
 
@@ -273,7 +274,7 @@ def test_a_user_without_change_permission_cannot_push(client, django_user_model,
         reverse("admin:marketplaces_esmsponsorship_operation", args=[sponsorship.pk, "push"])
     )
     assert response.status_code == 403
-    assert not SyncJob.objects.exists()
+    assert not Job.objects.exists()
 
 
 def test_a_row_esm_still_holds_cannot_be_deleted(

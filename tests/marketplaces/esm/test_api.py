@@ -4,9 +4,10 @@ release / pull answering 202 with the sync job, the one error shape."""
 import pytest
 from rest_framework.test import APIClient
 
+from backoffice.jobs.models import Job
 from marketplaces.esm import sandbox as sandbox_esm
 from marketplaces.esm.models import EsmSponsorship
-from marketplaces.models import HttpExchange, SyncJob
+from marketplaces.models import HttpExchange
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +111,7 @@ def test_push_pull_release_answer_202_with_the_job(
         GOODS,
         "push",
     )
-    assert SyncJob.objects.get(pk=job["id"]).status == "SUCCEEDED"
+    assert Job.objects.get(pk=job["id"]).status == "SUCCEEDED"
     data = api.get(f"{BASE}{GOODS}/").json()
     assert (data["localState"], data["remoteState"]) == ("SYNCED", "REGISTERED")
 
@@ -145,7 +146,7 @@ def test_bulk_push_endpoint(api, sandbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(f"{BASE}bulk-push/", {"goodsNoList": goods}, format="json")
     assert response.status_code == 202
-    job = SyncJob.objects.get(pk=response.json()["id"])
+    job = Job.objects.get(pk=response.json()["id"])
     assert job.status == "SUCCEEDED" and job.result["succeeded"] == 3
 
     missing = api.post(f"{BASE}bulk-push/", {"goodsNoList": ["999"]}, format="json")

@@ -4,10 +4,11 @@ from datetime import date
 
 import pytest
 
+from backoffice.jobs.models import Job
 from marketplaces.esm import sandbox as sandbox_esm
 from marketplaces.esm import services as esm
 from marketplaces.esm.models import EsmSponsorship
-from marketplaces.models import HttpExchange, SyncJob
+from marketplaces.models import HttpExchange
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +48,7 @@ def test_bulk_push_of_1000_goods_is_one_job_with_1000_outcomes(
     rows = bulk_rows(1_000)
     job = run_bulk(rows, merchandiser, django_capture_on_commit_callbacks)
 
-    assert SyncJob.objects.count() == 1
+    assert Job.objects.count() == 1
     assert (job.status, job.attempts, job.target_type) == ("SUCCEEDED", 1, "esm.sponsorship_bulk")
     assert (job.progress_done, job.progress_total) == (1_000, 1_000)
     assert (job.result["total"], job.result["succeeded"], job.result["failed"]) == (1_000, 1_000, 0)

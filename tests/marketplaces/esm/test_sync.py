@@ -7,10 +7,11 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
+from backoffice.jobs.models import Job
 from marketplaces.esm import sandbox as sandbox_esm
 from marketplaces.esm import services as esm
 from marketplaces.esm.models import EsmSponsorship
-from marketplaces.models import HttpExchange, SyncJob
+from marketplaces.models import HttpExchange
 
 pytestmark = pytest.mark.django_db
 
@@ -290,7 +291,7 @@ def test_a_second_push_while_one_is_open_is_a_conflict(
         esm.esm_sponsorship_push(sponsorship=sponsorship, user=merchandiser)
         with pytest.raises(Conflict):
             esm.esm_sponsorship_push(sponsorship=sponsorship, user=merchandiser)
-    assert SyncJob.objects.filter(target_type="esm.sponsorship").count() == 1
+    assert Job.objects.filter(target_type="esm.sponsorship").count() == 1
 
 
 def test_a_job_whose_row_was_deleted_fails_plainly(

@@ -1,29 +1,26 @@
-"""The sync engine: durable rows, one runner per job, retries, DEAD, the sweep, in-process runs."""
+"""The job engine: durable rows, one runner per job, retries, DEAD, the sweep, in-process runs.
 
-import time
+The scripted handler raises what marketplace handlers raise (the client base's error tree)."""
+
 from datetime import timedelta
 
 import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from backoffice.jobs.engine import job_attempt
+from backoffice.jobs.errors import RetryLater
+from backoffice.jobs.models import Job
+from backoffice.jobs.registry import register
+from backoffice.jobs.services import job_enqueue, job_heartbeat, jobs_join_inprocess, jobs_sweep
 from coupons.errors import Conflict
 from marketplaces.http import FinalError, PlainFinalError, RetryableError
-from marketplaces.models import SyncJob
-from marketplaces.sync import (
-    sync_handler,
-    sync_job_enqueue,
-    sync_job_heartbeat,
-    sync_job_run,
-    sync_jobs_sweep,
-)
 
 pytestmark = pytest.mark.django_db
 CALLS: list[tuple[int, int]] = []
 SCRIPT: dict[str, list] = {}
 
 
-@sync_handler("test.scripted", "run")
 def _scripted(job):
     """Pops the next outcome for this target: an exception to raise or a result to return."""
     CALLS.append((job.pk, job.attempts))
@@ -33,26 +30,34 @@ def _scripted(job):
     return outcome
 
 
+register("test.scripted", "run", _scripted)
+
+
+def sync_job_run(job_id):
+    """One attempt, without dispatching the retry it may ask for."""
+    return job_attempt(job_id)[0]
+
+
 @pytest.fixture(autouse=True)
 def engine(settings):
     CALLS.clear()
     SCRIPT.clear()
     settings.CELERY_BROKER_URL = ""
-    settings.SYNC_JOBS_EAGER = True
-    settings.SYNC_JOB_MAX_ATTEMPTS = 3
-    settings.SYNC_JOB_BACKOFF_SECONDS = 0.01
-    settings.SYNC_JOB_STALE_SECONDS = 60
-    settings.SYNC_SWEEP_GRACE_SECONDS = 0
+    settings.JOBS_EAGER = True
+    settings.JOB_MAX_ATTEMPTS = 3
+    settings.JOB_BACKOFF_SECONDS = 0.01
+    settings.JOB_STALE_SECONDS = 60
+    settings.JOB_SWEEP_GRACE_SECONDS = 0
 
 
 def enqueue(target_id, *outcomes, capture=None, **kwargs):
     SCRIPT[target_id] = list(outcomes)
     if capture is None:
-        return sync_job_enqueue(
+        return job_enqueue(
             target_type="test.scripted", target_id=target_id, operation="run", **kwargs
         )
     with capture(execute=True):
-        job = sync_job_enqueue(
+        job = job_enqueue(
             target_type="test.scripted", target_id=target_id, operation="run", **kwargs
         )
     job.refresh_from_db()
@@ -66,7 +71,7 @@ def test_job_is_written_in_the_callers_transaction_and_runs_only_after_commit(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         job = enqueue("a", {"ok": 1}, user=user)
     assert CALLS == []  # nothing ran before commit
-    assert SyncJob.objects.get(pk=job.pk).status == SyncJob.Status.PENDING
+    assert Job.objects.get(pk=job.pk).status == Job.Status.PENDING
     assert len(callbacks) == 1
     callbacks[0]()
     job.refresh_from_db()
@@ -88,7 +93,7 @@ def test_rolled_back_request_leaves_no_job_and_runs_nothing(django_capture_on_co
         except RuntimeError:
             pass
     assert callbacks == []
-    assert SyncJob.objects.count() == 0
+    assert Job.objects.count() == 0
     assert CALLS == []
 
 
@@ -154,24 +159,24 @@ def test_unexpected_exceptions_are_retried_then_dead(django_capture_on_commit_ca
 
 
 def test_retry_after_sets_the_next_attempt(settings):
-    settings.SYNC_JOBS_EAGER = False
+    settings.JOBS_EAGER = False
     job = enqueue("h", RetryableError("Too Many Requests", status=429, retry_after=30))
     before = timezone.now()
-    job = sync_job_run(job.pk, reschedule=False)
+    job = sync_job_run(job.pk)
     assert job.status == "PENDING"
     assert job.last_error == "Too Many Requests"
     assert before + timedelta(seconds=29) < job.next_attempt_at < before + timedelta(seconds=32)
     # Not due yet: a second runner does nothing.
-    assert sync_job_run(job.pk, reschedule=False).attempts == 1
+    assert sync_job_run(job.pk).attempts == 1
     assert len(CALLS) == 1
 
 
 def test_two_runners_never_run_one_job(settings):
     job = enqueue("i", {"ok": 1})
-    SyncJob.objects.filter(pk=job.pk).update(
+    Job.objects.filter(pk=job.pk).update(
         status="RUNNING", locked_at=timezone.now(), locked_by="other-worker", attempts=1
     )
-    again = sync_job_run(job.pk, reschedule=False)
+    again = sync_job_run(job.pk)
     assert (again.status, again.locked_by, again.attempts) == ("RUNNING", "other-worker", 1)
     assert CALLS == []
 
@@ -181,14 +186,14 @@ def test_sweep_takes_over_a_job_whose_worker_died_and_runs_lost_pending_jobs(set
     lost = enqueue("k", {"ok": "k"})
     fresh = enqueue("l", {"ok": "l"})
     long_ago = timezone.now() - timedelta(seconds=120)
-    SyncJob.objects.filter(pk=dead.pk).update(
+    Job.objects.filter(pk=dead.pk).update(
         status="RUNNING", locked_at=long_ago, locked_by="host:123:dead", attempts=1
     )
-    SyncJob.objects.filter(pk=lost.pk).update(next_attempt_at=long_ago)
-    SyncJob.objects.filter(pk=fresh.pk).update(
+    Job.objects.filter(pk=lost.pk).update(next_attempt_at=long_ago)
+    Job.objects.filter(pk=fresh.pk).update(
         status="RUNNING", locked_at=timezone.now(), locked_by="alive", attempts=1
     )
-    swept = sync_jobs_sweep()
+    swept = jobs_sweep()
     assert sorted(swept) == sorted([dead.pk, lost.pk])
     dead.refresh_from_db(), lost.refresh_from_db(), fresh.refresh_from_db()
     assert (dead.status, dead.attempts, dead.result) == ("SUCCEEDED", 2, {"ok": "j"})
@@ -198,13 +203,13 @@ def test_sweep_takes_over_a_job_whose_worker_died_and_runs_lost_pending_jobs(set
 
 def test_a_job_whose_runners_keep_dying_ends_dead(settings):
     job = enqueue("m", {"ok": 1})
-    SyncJob.objects.filter(pk=job.pk).update(
+    Job.objects.filter(pk=job.pk).update(
         status="RUNNING",
         attempts=3,
         locked_by="x",
         locked_at=timezone.now() - timedelta(seconds=120),
     )
-    job = sync_job_run(job.pk, reschedule=False)
+    job = sync_job_run(job.pk)
     assert job.status == "DEAD"
     assert job.last_error == "3회 시도 후 중단: 작업자가 응답 없이 중단되었습니다."
     assert CALLS == []
@@ -215,32 +220,28 @@ def test_one_open_job_per_target():
     with pytest.raises(Conflict) as caught:
         enqueue("n", {"ok": 2})
     assert caught.value.code == "SYNC_JOB_OPEN"
-    assert SyncJob.objects.filter(target_id="n").count() == 1
+    assert Job.objects.filter(target_id="n").count() == 1
 
 
 def test_heartbeat_refuses_a_runner_that_lost_its_lock():
     job = enqueue("o", {"ok": 1})
-    SyncJob.objects.filter(pk=job.pk).update(status="RUNNING", locked_by="new-owner")
+    Job.objects.filter(pk=job.pk).update(status="RUNNING", locked_by="new-owner")
     job.locked_by = "old-owner"
-    with pytest.raises(RetryableError):
-        sync_job_heartbeat(job, done=1, total=2)
-    assert SyncJob.objects.get(pk=job.pk).progress_done == 0
+    with pytest.raises(RetryLater):
+        job_heartbeat(job, done=1, total=2)
+    assert Job.objects.get(pk=job.pk).progress_done == 0
 
 
 @pytest.mark.django_db(transaction=True)
 def test_without_a_broker_the_job_runs_in_process_after_commit(settings):
-    settings.SYNC_JOBS_EAGER = False
+    settings.JOBS_EAGER = False
     SCRIPT["p"] = [RetryableError("503"), {"ok": "thread"}]
     with transaction.atomic():
-        job = sync_job_enqueue(target_type="test.scripted", target_id="p", operation="run")
-        time.sleep(0.2)
+        job = job_enqueue(target_type="test.scripted", target_id="p", operation="run")
+        assert jobs_join_inprocess(10)
         assert CALLS == []  # not before commit
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        job.refresh_from_db()
-        if job.status == "SUCCEEDED":
-            break
-        time.sleep(0.05)
+    assert jobs_join_inprocess(10)  # the attempt's thread and then its retry's
+    job.refresh_from_db()
     assert (job.status, job.attempts, job.result) == ("SUCCEEDED", 2, {"ok": "thread"})
 
 
@@ -250,17 +251,17 @@ def test_sweep_command(settings):
     from django.core.management import call_command
 
     job = enqueue("q", {"ok": "cmd"})
-    SyncJob.objects.filter(pk=job.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=5))
+    Job.objects.filter(pk=job.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=5))
     out = StringIO()
-    call_command("sync_jobs_sweep", stdout=out)
-    assert out.getvalue() == f"sync jobs swept: 1 [{job.pk}]\n"
+    call_command("jobs_sweep", stdout=out)
+    assert out.getvalue() == f"jobs swept: 1 [{job.pk}]\n"
     job.refresh_from_db()
     assert job.status == "SUCCEEDED"
 
 
 def test_a_job_without_a_handler_fails_instead_of_hanging():
-    job = SyncJob.objects.create(
+    job = Job.objects.create(
         target_type="test.unknown", target_id="1", operation="nope", next_attempt_at=timezone.now()
     )
-    job = sync_job_run(job.pk, reschedule=False)
-    assert (job.status, job.last_error) == ("FAILED", "no sync handler for test.unknown/nope")
+    job = sync_job_run(job.pk)
+    assert (job.status, job.last_error) == ("FAILED", "no job handler for test.unknown/nope")
