@@ -43,6 +43,16 @@ def json_block(value):
     return format_html("<pre>{}</pre>", json.dumps(value, ensure_ascii=False, indent=2))
 
 
+def json_display(field: str, description):
+    """A read-only change-page field showing the JSON in `field`."""
+
+    @admin.display(description=description)
+    def display(modeladmin, obj):
+        return json_block(getattr(obj, field))
+
+    return display
+
+
 def sync_history_html(target_type: str, target_id: str, exchanges: Q) -> str:
     """The target's last jobs and the HTTP exchanges matched by `exchanges` (besides its own)."""
     target = {"target_type": target_type, "target_id": target_id}
@@ -51,6 +61,22 @@ def sync_history_html(target_type: str, target_id: str, exchanges: Q) -> str:
     return render_to_string(
         "admin/marketplaces/sync_history.html", {"jobs": jobs, "exchanges": rows}
     )
+
+
+def job_action(service, *, key: str, description, label=None, permission: str = "change"):
+    """An admin action calling `service(<key>=row, user=…)` for each selected row and reporting
+    the job each call queued (or its refusal)."""
+
+    @admin.action(description=description, permissions=[permission])
+    def action(modeladmin, request, queryset):
+        modeladmin._each(
+            request,
+            queryset,
+            label or description,
+            lambda row: service(**{key: row}, user=request.user),
+        )
+
+    return action
 
 
 class SyncedObjectAdmin(admin.ModelAdmin):
@@ -74,6 +100,14 @@ class SyncedObjectAdmin(admin.ModelAdmin):
                 obj.last_error,
             )
         return format_html('<strong style="color:#ba2121">{}</strong>', obj.last_error)
+
+    @admin.display(description=_("동기화 기록 (작업과 HTTP)"))
+    def sync_history(self, obj):
+        return sync_history_html(*self.sync_target(obj))
+
+    def sync_target(self, obj) -> tuple[str, str, Q]:
+        """(target type, target id, other exchanges to show) of the object's sync history."""
+        raise NotImplementedError
 
     def report(self, request, label: str, job: Job) -> None:
         report_job(self, request, label, job)

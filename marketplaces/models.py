@@ -3,8 +3,31 @@
 Each marketplace's own models live in its package (`marketplaces/coupang/models.py` …) and keep
 this app's label, so their tables and migrations stay `marketplaces`'."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+# --- fields every marketplace object has -----------------------------------------------------
+def author_field(**options) -> models.ForeignKey:
+    """Who wrote the object in the back-office (kept, as empty, when the user is deleted)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("작성자"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        **options,
+    )
+
+
+def written_at_fields() -> tuple[models.DateTimeField, models.DateTimeField]:
+    """`created_at, updated_at` of a marketplace object."""
+    return (
+        models.DateTimeField(_("작성 시각"), auto_now_add=True),
+        models.DateTimeField(_("수정 시각"), auto_now=True),
+    )
 
 
 class HttpExchange(models.Model):

@@ -64,9 +64,12 @@ class JobActionView(MarketplaceView):
     serializer_class = JobOut
     pagination_class = None
     input_serializer = None
+    # Without an input body: `service(<service_key>=obj, user=…)`; else override `start`.
+    service = None
+    service_key = ""
 
     def start(self, obj, data) -> Job:
-        raise NotImplementedError
+        return type(self).service(**{self.service_key: obj}, user=self.request.user)
 
     def post(self, request, **kwargs):
         obj = self.get_object()

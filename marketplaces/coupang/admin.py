@@ -18,9 +18,9 @@ from coupons.errors import DomainError
 from marketplaces.admin import (
     SyncedObjectAdmin,
     error_text,
-    json_block,
+    job_action,
+    json_display,
     report_job,
-    sync_history_html,
 )
 
 from . import rules, services
@@ -234,57 +234,36 @@ class CoupangCouponAdmin(SyncedObjectAdmin):
             return "-"
         return format_html('<a href="../../{}/change/">#{} {}</a>', new.pk, new.pk, new.title)
 
-    @admin.display(description=_("마지막 수신 내용"))
-    def remote_payload_display(self, obj):
-        return json_block(obj.remote_payload)
+    remote_payload_display = json_display("remote_payload", _("마지막 수신 내용"))
+    create_request_display = json_display(
+        "create_request", _("보낸 생성 요청 (WING에서 찾을 때 참고)")
+    )
 
-    @admin.display(description=_("보낸 생성 요청 (WING에서 찾을 때 참고)"))
-    def create_request_display(self, obj):
-        return json_block(obj.create_request)
-
-    @admin.display(description=_("동기화 기록 (작업과 HTTP)"))
-    def sync_history(self, obj):
+    def sync_target(self, obj):
         replacing = Job.objects.filter(
             target_type=services.TARGET_COUPANG_COUPON, payload__replaces=obj.pk
         )
-        return sync_history_html(services.TARGET_COUPANG_COUPON, str(obj.pk), Q(job__in=replacing))
+        return services.TARGET_COUPANG_COUPON, str(obj.pk), Q(job__in=replacing)
 
     # --- actions: each one service call per coupon, one message per outcome ---
-    @admin.action(description=_("쿠팡에 생성"), permissions=["change"])
-    def create_on_coupang(self, request, queryset):
-        self._each(
-            request,
-            queryset,
-            _("쿠팡에 생성"),
-            lambda c: services.coupang_coupon_push(coupon=c, user=request.user),
-        )
-
-    @admin.action(description=_("쿠팡에서 만료"), permissions=["change"])
-    def expire_on_coupang(self, request, queryset):
-        self._each(
-            request,
-            queryset,
-            _("쿠팡에서 만료"),
-            lambda c: services.coupang_coupon_expire(coupon=c, user=request.user),
-        )
-
-    @admin.action(description=_("쿠팡에서 새로 읽기"), permissions=["view"])
-    def refresh_from_coupang(self, request, queryset):
-        self._each(
-            request,
-            queryset,
-            _("쿠팡에서 새로 읽기"),
-            lambda c: services.coupang_coupon_refresh(coupon=c, user=request.user),
-        )
-
-    @admin.action(description=_("생성되지 않음 확인 후 재전송"), permissions=["change"])
-    def resend_create(self, request, queryset):
-        self._each(
-            request,
-            queryset,
-            _("재전송"),
-            lambda c: services.coupang_coupon_resend_create(coupon=c, user=request.user),
-        )
+    create_on_coupang = job_action(
+        services.coupang_coupon_push, key="coupon", description=_("쿠팡에 생성")
+    )
+    expire_on_coupang = job_action(
+        services.coupang_coupon_expire, key="coupon", description=_("쿠팡에서 만료")
+    )
+    refresh_from_coupang = job_action(
+        services.coupang_coupon_refresh,
+        key="coupon",
+        description=_("쿠팡에서 새로 읽기"),
+        permission="view",
+    )
+    resend_create = job_action(
+        services.coupang_coupon_resend_create,
+        key="coupon",
+        description=_("생성되지 않음 확인 후 재전송"),
+        label=_("재전송"),
+    )
 
     def _one_with_form(self, request, queryset, form_class, title, apply):
         if queryset.count() != 1:

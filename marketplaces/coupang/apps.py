@@ -5,7 +5,6 @@ from marketplaces.apps import MarketplaceConfig
 
 class CoupangConfig(MarketplaceConfig):
     name = "marketplaces.coupang"
-    label = "marketplaces_coupang"
     verbose_name = _("쿠팡")
 
     def ready(self):

@@ -4,13 +4,13 @@ The models keep the `marketplaces` app label, so their tables (`marketplaces_cou
 migrations are those of the shared app. Rules: `rules.py`; the constraints use its constants.
 """
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Mod
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
+from marketplaces.models import author_field, written_at_fields
 from marketplaces.rules import check_all
 
 from . import rules
@@ -96,16 +96,8 @@ class CoupangCoupon(models.Model):
     expire_transaction_id = models.CharField(_("만료 요청 ID"), max_length=64, blank=True)
     destroyed_coupon_ids = models.JSONField(_("삭제된 이전 couponId"), default=list, blank=True)
 
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("작성자"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("작성 시각"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("수정 시각"), auto_now=True)
+    created_by = author_field()
+    created_at, updated_at = written_at_fields()
 
     class Meta:
         app_label = "marketplaces"

@@ -24,9 +24,9 @@ from coupons.errors import DomainError
 from marketplaces.admin import (
     SyncedObjectAdmin,
     error_text,
-    json_block,
+    job_action,
+    json_display,
     report_job,
-    sync_history_html,
 )
 
 from . import rules
@@ -164,18 +164,12 @@ class EsmSponsorshipAdmin(SyncedObjectAdmin):
             _("%(at)s 조회 기준") % {"at": rules.read_at_text(obj.remote_read_at)},
         )
 
-    @admin.display(description=_("ESM 마지막 조회 내용"))
-    def remote_payload_display(self, obj):
-        return json_block(obj.remote_payload)
+    remote_payload_display = json_display("remote_payload", _("ESM 마지막 조회 내용"))
+    pushed_payload_display = json_display("pushed_payload", _("마지막 전송 내용"))
 
-    @admin.display(description=_("마지막 전송 내용"))
-    def pushed_payload_display(self, obj):
-        return json_block(obj.pushed_payload)
-
-    @admin.display(description=_("동기화 기록 (작업과 HTTP)"))
-    def sync_history(self, obj):
+    def sync_target(self, obj):
         bulk = Q(target_type=esm.TARGET_ESM_BULK, path__contains=f"/goods/{obj.goods_no}/")
-        return sync_history_html(esm.TARGET_ESM_SPONSORSHIP, obj.goods_no, bulk)
+        return esm.TARGET_ESM_SPONSORSHIP, obj.goods_no, bulk
 
     # --- reporting a job ---------------------------------------------------------------------
     def report(self, request, label: str, job: Job) -> None:
@@ -209,32 +203,24 @@ class EsmSponsorshipAdmin(SyncedObjectAdmin):
         return f"{label} — {obj}: {error_text(exc)}"
 
     # --- actions -------------------------------------------------------------------------------
-    @admin.action(description=_("ESM에 전송 (처음은 등록, 이후 수정)"), permissions=["change"])
-    def push_to_esm(self, request, queryset):
-        self._each(
-            request,
-            queryset,
-            _("ESM 전송"),
-            lambda s: esm.esm_sponsorship_push(sponsorship=s, user=request.user),
-        )
-
-    @admin.action(description=_("ESM에서 해제"), permissions=["change"])
-    def release_on_esm(self, request, queryset):
-        self._each(
-            request,
-            queryset,
-            _("ESM 해제"),
-            lambda s: esm.esm_sponsorship_release(sponsorship=s, user=request.user),
-        )
-
-    @admin.action(description=_("ESM에서 조회 (차이 비교)"), permissions=["change"])
-    def pull_from_esm(self, request, queryset):
-        self._each(
-            request,
-            queryset,
-            _("ESM 조회"),
-            lambda s: esm.esm_sponsorship_pull(sponsorship=s, user=request.user),
-        )
+    push_to_esm = job_action(
+        esm.esm_sponsorship_push,
+        key="sponsorship",
+        description=_("ESM에 전송 (처음은 등록, 이후 수정)"),
+        label=_("ESM 전송"),
+    )
+    release_on_esm = job_action(
+        esm.esm_sponsorship_release,
+        key="sponsorship",
+        description=_("ESM에서 해제"),
+        label=_("ESM 해제"),
+    )
+    pull_from_esm = job_action(
+        esm.esm_sponsorship_pull,
+        key="sponsorship",
+        description=_("ESM에서 조회 (차이 비교)"),
+        label=_("ESM 조회"),
+    )
 
     @admin.action(description=_("ESM에 일괄 전송 (하나의 작업)"), permissions=["change"])
     def bulk_push_to_esm(self, request, queryset):

@@ -5,7 +5,6 @@ from marketplaces.apps import MarketplaceConfig
 
 class EsmConfig(MarketplaceConfig):
     name = "marketplaces.esm"
-    label = "marketplaces_esm"
     verbose_name = _("ESM (G마켓·옥션)")
 
     def ready(self):

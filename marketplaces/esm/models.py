@@ -4,10 +4,11 @@ The model keeps the `marketplaces` app label, so its table and migrations are th
 Rules: `rules.py`; the constraints use its constants.
 """
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+
+from marketplaces.models import author_field, written_at_fields
 
 from . import rules
 
@@ -101,17 +102,8 @@ class EsmSponsorship(models.Model):
     pushed_at = models.DateTimeField(_("마지막 전송 시각"), null=True, blank=True, editable=False)
     last_error = models.TextField(_("마지막 오류"), blank=True, editable=False)
 
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("작성자"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
-    created_at = models.DateTimeField(_("작성 시각"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("수정 시각"), auto_now=True)
+    created_by = author_field(editable=False)
+    created_at, updated_at = written_at_fields()
 
     class Meta:
         app_label = "marketplaces"

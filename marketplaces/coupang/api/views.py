@@ -79,6 +79,7 @@ class CoupangCouponDetailView(CoupangCouponMixin, MarketplaceView, generics.Retr
 class CoupangCouponActionView(CoupangCouponMixin, JobActionView):
     queryset = CoupangCoupon.objects.all()
     required_perms = {"post": ["marketplaces.change_coupangcoupon"]}
+    service_key = "coupon"
 
 
 _202 = JOB_ACCEPTED
@@ -88,20 +89,17 @@ _202 = JOB_ACCEPTED
     request=None, responses=_202, summary="Create on Coupang (create, items, poll, read)"
 )
 class CoupangCouponPushView(CoupangCouponActionView):
-    def start(self, coupon, data):
-        return services.coupang_coupon_push(coupon=coupon, user=self.request.user)
+    service = services.coupang_coupon_push
 
 
 @extend_schema(request=None, responses=_202, summary="Expire on Coupang")
 class CoupangCouponExpireView(CoupangCouponActionView):
-    def start(self, coupon, data):
-        return services.coupang_coupon_expire(coupon=coupon, user=self.request.user)
+    service = services.coupang_coupon_expire
 
 
 @extend_schema(request=None, responses=_202, summary="Refresh from Coupang")
 class CoupangCouponRefreshView(CoupangCouponActionView):
-    def start(self, coupon, data):
-        return services.coupang_coupon_refresh(coupon=coupon, user=self.request.user)
+    service = services.coupang_coupon_refresh
 
 
 @extend_schema(
@@ -144,5 +142,4 @@ class CoupangCouponAdoptView(CoupangCouponActionView):
     summary="Reconcile a lost create: nothing was created in WING, send it again",
 )
 class CoupangCouponResendCreateView(CoupangCouponActionView):
-    def start(self, coupon, data):
-        return services.coupang_coupon_resend_create(coupon=coupon, user=self.request.user)
+    service = services.coupang_coupon_resend_create

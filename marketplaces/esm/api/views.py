@@ -85,26 +85,24 @@ _202 = JOB_ACCEPTED
 
 class EsmSponsorshipActionView(EsmSponsorshipView, JobActionView):
     required_perms = {"post": ["marketplaces.change_esmsponsorship"]}
+    service_key = "sponsorship"
 
 
 @extend_schema(request=None, responses=_202, summary="Send to ESM (POST the first time, PUT after)")
 class EsmSponsorshipPushView(EsmSponsorshipActionView):
-    def start(self, sponsorship, data):
-        return esm.esm_sponsorship_push(sponsorship=sponsorship, user=self.request.user)
+    service = esm.esm_sponsorship_push
 
 
 @extend_schema(request=None, responses=_202, summary="Release on ESM (DELETE)")
 class EsmSponsorshipReleaseView(EsmSponsorshipActionView):
-    def start(self, sponsorship, data):
-        return esm.esm_sponsorship_release(sponsorship=sponsorship, user=self.request.user)
+    service = esm.esm_sponsorship_release
 
 
 @extend_schema(
     request=None, responses=_202, summary="Read from ESM (GET) and compare with the local values"
 )
 class EsmSponsorshipPullView(EsmSponsorshipActionView):
-    def start(self, sponsorship, data):
-        return esm.esm_sponsorship_pull(sponsorship=sponsorship, user=self.request.user)
+    service = esm.esm_sponsorship_pull
 
 
 @extend_schema(
