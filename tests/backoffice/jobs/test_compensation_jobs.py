@@ -37,14 +37,23 @@ def _database_url() -> str:
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
+def _use_broker(url) -> None:
+    """Point the Celery app at `url`, dropping the connections it pooled for the previous one."""
+    app.conf.broker_url = url
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def broker_down(settings):
     previous = app.conf.broker_url
     settings.CELERY_BROKER_URL = DEAD_BROKER
     settings.JOBS_EAGER = False
-    app.conf.broker_url = DEAD_BROKER
+    _use_broker(DEAD_BROKER)
     yield
-    app.conf.broker_url = previous
+    _use_broker(previous)
 
 
 def _lock_waiters(conn) -> list[tuple[int]]:
