@@ -208,4 +208,6 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "OrdMediaCdEnum": "coupons.codes.OrdMedia",
     "YnEnum": [("Y", "Y"), ("N", "N")],
     "CpnStatCdEnum": "coupons.codes.CouponStatus",
+    "GradeCdEnum": "coupons.codes.Grade",
+    "JobStatusEnum": "backoffice.jobs.models.Job.Status",
 }
