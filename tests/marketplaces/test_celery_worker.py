@@ -5,7 +5,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from django.urls import reverse
 from backoffice.jobs.models import Job
 from marketplaces.coupang.models import CoupangCoupon
 from marketplaces.models import HttpExchange
+from tests.waiting import wait_for
 
 from .conftest import coupon_kwargs
 
@@ -95,10 +95,11 @@ def test_admin_push_completes_through_a_celery_worker(
         )
 
         job = Job.objects.get()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and job.status in ("PENDING", "RUNNING"):
-            time.sleep(0.2)
-            job.refresh_from_db()
+        wait_for(
+            lambda: Job.objects.filter(pk=job.pk).exclude(status__in=Job.OPEN_STATUSES).exists(),
+            timeout=60,
+        )
+        job.refresh_from_db()
         output = log.read_text()
         assert job.status == "SUCCEEDED", (job.status, job.last_error, output[-3000:])
         coupon.refresh_from_db()
