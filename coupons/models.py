@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -634,3 +635,76 @@ class CompensationItem(models.Model):
 
     def __str__(self):
         return f"{self.run_id}#{self.line_no} {self.mbr_no} {self.status}"
+
+
+# -- revisions of an approved promotion (SPEC §3 rule 10) -----------------------------------------
+
+# What an edit of an APPROVED or SUSPENDED promotion may change without a revision.
+UNREVISED_FIELDS = ("promo_nm",)
+
+
+class PromotionRevision(models.Model):
+    """A pending edit of an APPROVED or SUSPENDED promotion: the proposed values (only the fields
+    that differ, and the whole target list when it changes) wait for another user's approval while
+    the promotion row keeps serving the approved terms."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", _("승인대기")
+        APPROVED = "APPROVED", _("승인")
+        REJECTED = "REJECTED", _("반려")
+
+    promotion = models.ForeignKey(
+        Promotion, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("프로모션")
+    )
+    status = models.CharField(
+        _("상태"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    # {field: value} in the field's JSON form (datetimes ISO 8601); only fields that change
+    changes = models.JSONField(_("변경 항목"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    # the old values at the time of the proposal, shown beside the new ones once decided
+    previous = models.JSONField(
+        _("변경 전 값"), default=dict, blank=True, encoder=DjangoJSONEncoder
+    )
+    # the whole proposed target list [{aply_gb_cd, aply_typ_cd, tgt_no}], null when unchanged
+    targets = models.JSONField(_("적용대상"), null=True, blank=True)
+    previous_targets = models.JSONField(_("변경 전 적용대상"), null=True, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("작성자"),
+    )
+    created_at = models.DateTimeField(_("작성일시"))
+    updated_at = models.DateTimeField(_("수정일시"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("처리자"),
+    )
+    decided_at = models.DateTimeField(_("처리일시"), null=True, blank=True)
+    decision_note = models.CharField(_("처리 메모"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("프로모션 수정안")
+        verbose_name_plural = _("프로모션 수정안")
+        ordering = ["-id"]
+        constraints = [
+            # One pending revision per promotion: a second edit updates it (same author) or is
+            # refused (another user) — never a second, conflicting proposal.
+            models.UniqueConstraint(
+                fields=["promotion"],
+                condition=Q(status="PENDING"),
+                name="promorev_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="PENDING", decided_at__isnull=True)
+                | (~Q(status="PENDING") & Q(decided_at__isnull=False)),
+                name="promorev_decided_iff_not_pending",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.promotion_id} #{self.pk} {self.status}"

@@ -18,6 +18,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backoffice.audit.context import JOB, audit_door
+
 from .errors import JobError, JobFailed, RetryLater
 from .models import Job
 from .registry import Handler, handler_for
@@ -78,7 +80,8 @@ def job_attempt(job_id: int) -> tuple[Job, float | None]:
         }
         return _finish(job, handler, Job.Status.DEAD, error=message), None
     try:
-        result = handler.run(job) or {}
+        with audit_door(JOB):  # what the handler writes is audited as done by a job
+            result = handler.run(job) or {}
     except JobFailed as exc:
         return _finish(job, handler, Job.Status.FAILED, error=exc.message), None
     except Exception as exc:

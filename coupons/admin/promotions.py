@@ -1,16 +1,64 @@
-"""The merchandiser's promotion admin: the form with its targets inline, list, search, and the
-approve / suspend / end / copy actions, each one service call."""
+"""The merchandiser's promotion admin: the form with its targets inline, list, search, the
+approve / suspend / end / copy actions, each one service call, and the pending revision of an
+approved promotion (old → new per field, approve / reject) with the promotion's audit history."""
 
+import datetime as dt
+
+from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
-from coupons import services
+from coupons import codes, services
 from coupons.errors import DomainError
 from coupons.forms import PromotionForm, PromotionTargetFormSet
-from coupons.models import FROZEN_FIELDS, Promotion, PromotionTarget
+from coupons.models import FROZEN_FIELDS, Promotion, PromotionRevision, PromotionTarget
+
+
+def _display(field, value) -> str:
+    """A promotion field's value as the change page shows it (code labels, local time, 예/아니오)."""
+    if value is None or value == "" or value == []:
+        return "-"
+    if isinstance(value, bool):
+        return gettext_now("예") if value else gettext_now("아니오")
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    labels = dict(field.flatchoices) if field.choices else {}
+    if isinstance(value, list):
+        return ", ".join(str(labels.get(v, v)) for v in value)
+    return str(labels.get(value, value))
+
+
+def _targets_display(targets) -> str:
+    if not targets:
+        return "-"
+    return ", ".join(
+        f"{codes.ApplyKind(t['aply_gb_cd']).label} {codes.TargetType(t['aply_typ_cd']).label} "
+        f"{t['tgt_no']}"
+        for t in targets
+    )
+
+
+def revision_rows(revision: PromotionRevision) -> list[tuple[str, str, str]]:
+    """(label, old, new) per changed field of a revision, for the change page."""
+    rows = []
+    for name, old, new in services.promotion_revision_diff(revision):
+        if name == "targets":
+            rows.append(
+                (gettext_now("적용/제외 대상"), _targets_display(old), _targets_display(new))
+            )
+            continue
+        field = Promotion._meta.get_field(name)
+        rows.append((str(field.verbose_name), _display(field, old), _display(field, new)))
+    return rows
 
 
 class PromotionTargetInline(admin.TabularInline):
@@ -236,8 +284,103 @@ class PromotionAdmin(admin.ModelAdmin):
         )
 
     def save_model(self, request, obj, form, change):
+        # Saved with its targets in save_related: one service call for the promotion and its
+        # targets, so an approved promotion's edit becomes a revision as a whole (rule 10).
+        pass
+
+    def save_related(self, request, form, formsets, change):
+        targets = None
+        for formset in formsets:
+            # what the admin's change message reads from a saved formset (the service saves)
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            if formset.model is PromotionTarget and formset.has_changed():
+                deleted = set(map(id, formset.deleted_forms))
+                targets = [
+                    f.cleaned_data
+                    for f in formset.forms
+                    if id(f) not in deleted
+                    and getattr(f, "cleaned_data", None)
+                    and f.cleaned_data.get("aply_typ_cd")
+                    and f.cleaned_data.get("tgt_no")
+                ]
+        # The split date/time widgets post whole seconds: a period the user did not touch keeps
+        # its stored value, or every edit would look like a change of the period.
+        for name, field in form.fields.items():
+            if (
+                isinstance(field, forms.SplitDateTimeField)
+                and name not in form.changed_data
+                and form.initial.get(name) is not None
+            ):
+                setattr(form.instance, name, form.initial[name])
         # The form ran promotion_validate's rules (model clean + context) and showed them on fields.
-        services.promotion_save(user=request.user, promotion=obj, validate=False)
+        saved = services.promotion_save(
+            user=request.user, promotion=form.instance, targets=targets, validate=False
+        )
+        request._promotion_revision = saved if isinstance(saved, PromotionRevision) else None
+
+    def response_change(self, request, obj):
+        revision = getattr(request, "_promotion_revision", None)
+        if revision is None:
+            return super().response_change(request, obj)
+        self.message_user(
+            request,
+            gettext_now(
+                "변경 사항을 수정안 #%(no)s(으)로 저장했습니다. 다른 담당자가 승인할 때까지 "
+                "승인된 조건이 그대로 적용됩니다."
+            )
+            % {"no": revision.pk},
+            messages.WARNING,
+        )
+        return HttpResponseRedirect(request.path)
+
+    # -- the pending revision: shown on the change page, approved or rejected by another user ---
+    change_form_template = "admin/coupons/promotion/change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        promotion = self.get_object(request, object_id)
+        if promotion is not None:
+            revision = services.promotion_pending_revision(promotion)
+            extra_context["pending_revision"] = revision
+            if revision is not None:
+                extra_context["revision_rows"] = revision_rows(revision)
+                extra_context["revision_is_author"] = revision.author_id == request.user.pk
+                extra_context["revision_can_decide"] = self.has_approve_permission(request)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/revisions/<int:revision_id>/<str:decision>/",
+                self.admin_site.admin_view(self.revision_decide_view),
+                name="coupons_promotion_revision_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def revision_decide_view(self, request, object_id, revision_id, decision):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if decision not in ("approve", "reject") or not object_id.isdigit():
+            raise PermissionDenied
+        if not self.has_approve_permission(request):
+            raise PermissionDenied
+        revision = get_object_or_404(PromotionRevision, pk=revision_id, promotion_id=object_id)
+        change_url = reverse("admin:coupons_promotion_change", args=[revision.promotion_id])
+        try:
+            if decision == "approve":
+                services.promotion_revision_approve(user=request.user, revision=revision)
+                done = gettext_now("수정안 #%(no)s을(를) 승인해 적용했습니다.")
+            else:
+                services.promotion_revision_reject(
+                    user=request.user, revision=revision, note=request.POST.get("note", "")
+                )
+                done = gettext_now("수정안 #%(no)s을(를) 반려했습니다.")
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        else:
+            self.message_user(request, done % {"no": revision.pk}, messages.SUCCESS)
+        return HttpResponseRedirect(change_url)
 
     # -- actions: each a few lines around one service ------------------------------------
     def has_approve_permission(self, request):

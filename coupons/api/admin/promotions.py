@@ -6,17 +6,18 @@ import re
 
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.response import Response
 
 from coupons import codes, services
 from coupons.api.common import NoBody, call_service, error_responses
 from coupons.api.fields import PROMO_NO_RE
-from coupons.models import Promotion
+from coupons.models import Promotion, PromotionRevision
 
 from . import serializers as s
 from .base import AdminView
+from .revision_serializers import PromotionRevisionOut
 
 PROMO_NO_PATH = OpenApiParameter(
     "promoNo",
@@ -127,6 +128,22 @@ class PromotionObjectMixin:
         return promotion
 
 
+UPDATE_DESCRIPTION = (
+    "DRAFT 프로모션은 바로 수정됩니다 (200, 프로모션). APPROVED/SUSPENDED 프로모션은 이름(promoNm)만 "
+    "바로 바뀌고, 그 밖의 변경은 승인대기 수정안으로 저장되어 (202, 수정안) 다른 담당자가 "
+    "`revisions/{revisionNo}/approve/` 로 승인할 때까지 승인된 조건이 그대로 적용됩니다. "
+    "승인대기 수정안은 프로모션당 1건: 같은 작성자의 다음 수정은 그 수정안에 더해지고, 다른 "
+    "사용자의 수정은 409 REVISION_PENDING 으로 거절됩니다."
+)
+UPDATE_RESPONSES = {
+    200: OpenApiResponse(s.PromotionOut, description="수정됨 (DRAFT, 또는 이름만 변경)"),
+    202: OpenApiResponse(
+        PromotionRevisionOut, description="승인대기 수정안으로 저장됨 (승인된 조건은 그대로)"
+    ),
+    **error_responses(400, 401, 403, 404, 409),
+}
+
+
 class PromotionDetailView(PromotionObjectMixin, AdminView):
     serializer_class = s.PromotionIn
 
@@ -142,28 +159,36 @@ class PromotionDetailView(PromotionObjectMixin, AdminView):
         promotion = self.get_object()
         data = s.PromotionIn(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
-        call_service(
+        saved = call_service(
             services.promotion_update,
             user=request.user,
             promotion=promotion,
             **_promotion_args(data.validated_data),
         )
+        if isinstance(saved, PromotionRevision):
+            # rule 10: the approved terms keep serving until another user approves the revision
+            saved = PromotionRevision.objects.select_related(
+                "promotion", "author", "decided_by"
+            ).get(pk=saved.pk)
+            return Response(PromotionRevisionOut(saved).data, status=status.HTTP_202_ACCEPTED)
         return Response(s.PromotionOut(self.get_object()).data)
 
     @extend_schema(
         summary="프로모션 수정 (전체)",
+        description=UPDATE_DESCRIPTION,
         parameters=[PROMO_NO_PATH],
         request=s.PromotionIn,
-        responses={200: s.PromotionOut, **error_responses(400, 401, 403, 404, 409)},
+        responses=UPDATE_RESPONSES,
     )
     def put(self, request, promoNo):
         return self._update(request, partial=False)
 
     @extend_schema(
         summary="프로모션 수정 (일부)",
+        description=UPDATE_DESCRIPTION,
         parameters=[PROMO_NO_PATH],
         request=s.PromotionIn,
-        responses={200: s.PromotionOut, **error_responses(400, 401, 403, 404, 409)},
+        responses=UPDATE_RESPONSES,
     )
     def patch(self, request, promoNo):
         return self._update(request, partial=True)

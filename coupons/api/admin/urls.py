@@ -3,7 +3,7 @@ compensation, mounted under /api/v1/admin/ (SPEC §4)."""
 
 from django.urls import path
 
-from . import catalog, compensation, member_coupons, promotions
+from . import catalog, compensation, member_coupons, promotions, revisions
 
 urlpatterns = [
     path("promotions/", promotions.PromotionListCreateView.as_view(), name="admin-promotions"),
@@ -26,6 +26,21 @@ urlpatterns = [
         "promotions/<str:promoNo>/end/",
         promotions.PromotionEndView.as_view(),
         name="admin-promotion-end",
+    ),
+    path(
+        "promotions/<str:promoNo>/revisions/",
+        revisions.PromotionRevisionListView.as_view(),
+        name="admin-promotion-revisions",
+    ),
+    path(
+        "promotions/<str:promoNo>/revisions/<int:revisionNo>/approve/",
+        revisions.PromotionRevisionApproveView.as_view(),
+        name="admin-promotion-revision-approve",
+    ),
+    path(
+        "promotions/<str:promoNo>/revisions/<int:revisionNo>/reject/",
+        revisions.PromotionRevisionRejectView.as_view(),
+        name="admin-promotion-revision-reject",
     ),
     path("members/", catalog.MemberListView.as_view(), name="admin-members"),
     path("members/bulk/", catalog.MemberBulkView.as_view(), name="admin-members-bulk"),
