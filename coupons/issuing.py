@@ -24,6 +24,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backoffice.audit.services import audit_record
+
 from . import codes, errors
 from .errors import Conflict, DomainError, IssueRefused
 from .models import IssueIdempotency, Member, MemberCoupon, Promotion
@@ -694,15 +696,34 @@ def coupon_revoke(*, user, coupon, reason: str, now: datetime | None = None) -> 
                 code=code,
             )
         _release(current["promotion_id"], current["member_id"], 1)
+        audit_record(
+            action="revoke",
+            model=MemberCoupon,
+            object_id=pk,
+            object_repr=str(pk),
+            user=user,
+            changes={"status": [current["status"], codes.CouponStatus.REVOKED]},
+            extra={"reason": reason[:500], "member": current["member_id"]},
+        )
     return MemberCoupon.objects.select_related("promotion", "revoked_by").get(pk=pk)
 
 
 def coupons_expire(*, now: datetime | None = None) -> int:
     """Mark every ISSUED copy past its validity EXPIRED in one set-based UPDATE; returns how many."""
     now = now or timezone.now()
-    return MemberCoupon.objects.filter(
+    expired = MemberCoupon.objects.filter(
         status=codes.CouponStatus.ISSUED, valid_until__lte=now
     ).update(status=codes.CouponStatus.EXPIRED)
+    if expired:  # one audit row for the whole set, never one per coupon
+        audit_record(
+            action="expire",
+            model=MemberCoupon,
+            object_id="*",
+            object_repr=_("유효기간 만료 %(n)s건") % {"n": f"{expired:,}"},
+            changes={"status": [codes.CouponStatus.ISSUED, codes.CouponStatus.EXPIRED]},
+            extra={"count": expired, "valid_until_lte": now},
+        )
+    return expired
 
 
 # -- auto-issue (issue_auto_coupons) -------------------------------------------------------------
@@ -851,17 +872,29 @@ def auto_issue_run(
         ).order_by("promo_no")
     )
     for promotion in promotions:
-        summary.results.append(
-            _auto_issue_promotion(
-                promotion,
-                round=round,
-                run_date=run_date,
-                dry_run=dry_run,
-                chunk_size=chunk_size,
-                progress=progress,
-                now=now,
-            )
+        result = _auto_issue_promotion(
+            promotion,
+            round=round,
+            run_date=run_date,
+            dry_run=dry_run,
+            chunk_size=chunk_size,
+            progress=progress,
+            now=now,
         )
+        summary.results.append(result)
+        if not dry_run:  # one audit row per promotion and round, with its counts
+            audit_record(
+                action="auto_issue",
+                obj=promotion,
+                extra={
+                    "round": round,
+                    "date": run_date,
+                    "considered": result.considered,
+                    "issued_members": result.issued_members,
+                    "issued_coupons": result.issued_coupons,
+                    "skipped": result.skipped,
+                },
+            )
     if connection.vendor == "postgresql" and summary.issued_coupons >= ANALYZE_AFTER:
         # A big round changes the table faster than autovacuum re-plans it; the next round's
         # per-member lookups need fresh statistics to stay index probes.

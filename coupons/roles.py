@@ -33,6 +33,7 @@ ROLE_PERMISSIONS = {
         ],
         "marketplaces": "*",
         "jobs": ["view_job"],
+        "audit": ["view_auditentry"],
     },
     CS_AGENT: {
         "coupons": [
@@ -47,7 +48,16 @@ ROLE_PERMISSIONS = {
             "revoke_membercoupon",
         ],
         "jobs": ["view_job"],
+        "audit": ["view_auditentry"],
     },
+}
+
+# Logs are kept as written: no role may change or delete them, whatever "*" above grants
+# (only a superuser can, in the admin).
+NEVER_GRANTED = {
+    "marketplaces": ["change_httpexchange", "delete_httpexchange", "add_httpexchange"],
+    "jobs": ["change_job", "delete_job"],
+    "audit": ["add_auditentry", "change_auditentry", "delete_auditentry"],
 }
 
 
@@ -58,7 +68,10 @@ def _grant(group: Group, grants: dict) -> None:
             query |= Q(content_type__app_label=app_label)
         else:
             query |= Q(content_type__app_label=app_label, codename__in=codenames)
-    group.permissions.set(Permission.objects.filter(query))
+    never = Q(pk__in=[])
+    for app_label, codenames in NEVER_GRANTED.items():
+        never |= Q(content_type__app_label=app_label, codename__in=codenames)
+    group.permissions.set(Permission.objects.filter(query).exclude(never))
 
 
 def role_group(name: str) -> Group:
