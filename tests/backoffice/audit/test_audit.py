@@ -85,7 +85,6 @@ def test_transitions_and_revisions_record_who(md, approver):
 
 def test_admin_edit_and_group_permissions_record_the_admin_door(client, md):
     superuser = make_user("root", superuser=True)
-    promotion = services.promotion_create(user=md, data=promotion_data())
     client.force_login(superuser)
     AuditEntry.objects.all().delete()
     group = Group.objects.get(name="CS agent")
