@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "backoffice.middleware.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "backoffice.middleware.KoreanByDefaultMiddleware",
@@ -72,6 +73,8 @@ MIDDLEWARE = [
     "backoffice.audit.middleware.AuditDoorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "backoffice.middleware.AdminObjectIdMiddleware",
+    "backoffice.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "backoffice.urls"
@@ -127,6 +130,15 @@ STATIC_ROOT = VAR_DIR / "static"
 
 LOGIN_URL = "admin:login"
 
+# Input limits (backoffice.middleware.RequestGuardMiddleware, backoffice.parsers): past them a
+# request is answered 413 / 431 / 400 in the API's error shape, never a 500.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=5 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+API_MAX_HEADER_BYTES = env.int("API_MAX_HEADER_BYTES", default=8 * 1024)
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
+# Retry-After of the 503 answered while the database cannot be reached.
+API_RETRY_AFTER_SECONDS = env.int("API_RETRY_AFTER_SECONDS", default=5)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -136,6 +148,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "backoffice.api_errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "backoffice.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "UNAUTHENTICATED_USER": None,
 }
 

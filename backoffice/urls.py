@@ -2,6 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+handler400 = "backoffice.api_errors.bad_request"
+handler404 = "backoffice.api_errors.not_found"
+handler500 = "backoffice.api_errors.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("v1/marketing/", include("coupons.api.mall.urls")),

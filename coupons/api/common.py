@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import exceptions, serializers
 
 from coupons.errors import DomainError
@@ -40,6 +40,27 @@ def error_responses(*statuses) -> dict:
     """The schema's error responses (the one error shape) for these statuses."""
     return {
         code: OpenApiResponse(ErrorOut, description=ERROR_TEXT.get(code, "")) for code in statuses
+    }
+
+
+def issue_responses(issue_out) -> dict:
+    """cpnDown / cpnDownBo: 200 with the issue outcome; a refusal's 4xx carries the outcome too,
+    while a request the serializer or a guard refuses (400, 401, 403, 409 Idempotency-Key reuse …)
+    answers the one error shape — either body for 400 / 404 / 409."""
+    either = PolymorphicProxySerializer(
+        component_name="IssueOutcomeOrError",
+        serializers=[issue_out, ErrorOut],
+        resource_type_field_name=None,
+    )
+    described = {
+        400: "입력값 오류(오류 모양) 또는 발급 거절(발급 결과 모양)",
+        404: "없는 프로모션 / 회원(발급 결과 모양)",
+        409: "발급 거절(발급 결과 모양) 또는 Idempotency-Key 재사용(오류 모양)",
+    }
+    return {
+        200: issue_out,
+        **{code: OpenApiResponse(either, description=text) for code, text in described.items()},
+        **error_responses(401, 403),
     }
 
 

@@ -94,3 +94,66 @@ def test_missing_file_and_header(tmp_path):
     bad = write_csv(tmp_path / "bad.csv", ["member", "grade"], [["1", "10"]])
     with pytest.raises(CommandError, match="header must include mbrNo"):
         call_command("import_members", str(bad))
+
+
+GOODS_HEADER = "goodsNo,goodsNm,salePrice,entrNo,dispCtgNo,brandNo,siteNo\r\n"
+GOODS_ROWS = "G1,여름 티셔츠,19900,E1,100,B1,1\r\nG2,운동화 (흰색),59000,E1,100,B1,1\r\n"
+
+
+@pytest.mark.parametrize(
+    "encoding", ["utf-8", "utf-8-sig", "cp949"], ids=["utf-8", "utf-8 with BOM", "cp949"]
+)
+def test_goods_in_utf8_with_or_without_bom_and_cp949_read_alike(tmp_path, encoding):
+    path = tmp_path / "goods.csv"
+    path.write_bytes((GOODS_HEADER + GOODS_ROWS).encode(encoding))
+    summary, rejected = run("import_goods", path)
+    assert (summary, rejected) == ("created 2, updated 0, rejected 0", [])
+    assert dict(Goods.objects.values_list("pk", "goods_nm")) == {
+        "G1": "여름 티셔츠",
+        "G2": "운동화 (흰색)",
+    }
+
+
+def test_members_in_cp949_from_stdin(monkeypatch):
+    import io
+    import sys
+
+    raw = "mbrNo,gradeCd,birthday,anniversary,joinedAt,siteNo\n홍길동01,10,,,,1\n".encode("cp949")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
+    summary, rejected = run("import_members", "-")
+    assert (summary, rejected) == ("created 1, updated 0, rejected 0", [])
+    assert Member.objects.get().mbr_no == "홍길동01"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_is_refused_with_a_clear_message(tmp_path, encoding):
+    path = tmp_path / "members.csv"
+    path.write_bytes("mbrNo,gradeCd\n100000001,10\n".encode(encoding))
+    with pytest.raises(CommandError) as refused:
+        run("import_members", path)
+    assert str(refused.value) == (
+        f'{path}: the file is UTF-16 (Excel\'s "Unicode text"), which is not supported; '
+        'save it as "CSV UTF-8" or as CSV (cp949)'
+    )
+    assert not Member.objects.exists()
+
+
+@pytest.mark.parametrize("command", ["import_members", "import_goods", "import_exhibitions"])
+def test_undecodable_bytes_are_refused_naming_the_line_and_the_encodings(tmp_path, command):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b"mbrNo,gradeCd\n100000001,10\n100000002,\xff\xfe\n")
+    with pytest.raises(CommandError) as refused:
+        run(command, path)
+    assert str(refused.value) == (
+        f"{path}: line 3: not utf-8-sig (byte 0xff); line 3: not cp949 (byte 0xff); "
+        'save the file as "CSV UTF-8" or as CSV (cp949)'
+    )
+    assert not Member.objects.exists() and not Goods.objects.exists()
+
+
+def test_nul_in_a_csv_is_refused_naming_the_line(tmp_path):
+    path = tmp_path / "nul.csv"
+    path.write_bytes(b"mbrNo,gradeCd\n100000001,10\n100000002\x00,10\n")
+    with pytest.raises(CommandError, match=r"line 3: a NUL character cannot be imported"):
+        run("import_members", path)
+    assert not Member.objects.exists()

@@ -19,6 +19,7 @@ from coupons.api.fields import (
     no_comma,
     promo_no_validator,
 )
+from coupons.api.names import api_name
 
 
 # -- admin API: promotions ---------------------------------------------------------------------
@@ -26,6 +27,19 @@ class TargetIO(ApiSerializer):
     aply_gb_cd = CodeField(codes.ApplyKind, default=codes.ApplyKind.APPLY)
     aply_typ_cd = CodeField(codes.TargetType)
     tgt_no = serializers.CharField(max_length=20)
+
+    def validate(self, attrs):
+        # A PATCH is partial for the promotion, not for a target: DRF skips a nested field missing
+        # from a partial update, so a target given whole is checked here (`[{}]` was a KeyError).
+        missing = {
+            api_name(name): [self.fields[api_name(name)].error_messages["required"]]
+            for name in ("aply_typ_cd", "tgt_no")
+            if name not in attrs
+        }
+        if missing:
+            raise serializers.ValidationError(missing)
+        attrs.setdefault("aply_gb_cd", codes.ApplyKind.APPLY)
+        return attrs
 
 
 class PromotionIn(ApiSerializer):

@@ -17,9 +17,9 @@ from rest_framework.response import Response
 from coupons import codes, issuing, selectors
 from coupons.api.common import (
     IDEMPOTENCY_HEADER,
-    ErrorOut,
     error_responses,
     idempotency_key,
+    issue_responses,
     local_iso,
 )
 from coupons.api.names import api_name
@@ -263,14 +263,7 @@ class CpnDownView(MemberView):
         "하나라도 발급되면 200, 아니면 첫 거절의 4xx — 본문은 같은 모양입니다.",
         request=s.CpnDownIn,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={
-            200: s.IssueOut,
-            400: s.IssueOut,
-            401: ErrorOut,
-            403: ErrorOut,
-            404: s.IssueOut,
-            409: s.IssueOut,
-        },
+        responses=issue_responses(s.IssueOut),
         examples=[
             OpenApiExample(
                 "프로모션번호 (seed)",
@@ -351,14 +344,7 @@ class CpnDownBoView(BOView):
         "더 발급하지 않습니다(ALREADY_ISSUED).",
         request=s.CpnDownBoIn,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={
-            200: s.IssueOut,
-            400: s.IssueOut,
-            401: ErrorOut,
-            403: ErrorOut,
-            404: s.IssueOut,
-            409: s.IssueOut,
-        },
+        responses=issue_responses(s.IssueOut),
         examples=[
             OpenApiExample(
                 "seed",
