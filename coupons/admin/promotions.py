@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from coupons import codes, services
@@ -26,7 +26,7 @@ def _display(field, value) -> str:
     if value is None or value == "" or value == []:
         return "-"
     if isinstance(value, bool):
-        return gettext_now("예") if value else gettext_now("아니오")
+        return gettext("예") if value else gettext("아니오")
     if isinstance(value, dt.datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, dt.time):
@@ -52,9 +52,7 @@ def revision_rows(revision: PromotionRevision) -> list[tuple[str, str, str]]:
     rows = []
     for name, old, new in services.promotion_revision_diff(revision):
         if name == "targets":
-            rows.append(
-                (gettext_now("적용/제외 대상"), _targets_display(old), _targets_display(new))
-            )
+            rows.append((gettext("적용/제외 대상"), _targets_display(old), _targets_display(new)))
             continue
         field = Promotion._meta.get_field(name)
         rows.append((str(field.verbose_name), _display(field, old), _display(field, new)))
@@ -324,7 +322,7 @@ class PromotionAdmin(admin.ModelAdmin):
             return super().response_change(request, obj)
         self.message_user(
             request,
-            gettext_now(
+            gettext(
                 "변경 사항을 수정안 #%(no)s(으)로 저장했습니다. 다른 담당자가 승인할 때까지 "
                 "승인된 조건이 그대로 적용됩니다."
             )
@@ -370,12 +368,12 @@ class PromotionAdmin(admin.ModelAdmin):
         try:
             if decision == "approve":
                 services.promotion_revision_approve(user=request.user, revision=revision)
-                done = gettext_now("수정안 #%(no)s을(를) 승인해 적용했습니다.")
+                done = gettext("수정안 #%(no)s을(를) 승인해 적용했습니다.")
             else:
                 services.promotion_revision_reject(
                     user=request.user, revision=revision, note=request.POST.get("note", "")
                 )
-                done = gettext_now("수정안 #%(no)s을(를) 반려했습니다.")
+                done = gettext("수정안 #%(no)s을(를) 반려했습니다.")
         except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
         else:
