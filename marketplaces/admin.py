@@ -181,3 +181,7 @@ class HttpExchangeAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        # the exchange log is kept as written: only a superuser may delete from it
+        return request.user.is_active and request.user.is_superuser

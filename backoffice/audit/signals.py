@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
-from .services import audit_record
+from .services import audit_changes, audit_record
 
 
 def _permission_names(group: Group) -> list[str]:
@@ -65,3 +65,49 @@ def connect() -> None:
     )
     post_save.connect(group_saved, sender=Group, dispatch_uid="audit.group_saved")
     post_delete.connect(group_deleted, sender=Group, dispatch_uid="audit.group_deleted")
+
+
+def audit_model(model, *, exclude: tuple[str, ...] = ()) -> None:
+    """Audit every save() and delete() of `model`'s rows: old → new per field (read back before
+    the save), who and the door from the current context. Timestamps set by Django and the
+    fields in `exclude` (raw remote payloads, say) are left out. Set-based `update()`s send no
+    signal: the services that use them record their own row."""
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if f.name not in exclude
+        and not getattr(f, "auto_now", False)
+        and not getattr(f, "auto_now_add", False)
+    ]
+    names = [f.attname for f in fields]
+
+    def values(obj) -> dict:
+        return {f.name: f.value_from_object(obj) for f in fields}
+
+    def before_save(sender, instance, raw=False, **kwargs):
+        instance._audit_old = None
+        if raw or instance.pk is None:
+            return
+        old = sender._default_manager.filter(pk=instance.pk).values(*names).first()
+        if old is not None:
+            instance._audit_old = {f.name: old[f.attname] for f in fields}
+
+    def after_save(sender, instance, created, raw=False, **kwargs):
+        if raw:
+            return
+        old = getattr(instance, "_audit_old", None)
+        changes = audit_changes(old or {}, values(instance))
+        if created or changes:
+            audit_record(action="create" if created else "update", obj=instance, changes=changes)
+
+    def after_delete(sender, instance, **kwargs):
+        audit_record(
+            action="delete",
+            obj=instance,
+            changes={k: [v, None] for k, v in values(instance).items()},
+        )
+
+    uid = f"audit.{model._meta.label_lower}"
+    pre_save.connect(before_save, sender=model, weak=False, dispatch_uid=f"{uid}.pre")
+    post_save.connect(after_save, sender=model, weak=False, dispatch_uid=f"{uid}.post")
+    post_delete.connect(after_delete, sender=model, weak=False, dispatch_uid=f"{uid}.del")

@@ -80,7 +80,8 @@ def job_attempt(job_id: int) -> tuple[Job, float | None]:
         }
         return _finish(job, handler, Job.Status.DEAD, error=message), None
     try:
-        with audit_door(JOB):  # what the handler writes is audited as done by a job
+        # what the handler writes is audited as done by a job, for the user who queued it
+        with audit_door(JOB, user=job.created_by):
             result = handler.run(job) or {}
     except JobFailed as exc:
         return _finish(job, handler, Job.Status.FAILED, error=exc.message), None

@@ -8,9 +8,16 @@ class CoupangConfig(MarketplaceConfig):
     verbose_name = _("쿠팡")
 
     def ready(self):
+        from backoffice.audit.signals import audit_model
+
         from . import sandbox, services
         from .api.urls import urlpatterns
+        from .models import CoupangCoupon, CoupangCouponItem, CoupangCouponPolicy
 
+        # every save of a coupon, its policies and items: who, the door, old → new
+        audit_model(CoupangCoupon, exclude=("remote_payload", "create_request"))
+        audit_model(CoupangCouponPolicy)
+        audit_model(CoupangCouponItem)
         self.register(
             jobs=services.JOB_HANDLERS, api_urls=urlpatterns, sandbox_targets=[sandbox.TARGET]
         )
