@@ -129,7 +129,13 @@ def compensation_preview(
     for start in range(0, len(mbr_nos), _CHUNK):
         chunk = mbr_nos[start : start + _CHUNK]
         valid = [m for m in chunk if len(m) <= MBR_NO_MAX_LEN]
-        grades = dict(Member.objects.filter(pk__in=valid).values_list("pk", "grade_cd"))
+        # What the issue rules read of a member (selectors.ISSUE_RULES): grade and site.
+        found = {
+            pk: Member(pk=pk, grade_cd=grade_cd, site_no=site_no)
+            for pk, grade_cd, site_no in Member.objects.filter(pk__in=valid).values_list(
+                "pk", "grade_cd", "site_no"
+            )
+        }
         held = dict(
             MemberPromotionCounter.objects.filter(
                 promotion=promotion, member_id__in=valid
@@ -137,12 +143,12 @@ def compensation_preview(
         )
         for offset, mbr_no in enumerate(chunk):
             check = MemberCheck(line_no=start + offset + 1, mbr_no=mbr_no)
-            if mbr_no not in grades:
+            if mbr_no not in found:
                 check.code, check.message = errors.UNKNOWN_MEMBER, _("존재하지 않는 회원입니다.")
             else:
                 refusal = issue_refusal(
                     promotion=promotion,
-                    member=Member(pk=mbr_no, grade_cd=grades[mbr_no]),
+                    member=found[mbr_no],
                     qty=1,
                     channel=codes.Channel.CS,
                     reason_cd=reason_cd,

@@ -26,18 +26,12 @@ from django.utils.translation import gettext as _
 
 from backoffice.audit.services import audit_record
 
-from . import codes, errors
+from . import codes, errors, selectors
 from .errors import Conflict, DomainError, IssueRefused
 from .models import IssueIdempotency, Member, MemberCoupon, Promotion
 
-# Which issue methods (MK007) each channel may issue.
-CHANNEL_METHODS = {
-    codes.Channel.DOWNLOAD: {codes.IssueMethod.DOWNLOAD},
-    codes.Channel.CODE: {codes.IssueMethod.CODE},
-    codes.Channel.BO: {codes.IssueMethod.TARGETED, codes.IssueMethod.AUTO},
-    codes.Channel.CS: {codes.IssueMethod.TARGETED},
-    codes.Channel.BATCH: {codes.IssueMethod.AUTO},
-}
+# Which issue methods (MK007) each channel may issue (the issue rules live in selectors).
+CHANNEL_METHODS = selectors.CHANNEL_METHODS
 
 # HTTP status of a refusal, for the API (everything else is 409 Conflict).
 REFUSAL_HTTP_STATUS = {
@@ -87,56 +81,28 @@ def issue_refusal(
     ord_media_cd: str | None = None,
     now: datetime,
 ) -> IssueRefused | None:
-    """The first rule (not needing a lock) that refuses this issue, or None. Limits are not
-    decided here: the conditional updates of `coupon_issue` decide them."""
+    """The first rule (not needing a lock) that refuses this issue, or None: the channel, then
+    the reason, then the issue rules the listings filter by (`selectors.ISSUE_RULES`: approved,
+    period, validity, site, grade, medium), checked on the loaded row with no query. Limits are
+    not decided here: the conditional updates of `coupon_issue` decide them."""
     if qty < 1:
-        return refuse("INVALID_QTY", _("발급수량은 1 이상이어야 합니다."))
-    if promotion.cpn_issu_way_cd not in CHANNEL_METHODS.get(channel, set()):
-        return refuse(
-            errors.NOT_DOWNLOADABLE,
-            _("이 경로(%(channel)s)로는 발급할 수 없는 쿠폰입니다(발급방식 %(way)s).")
-            % {
-                "channel": codes.Channel(channel).label
-                if channel in codes.Channel.values
-                else channel,
-                "way": promotion.get_cpn_issu_way_cd_display(),
-            },
-        )
-    is_cs = promotion.cpn_issu_main_cd == codes.Issuer.CS
-    if is_cs != (channel == codes.Channel.CS):
-        return refuse(
-            errors.NOT_DOWNLOADABLE,
-            _("CS보상쿠폰은 CS 보상 경로로만, CS 보상 경로는 CS보상쿠폰만 발급합니다."),
-        )
-    if reason_cd and reason_cd not in codes.CsReason.values:
-        return refuse(
-            errors.REASON_REQUIRED,
-            _("알 수 없는 발급사유(MK021) 코드입니다: %(cd)s") % {"cd": reason_cd},
-        )
-    if is_cs and not reason_cd:
-        return refuse(errors.REASON_REQUIRED, _("CS보상쿠폰은 발급사유(MK021)가 필요합니다."))
-    if promotion.promo_stat_cd != codes.PromoStatus.APPROVED:
-        return refuse(
-            errors.NOT_APPROVED,
-            _("승인된 프로모션이 아닙니다(상태: %(status)s).")
-            % {"status": promotion.get_promo_stat_cd_display()},
-        )
-    if not promotion.in_period(now):
-        return refuse(errors.NOT_IN_PERIOD, _("프로모션 기간이 아닙니다."))
-    valid_from, valid_until = promotion.validity_for(now)
-    if valid_until is None or valid_until <= now:
-        return refuse(errors.NOT_IN_PERIOD, _("쿠폰 유효기간이 이미 끝났습니다."))
-    if not promotion.allows_grade(member.grade_cd):
-        return refuse(
-            errors.GRADE_NOT_ELIGIBLE,
-            _("회원등급(%(grade)s)이 발급 대상이 아닙니다.")
-            % {"grade": member.get_grade_cd_display()},
-        )
-    if ord_media_cd is not None and not promotion.allows_medium(ord_media_cd):
-        return refuse(
-            errors.MEDIUM_NOT_ELIGIBLE,
-            _("주문매체(%(cd)s)가 발급 대상이 아닙니다.") % {"cd": ord_media_cd},
-        )
+        return refuse(errors.INVALID_QTY, _("발급수량은 1 이상이어야 합니다."))
+    e = selectors.Eligibility(
+        now=now, member=member, ord_media_cd=ord_media_cd, channels=(channel,), for_issue=True
+    )
+    failed = selectors.first_refusal(promotion, e, (selectors.CHANNEL_RULE,))
+    if failed is None:
+        if reason_cd and reason_cd not in codes.CsReason.values:
+            return refuse(
+                errors.REASON_REQUIRED,
+                _("알 수 없는 발급사유(MK021) 코드입니다: %(cd)s") % {"cd": reason_cd},
+            )
+        if promotion.cpn_issu_main_cd == codes.Issuer.CS and not reason_cd:
+            return refuse(errors.REASON_REQUIRED, _("CS보상쿠폰은 발급사유(MK021)가 필요합니다."))
+        failed = selectors.first_refusal(promotion, e, selectors.TERM_RULES)
+    if failed is not None:
+        rule, message = failed
+        return refuse(rule.code, message)
     if qty > promotion.mbr_issu_lmt_qty:
         return refuse(
             errors.MEMBER_LIMIT,

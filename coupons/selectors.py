@@ -1,13 +1,16 @@
 """Every read the API and the admin share.
 
 The one eligibility rule — "does this promotion apply to this goods for this member now" — is
-`promotion_eligibility_q`; every list below is built from it, so a row never appears in one place
-and is refused in another. Each selector runs a fixed number of queries whatever the result size:
+`promotion_eligibility_q`; every list below is built from it. Its issue part is `ISSUE_RULES`, one
+table of named rules (channel, approved, period, validity, site, grade, medium), each as SQL for
+the lists and as a check on a loaded row for the issuing engine (`issuing.issue_refusal`), so a
+row the lists hide is refused by the same rule, with its code, when issued. Each selector runs a fixed number of queries whatever the result size:
 the conditions are SQL (`Exists` / correlated subqueries), never a Python loop over rows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,8 +26,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from . import codes
+from . import codes, errors
 from .fields import code_in
 from .models import (
     CommonCode,
@@ -39,22 +43,42 @@ from .models import (
 
 # Promotion types a goods-detail lookup shows (MK002 11–15: every coupon type).
 GOODS_DETAIL_TYPES = tuple(codes.PromoType.values)
-# Issue methods a member can download by (cpnType 20).
-DOWNLOAD_METHODS = (codes.IssueMethod.DOWNLOAD, codes.IssueMethod.CODE)
+
+# Which issue methods (MK007) and issuers (MK006) each channel may issue (SPEC §3 rule 7:
+# customer download and codes belong to issuer 10, CS compensation to issuer 20 by method 01).
+CHANNEL_METHODS = {
+    codes.Channel.DOWNLOAD: frozenset({codes.IssueMethod.DOWNLOAD}),
+    codes.Channel.CODE: frozenset({codes.IssueMethod.CODE}),
+    codes.Channel.BO: frozenset({codes.IssueMethod.TARGETED, codes.IssueMethod.AUTO}),
+    codes.Channel.CS: frozenset({codes.IssueMethod.TARGETED}),
+    codes.Channel.BATCH: frozenset({codes.IssueMethod.AUTO}),
+}
+CHANNEL_ISSUERS = {
+    codes.Channel.DOWNLOAD: frozenset({codes.Issuer.FIXED}),
+    codes.Channel.CODE: frozenset({codes.Issuer.FIXED}),
+    codes.Channel.BO: frozenset({codes.Issuer.FIXED, codes.Issuer.AUTO}),
+    codes.Channel.CS: frozenset({codes.Issuer.CS}),
+    codes.Channel.BATCH: frozenset({codes.Issuer.FIXED, codes.Issuer.AUTO}),
+}
+# The channels a member downloads by (goodsDetailCpnList cpnType 20 lists what they can issue).
+MALL_CHANNELS = (codes.Channel.DOWNLOAD, codes.Channel.CODE)
 
 
 @dataclass(frozen=True)
 class Eligibility:
-    """What a promotion is checked against. Any part left None is not checked."""
+    """What a promotion is checked against. Any part left None (or empty) is not checked."""
 
     now: datetime
     goods: Goods | None = None
     member: Member | None = None
     ord_media_cd: str | None = None
-    # Issue-side checks: APPROVED, in period, not sold out, the member's grade and allowance.
+    # Issue-side checks: the channel, APPROVED, in period, not sold out, the member's site, grade
+    # and allowance.
     for_issue: bool = True
     # Use-side check: the weekday and time-of-day window of a "time coupon".
     for_use: bool = False
+    # The channels the promotion must be issuable by (any of them); empty: not checked.
+    channels: tuple[str, ...] = ()
 
 
 # -- the one eligibility rule ------------------------------------------------------------------
@@ -102,10 +126,24 @@ def goods_scope_q(goods: Goods, *, prefix: str = "", ref: str = "pk") -> Q:
 
 
 def site_q(site_no: str | None, *, prefix: str = "") -> Q:
-    """The promotion is open to `site_no` (an empty site list means every site)."""
+    """The promotion is open to `site_no` (an empty site list means every site); a goods or a
+    filter without a site is not checked."""
     if not site_no:
         return Q()
     return Q(**{f"{prefix}site_nos": ""}) | code_in(f"{prefix}site_nos", site_no)
+
+
+def member_site_q(site_no: str | None, *, prefix: str = "") -> Q:
+    """The promotion is open to a member of `site_no`: no site list, or the member's site listed
+    (a member without a site gets only the promotions of every site)."""
+    if not site_no:
+        return Q(**{f"{prefix}site_nos": ""})
+    return site_q(site_no, prefix=prefix)
+
+
+def allows_member_site(promotion: Promotion, site_no: str | None) -> bool:
+    """`member_site_q` on one loaded promotion."""
+    return not promotion.site_nos or bool(site_no) and site_no in promotion.site_nos
 
 
 def grade_q(grade_cd: str, *, prefix: str = "") -> Q:
@@ -125,17 +163,73 @@ def medium_q(ord_media_cd: str | None, *, prefix: str = "") -> Q:
     return code_in(f"{prefix}ord_media_cds", ord_media_cd) if ord_media_cd else Q()
 
 
+def channel_q(channels, *, prefix: str = "") -> Q:
+    """Issuable by one of `channels`: its issue method and issuer belong to the channel."""
+    # Channels sharing an issuer set are one IN list (the listing's two channels are one term).
+    by_issuers: dict[frozenset, set] = {}
+    for channel in channels:
+        by_issuers.setdefault(CHANNEL_ISSUERS.get(channel, frozenset()), set()).update(
+            CHANNEL_METHODS.get(channel, ())
+        )
+    q = Q(pk__in=[])
+    for issuers, methods in by_issuers.items():
+        q |= Q(
+            **{
+                f"{prefix}cpn_issu_way_cd__in": sorted(methods),
+                f"{prefix}cpn_issu_main_cd__in": sorted(issuers),
+            }
+        )
+    return q
+
+
+def allows_channel(promotion: Promotion, channel: str) -> bool:
+    """`channel_q` for one channel, on one loaded promotion."""
+    return promotion.cpn_issu_way_cd in CHANNEL_METHODS.get(
+        channel, ()
+    ) and promotion.cpn_issu_main_cd in CHANNEL_ISSUERS.get(channel, ())
+
+
+def approved_q(*, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}promo_stat_cd": codes.PromoStatus.APPROVED})
+
+
+def period_q(now: datetime, *, prefix: str = "") -> Q:
+    """Same rule as `Promotion.in_period`."""
+    return Q(**{f"{prefix}promo_str_dtm__lte": now, f"{prefix}promo_end_dtm__gt": now})
+
+
+def validity_open_q(now: datetime, *, prefix: str = "") -> Q:
+    """A copy issued now would not be born expired (`Promotion.validity_for(now)` ends after now):
+    N days from issue with N ≥ 1, or a fixed window that ends after now."""
+    days = Q(**{f"{prefix}vali_basis_cd": codes.ValidityBasis.DAYS, f"{prefix}vali_days__gte": 1})
+    fixed = ~Q(**{f"{prefix}vali_basis_cd": codes.ValidityBasis.DAYS}) & Q(
+        **{f"{prefix}vali_end_dtm__gt": now}
+    )
+    return days | fixed
+
+
+def validity_open(promotion: Promotion, now: datetime) -> bool:
+    """`validity_open_q` on one loaded promotion."""
+    valid_until = promotion.validity_for(now)[1]
+    return valid_until is not None and valid_until > now
+
+
+def not_sold_out_q(*, prefix: str = "") -> Q:
+    """Some of the total limit is left. Issuing decides it in its conditional UPDATE (the same
+    comparison, `issuing._reserve_total`), never on a row read earlier."""
+    return Q(**{f"{prefix}issu_lmt_qty__isnull": True}) | Q(
+        **{f"{prefix}issu_qty__lt": F(f"{prefix}issu_lmt_qty")}
+    )
+
+
 def issuable_q(now: datetime, *, prefix: str = "") -> Q:
-    """Rule 9 and the total limit: APPROVED, inside the promotion period, not sold out, and a fixed
+    """Rule 9 and the total limit: APPROVED, inside the promotion period, not sold out, and a
     coupon validity not already over (a copy issued now would be born expired)."""
     return (
-        Q(**{f"{prefix}promo_stat_cd": codes.PromoStatus.APPROVED})
-        & Q(**{f"{prefix}promo_str_dtm__lte": now, f"{prefix}promo_end_dtm__gt": now})
-        & (Q(**{f"{prefix}vali_end_dtm__isnull": True}) | Q(**{f"{prefix}vali_end_dtm__gt": now}))
-        & (
-            Q(**{f"{prefix}issu_lmt_qty__isnull": True})
-            | Q(**{f"{prefix}issu_qty__lt": F(f"{prefix}issu_lmt_qty")})
-        )
+        approved_q(prefix=prefix)
+        & period_q(now, prefix=prefix)
+        & validity_open_q(now, prefix=prefix)
+        & not_sold_out_q(prefix=prefix)
     )
 
 
@@ -150,6 +244,135 @@ def usage_window_q(now: datetime, *, prefix: str = "") -> Q:
     )
 
 
+# -- the issue rules: one table read by the listings (as SQL) and by issuing (on the row) -------
+@dataclass(frozen=True)
+class IssueRule:
+    """One rule of "may this member be issued this promotion now": `q(e, prefix)` is it as SQL
+    (every listing), `allows(promotion, e)` the same rule on a loaded promotion (issuing, with no
+    query), `code` and `message(promotion, e)` its refusal. `applies(e)` says whether `e` carries
+    what the rule checks. tests/coupons/test_rules_sql.py shows both forms agree."""
+
+    name: str
+    code: str
+    applies: Callable[[Eligibility], bool]
+    q: Callable[[Eligibility, str], Q]
+    allows: Callable[[Promotion, Eligibility], bool]
+    message: Callable[[Promotion, Eligibility], str]
+
+
+def _channel_message(p: Promotion, e: Eligibility) -> str:
+    channel = e.channels[0] if e.channels else ""
+    if p.cpn_issu_way_cd not in CHANNEL_METHODS.get(channel, ()):
+        return _("이 경로(%(channel)s)로는 발급할 수 없는 쿠폰입니다(발급방식 %(way)s).") % {
+            "channel": codes.Channel(channel).label if channel in codes.Channel.values else channel,
+            "way": p.get_cpn_issu_way_cd_display(),
+        }
+    if p.cpn_issu_main_cd == codes.Issuer.CS or channel == codes.Channel.CS:
+        return _("CS보상쿠폰은 CS 보상 경로로만, CS 보상 경로는 CS보상쿠폰만 발급합니다.")
+    return _("이 경로(%(channel)s)로는 발급주체 %(issuer)s의 쿠폰을 발급할 수 없습니다.") % {
+        "channel": codes.Channel(channel).label if channel in codes.Channel.values else channel,
+        "issuer": p.get_cpn_issu_main_cd_display(),
+    }
+
+
+def _issuing(e: Eligibility) -> bool:
+    return e.for_issue
+
+
+def _issuing_member(e: Eligibility) -> bool:
+    return e.for_issue and e.member is not None
+
+
+CHANNEL_RULE = IssueRule(
+    name="channel",
+    code=errors.NOT_DOWNLOADABLE,
+    applies=lambda e: e.for_issue and bool(e.channels),
+    q=lambda e, prefix: channel_q(e.channels, prefix=prefix),
+    allows=lambda p, e: any(allows_channel(p, ch) for ch in e.channels),
+    message=_channel_message,
+)
+# In the order issuing reports them (the first that refuses is the answer).
+TERM_RULES = (
+    IssueRule(
+        name="approved",
+        code=errors.NOT_APPROVED,
+        applies=_issuing,
+        q=lambda e, prefix: approved_q(prefix=prefix),
+        allows=lambda p, e: p.promo_stat_cd == codes.PromoStatus.APPROVED,
+        message=lambda p, e: (
+            _("승인된 프로모션이 아닙니다(상태: %(status)s).")
+            % {"status": p.get_promo_stat_cd_display()}
+        ),
+    ),
+    IssueRule(
+        name="period",
+        code=errors.NOT_IN_PERIOD,
+        applies=_issuing,
+        q=lambda e, prefix: period_q(e.now, prefix=prefix),
+        allows=lambda p, e: p.in_period(e.now),
+        message=lambda p, e: _("프로모션 기간이 아닙니다."),
+    ),
+    IssueRule(
+        name="validity_open",
+        code=errors.NOT_IN_PERIOD,
+        applies=_issuing,
+        q=lambda e, prefix: validity_open_q(e.now, prefix=prefix),
+        allows=lambda p, e: validity_open(p, e.now),
+        message=lambda p, e: _("쿠폰 유효기간이 이미 끝났습니다."),
+    ),
+    IssueRule(
+        name="site",
+        code=errors.SITE_NOT_ELIGIBLE,
+        applies=_issuing_member,
+        q=lambda e, prefix: member_site_q(e.member.site_no, prefix=prefix),
+        allows=lambda p, e: allows_member_site(p, e.member.site_no),
+        message=lambda p, e: (
+            _("회원의 사이트(%(site)s)는 발급 대상이 아닙니다.") % {"site": e.member.site_no or "-"}
+        ),
+    ),
+    IssueRule(
+        name="grade",
+        code=errors.GRADE_NOT_ELIGIBLE,
+        applies=_issuing_member,
+        q=lambda e, prefix: grade_q(e.member.grade_cd, prefix=prefix),
+        allows=lambda p, e: p.allows_grade(e.member.grade_cd),
+        message=lambda p, e: (
+            _("회원등급(%(grade)s)이 발급 대상이 아닙니다.")
+            % {"grade": e.member.get_grade_cd_display()}
+        ),
+    ),
+    IssueRule(
+        # Also the use side: a member's own coupons are listed for the medium too (cpnType 10).
+        name="medium",
+        code=errors.MEDIUM_NOT_ELIGIBLE,
+        applies=lambda e: bool(e.ord_media_cd),
+        q=lambda e, prefix: medium_q(e.ord_media_cd, prefix=prefix),
+        allows=lambda p, e: p.allows_medium(e.ord_media_cd),
+        message=lambda p, e: _("주문매체(%(cd)s)가 발급 대상이 아닙니다.") % {"cd": e.ord_media_cd},
+    ),
+)
+ISSUE_RULES = (CHANNEL_RULE, *TERM_RULES)
+
+
+def rules_q(e: Eligibility, rules=ISSUE_RULES, *, prefix: str = "") -> Q:
+    """Every rule of `rules` that applies to `e`, as one Q."""
+    q = Q()
+    for rule in rules:
+        if rule.applies(e):
+            q &= rule.q(e, prefix)
+    return q
+
+
+def first_refusal(
+    promotion: Promotion, e: Eligibility, rules=ISSUE_RULES
+) -> tuple[IssueRule, str] | None:
+    """(the first rule of `rules` that refuses `promotion` under `e`, its message), or None."""
+    for rule in rules:
+        if rule.applies(e) and not rule.allows(promotion, e):
+            return rule, rule.message(promotion, e)
+    return None
+
+
 def member_held_subquery(mbr_no: str, *, ref: str = "pk") -> Coalesce:
     """How many non-revoked copies of the outer promotion the member holds: the issuing engine's
     per-member counter (the number its limit is enforced on), one unique-index lookup per row."""
@@ -161,16 +384,15 @@ def member_held_subquery(mbr_no: str, *, ref: str = "pk") -> Coalesce:
 
 def promotion_eligibility_q(e: Eligibility, *, prefix: str = "", ref: str = "pk") -> Q:
     """The one eligibility rule as a Q on Promotion (or on MemberCoupon with prefix="promotion__",
-    ref="promotion_id"). The member's remaining allowance is the annotation `mbr_held` (see
-    `eligible_promotions`), since it needs a subquery per promotion."""
+    ref="promotion_id"): the goods scope, the issue rules (`ISSUE_RULES`, the ones issuing
+    refuses by) and the total limit, the use window. The member's remaining allowance is the
+    annotation `mbr_held` (see `eligible_promotions`), since it needs a subquery per promotion."""
     q = Q()
     if e.goods is not None:
         q &= goods_scope_q(e.goods, prefix=prefix, ref=ref)
-    q &= medium_q(e.ord_media_cd, prefix=prefix)
+    q &= rules_q(e, prefix=prefix)
     if e.for_issue:
-        q &= issuable_q(e.now, prefix=prefix)
-        if e.member is not None:
-            q &= grade_q(e.member.grade_cd, prefix=prefix)
+        q &= not_sold_out_q(prefix=prefix)
     if e.for_use:
         q &= usage_window_q(e.now, prefix=prefix)
     return q
@@ -233,19 +455,20 @@ def downloadable_coupons_for_goods(
     sort_gb: str,
     now: datetime | None = None,
 ) -> QuerySet:
-    """Approved, in-period, not sold-out promotions of issuer 10 by download (03) or code (04),
-    open to the member's grade and the medium, applying to `goods`, that the member may still
-    download; annotated `mbr_held`. Newest first (10) or download period ending first (20)."""
+    """Promotions the member could download now (`MALL_CHANNELS`: issuer 10 by download 03 or
+    code 04) that apply to `goods`: every issue rule cpnDown refuses by (`ISSUE_RULES`: approved,
+    in period, the member's site, grade and the medium), not sold out, with allowance left;
+    annotated `mbr_held`. Newest first (10) or download period ending first (20)."""
     now = now or timezone.now()
-    e = Eligibility(now=now, goods=goods, member=member, ord_media_cd=ord_media_cd, for_issue=True)
-    qs = eligible_promotions(
-        e,
-        Promotion.objects.filter(
-            cpn_issu_main_cd=codes.Issuer.FIXED,
-            cpn_issu_way_cd__in=DOWNLOAD_METHODS,
-            promo_typ_cd__in=GOODS_DETAIL_TYPES,
-        ),
+    e = Eligibility(
+        now=now,
+        goods=goods,
+        member=member,
+        ord_media_cd=ord_media_cd,
+        for_issue=True,
+        channels=MALL_CHANNELS,
     )
+    qs = eligible_promotions(e, Promotion.objects.filter(promo_typ_cd__in=GOODS_DETAIL_TYPES))
     if sort_gb == codes.SortGb.EXPIRING:
         return qs.order_by("promo_end_dtm", "promo_no")
     return qs.order_by("-created_at", "-promo_no")

@@ -68,6 +68,31 @@ def test_preview_reports_every_problem_and_issues_nothing():
     assert CompensationRun.objects.count() == 0
 
 
+def test_preview_and_run_refuse_another_sites_member_alike(cs_user):
+    """The preview and the run decide the site by the same rule as every issue path."""
+    member("100", site_no="2")
+    member("200", site_no="1")
+    promotion = cs_promotion(site_nos=["2"])
+    checks = compensation_preview(promotion=promotion, mbr_nos=["100", "200"], reason_cd="01")
+    assert [(c.mbr_no, c.code) for c in checks] == [
+        ("100", "OK"),
+        ("200", errors.SITE_NOT_ELIGIBLE),
+    ]
+    run = compensation_issue(
+        user=cs_user,
+        promotion=promotion,
+        mbr_nos=["100", "200"],
+        reason_cd="01",
+        submission_key=uuid.uuid4().hex,
+    )
+    items = CompensationItem.objects.filter(run=run).order_by("line_no")
+    assert [(i.mbr_no, i.code) for i in items] == [
+        ("100", "OK"),
+        ("200", errors.SITE_NOT_ELIGIBLE),
+    ]
+    assert list(MemberCoupon.objects.values_list("member_id", flat=True)) == ["100"]
+
+
 def test_preview_and_issue_refuse_a_non_cs_promotion_or_no_reason(cs_user):
     member("100")
     fixed = approved_promotion()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from coupons import codes
+from coupons import codes, errors
 from coupons.api.fields import (
     PAGE_IDX_MAX,
     ApiSerializer,
@@ -157,7 +157,8 @@ class IssueResultOut(serializers.Serializer):
     promoNo = serializers.CharField(allow_null=True)
     issuedQty = serializers.IntegerField()
     code = serializers.CharField(
-        help_text="OK 또는 거절 사유 (NOT_DOWNLOADABLE, SOLD_OUT, MEMBER_LIMIT, …)"
+        help_text="OK 또는 거절 사유: "
+        + "; ".join(f"{code} {meaning}" for code, meaning in errors.REFUSAL_CODES.items())
     )
     message = serializers.CharField(allow_blank=True)
 

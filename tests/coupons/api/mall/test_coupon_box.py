@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from coupons import codes, issuing
-from coupons.models import MemberCoupon
+from coupons.models import Member, MemberCoupon
 from tests.coupons.api.conftest import issue, make_member, member_client
 
 URL = "/v1/marketing/cpnIssuList"
@@ -122,9 +122,13 @@ def test_sort_and_paging(make_promotion):
 
 
 def test_site_filter(make_promotion):
-    member = make_member()
+    # Issuing checks the member's site, so the member moves from site 2 to site 3 (the member
+    # mirror is updated) between the issues.
+    member = make_member(site="2")
     everywhere = issue(member, make_promotion(promo_nm="all sites"))[0]
     site2 = issue(member, make_promotion(promo_nm="site 2", site_nos=["2"]))[0]
+    Member.objects.filter(pk=member.pk).update(site_no="3")
+    member.refresh_from_db()
     site13 = issue(member, make_promotion(promo_nm="site 1,3", site_nos=["1", "3"]))[0]
     client = member_client(member)
     ids = lambda r: {row["cpnIsuNo"] for row in r.json()["list"]}  # noqa: E731
