@@ -2,11 +2,15 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from backoffice import health
+
 handler400 = "backoffice.api_errors.bad_request"
 handler404 = "backoffice.api_errors.not_found"
 handler500 = "backoffice.api_errors.server_error"
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("v1/marketing/", include("coupons.api.mall.urls")),
     path("api/v1/admin/", include("coupons.api.admin.urls")),
