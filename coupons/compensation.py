@@ -21,11 +21,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from backoffice.jobs.services import job_enqueue, job_heartbeat, job_run
 
 from . import codes, errors
-from .errors import DomainError, IssueRefused
+from .errors import Conflict, DomainError, IssueRefused
 from .issuing import OK, coupon_issue, issue_refusal, refuse
 from .models import CompensationItem, CompensationRun, Member, MemberPromotionCounter, Promotion
 
@@ -186,8 +187,10 @@ def compensation_issue(
 ) -> CompensationRun:
     """Issue one copy to each member (each independently) and return the CompensationRun: done
     when it returns for up to 1,000 members, a background job with progress above that. A second
-    call with the same submission_key returns the first run (`run.duplicate_submission` True) and
-    issues nothing. Raises DomainError like compensation_preview or for a missing key."""
+    call with the same submission_key and the same request returns the first run
+    (`run.duplicate_submission` True) and issues nothing. Raises DomainError like
+    compensation_preview or for a missing key, Conflict SUBMISSION_KEY_REUSED for a key reused
+    with another promotion, reason, memo, order number or member list."""
     promotion = _cs_promotion(promotion)
     _check_reason(reason_cd)
     mbr_nos = _check_members(mbr_nos)
@@ -212,6 +215,14 @@ def compensation_issue(
             },
         )
         if not created:
+            _check_same_submission(
+                run,
+                promotion=promotion,
+                reason_cd=reason_cd,
+                memo=memo,
+                ord_no=ord_no,
+                mbr_nos=mbr_nos,
+            )
             run.duplicate_submission = True
             return run
         CompensationItem.objects.bulk_create(
@@ -234,6 +245,55 @@ def compensation_issue(
         run.refresh_from_db()
     run.duplicate_submission = False
     return run
+
+
+# What a submission key stands for, by the service's field names and the label the message uses.
+_SUBMISSION_TERMS = {
+    "promotion": gettext_lazy("프로모션"),
+    "cs_cpn_pay_caus_cd": gettext_lazy("보상 사유"),
+    "memo": gettext_lazy("메모"),
+    "ord_no": gettext_lazy("주문번호"),
+    "mbr_nos": gettext_lazy("회원 목록"),
+}
+
+
+def _check_same_submission(
+    run: CompensationRun, *, promotion, reason_cd: str, memo: str, ord_no: str, mbr_nos: list[str]
+) -> None:
+    """A key already used must come with the same request (promotion, reason, memo, order number,
+    the members in order) as the run it started; otherwise Conflict SUBMISSION_KEY_REUSED naming
+    what differs. Compared with the stored run and its items: the run keeps the whole request."""
+    differs = []
+    if run.promotion_id != promotion.pk:
+        differs.append("promotion")
+    if run.cs_cpn_pay_caus_cd != reason_cd:
+        differs.append("cs_cpn_pay_caus_cd")
+    if run.memo != (memo or "")[:500]:
+        differs.append("memo")
+    if run.ord_no != (ord_no or "")[:30]:
+        differs.append("ord_no")
+    wanted = [m[:MBR_NO_MAX_LEN] for m in mbr_nos]
+    if run.total != len(wanted) or wanted != list(
+        CompensationItem.objects.filter(run_id=run.pk)
+        .order_by("line_no")
+        .values_list("mbr_no", flat=True)
+    ):
+        differs.append("mbr_nos")
+    if not differs:
+        return
+    what = ", ".join(str(_SUBMISSION_TERMS[name]) for name in differs)
+    raise Conflict(
+        _(
+            "이 제출키로 이미 다른 요청(%(what)s)이 접수되었습니다(실행 #%(run)s). "
+            "같은 키로 다른 요청을 보낼 수 없습니다. 미리보기부터 다시 진행하세요."
+        )
+        % {"what": what, "run": run.pk},
+        code=errors.SUBMISSION_KEY_REUSED,
+        fields={
+            "submission_key": [_("이미 다른 요청에 쓰인 제출키입니다.")],
+            **{name: [_("처음 제출한 요청과 다릅니다.")] for name in differs},
+        },
+    )
 
 
 def compensation_run_process(

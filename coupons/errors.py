@@ -27,6 +27,8 @@ UNKNOWN_MEMBER = "UNKNOWN_MEMBER"
 REASON_REQUIRED = "REASON_REQUIRED"
 ALREADY_ISSUED = "ALREADY_ISSUED"
 INVALID_QTY = "INVALID_QTY"
+# A CS compensation submission key sent again with another request (409).
+SUBMISSION_KEY_REUSED = "SUBMISSION_KEY_REUSED"
 
 # Every code an issue result carries besides OK, with its meaning (the OpenAPI schema lists them).
 REFUSAL_CODES = {

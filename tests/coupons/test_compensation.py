@@ -16,7 +16,7 @@ from coupons.compensation import (
     compensation_run_process,
     parse_member_numbers,
 )
-from coupons.errors import DomainError
+from coupons.errors import Conflict, DomainError
 from coupons.issuing import coupon_issue
 from coupons.models import CompensationItem, CompensationRun, MemberCoupon, Promotion
 from tests.coupons.issuing_factories import (
@@ -66,6 +66,40 @@ def test_preview_reports_every_problem_and_issues_nothing():
     assert MemberCoupon.objects.count() == 1
     assert Promotion.objects.get(pk=promotion.pk).issu_qty == 1
     assert CompensationRun.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "change,differs",
+    [
+        ({"mbr_nos": ["100", "300"]}, ["mbr_nos"]),
+        ({"mbr_nos": ["200", "100"]}, ["mbr_nos"]),  # the same members in another order
+        ({"reason_cd": "03"}, ["cs_cpn_pay_caus_cd"]),
+        ({"memo": "x", "ord_no": "ORD-2"}, ["memo", "ord_no"]),
+        ({"promotion": "other"}, ["promotion"]),
+    ],
+)
+def test_same_key_with_another_request_is_refused(cs_user, change, differs):
+    for no in ("100", "200", "300"):
+        member(no)
+    promotion, other = cs_promotion(), cs_promotion()
+    request = dict(
+        promotion=promotion, mbr_nos=["100", "200"], reason_cd="02", memo="m", ord_no="ORD-1"
+    )
+    run = compensation_issue(user=cs_user, submission_key="sub-2", **request)
+    if change.get("promotion") == "other":
+        change = {"promotion": other}
+    with pytest.raises(Conflict) as info:
+        compensation_issue(user=cs_user, submission_key="sub-2", **{**request, **change})
+    assert info.value.code == errors.SUBMISSION_KEY_REUSED
+    assert info.value.http_status == 409
+    assert f"#{run.pk}" in info.value.message
+    assert sorted(info.value.fields) == sorted(["submission_key", *differs])
+    assert list(MemberCoupon.objects.order_by("member_id").values_list("member_id", flat=True)) == [
+        "100",
+        "200",
+    ]
+    assert CompensationRun.objects.count() == 1
+    assert Promotion.objects.get(pk=other.pk).issu_qty == 0
 
 
 def test_preview_and_run_refuse_another_sites_member_alike(cs_user):
@@ -159,8 +193,10 @@ def test_issue_per_member_and_double_submission_issues_once(cs_user):
     again = compensation_issue(
         user=cs_user,
         promotion=promotion,
-        mbr_nos=["100", "200"],
+        mbr_nos=["100", "nobody", "200", "100"],
         reason_cd="02",
+        memo="배송 지연 보상",
+        ord_no="ORD-1",
         submission_key="sub-1",
     )
     assert again.pk == run.pk and again.duplicate_submission is True

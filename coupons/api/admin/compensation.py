@@ -10,12 +10,15 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from coupons import compensation
+from coupons import compensation, errors
 from coupons.api.common import IDEMPOTENCY_HEADER, call_service, error_responses, idempotency_key
+from coupons.errors import DomainError
 from coupons.models import CompensationItem, CompensationRun, MemberCoupon
 
 from . import serializers as s
 from .base import AdminView
+
+IDEMPOTENCY_FIELD = "Idempotency-Key"
 
 
 class CompensationView(AdminView):
@@ -28,7 +31,8 @@ class CompensationView(AdminView):
     @extend_schema(
         summary="CS 보상쿠폰 발급 (preview: true 면 검증만)",
         description="회원별 결과(OK 또는 UNKNOWN_MEMBER, MEMBER_LIMIT, GRADE_NOT_ELIGIBLE, SOLD_OUT …). "
-        "같은 Idempotency-Key 로 다시 보내면 처음 실행을 돌려주고 더 발급하지 않습니다. "
+        "같은 Idempotency-Key 로 같은 요청을 다시 보내면 처음 실행을 돌려주고 더 발급하지 않습니다; "
+        "같은 키로 다른 요청(회원 목록, 프로모션, 사유, 메모, 주문번호)을 보내면 409 SUBMISSION_KEY_REUSED. "
         "1,000명을 넘으면 백그라운드 작업으로 돌고 202 와 runId 를 답합니다.",
         request=s.CompensationIn,
         parameters=[IDEMPOTENCY_HEADER],
@@ -78,16 +82,26 @@ class CompensationView(AdminView):
         # The submission key makes a double submission issue once: the caller's Idempotency-Key
         # (scoped to the user), or a fresh one when none is sent.
         raw = f"api:{request.user.pk}:{key}" if key else f"api:{uuid.uuid4()}"
-        run = call_service(
-            compensation.compensation_issue,
-            user=request.user,
-            promotion=v["promotion"],
-            mbr_nos=v["mbr_nos"],
-            reason_cd=v["cs_cpn_pay_caus_cd"],
-            memo=v["memo"],
-            ord_no=v["ord_no"],
-            submission_key=hashlib.sha256(raw.encode()).hexdigest(),
-        )
+        try:
+            run = call_service(
+                compensation.compensation_issue,
+                user=request.user,
+                promotion=v["promotion"],
+                mbr_nos=v["mbr_nos"],
+                reason_cd=v["cs_cpn_pay_caus_cd"],
+                memo=v["memo"],
+                ord_no=v["ord_no"],
+                submission_key=hashlib.sha256(raw.encode()).hexdigest(),
+            )
+        except DomainError as exc:
+            if exc.code == errors.SUBMISSION_KEY_REUSED:
+                # Here the submission key is the caller's Idempotency-Key: name the header, as a
+                # reused download key does.
+                exc.fields = {
+                    IDEMPOTENCY_FIELD if name == "submission_key" else name: messages
+                    for name, messages in exc.fields.items()
+                }
+            raise
         items = (
             CompensationItem.objects.filter(run_id=run.pk)
             .order_by("line_no")

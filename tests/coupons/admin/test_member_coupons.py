@@ -205,6 +205,32 @@ def test_compensation_page_preview_confirm_and_double_submit(client, cs, data):
     ]
 
 
+def test_compensation_page_same_key_with_other_members_is_a_form_error(client, cs, data):
+    _, comp = data
+    url = reverse("admin:coupons_membercoupon_compensation")
+    form = {"mbr_nos": "200", "promotion": comp.pk, "cs_cpn_pay_caus_cd": "02", "memo": "m"}
+    body = client.post(url, {**form, "stage": "preview"}).content.decode()
+    key = re.search(r'name="submission_key" value="([0-9a-f]+)"', body).group(1)
+    first = client.post(url, {**form, "stage": "issue", "submission_key": key})
+    assert first.status_code == 302
+    issued = MemberCoupon.objects.filter(promotion=comp).count()
+    run = CompensationRun.objects.get()
+
+    # The agent changes the member list and sends the confirmed form (the same key) again.
+    other = client.post(url, {**form, "mbr_nos": "300", "stage": "issue", "submission_key": key})
+    assert other.status_code == 200
+    errors = other.context["form"].non_field_errors()
+    assert errors == [
+        f"이 제출키로 이미 다른 요청(회원 목록)이 접수되었습니다(실행 #{run.pk}). "
+        "같은 키로 다른 요청을 보낼 수 없습니다. 미리보기부터 다시 진행하세요. "
+        "(SUBMISSION_KEY_REUSED)"
+    ]
+    assert 'class="errornote"' in other.content.decode()
+    assert MemberCoupon.objects.filter(promotion=comp).count() == issued
+    assert not MemberCoupon.objects.filter(promotion=comp, member_id="300").exists()
+    assert CompensationRun.objects.count() == 1
+
+
 def test_compensation_page_refuses_missing_reason_and_non_cs_promotion(client, cs, data):
     download, comp = data
     url = reverse("admin:coupons_membercoupon_compensation")
