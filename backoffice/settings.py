@@ -1,5 +1,9 @@
 """Settings, all read from the environment (django-environ, optional `.env`)."""
 
+import os
+import secrets
+import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -14,19 +18,37 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DEBUG", default=False)
 
 
-def _local_secret_key() -> str:
-    """A random key kept in var/ for the embedded mode; production sets SECRET_KEY."""
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        import secrets
+def _local_secret_key(path: Path) -> str:
+    """The key kept at `path` for processes started without SECRET_KEY (`make run`, a laptop),
+    created once: every process of this machine reads the same key, whichever starts first.
 
-        VAR_DIR.mkdir(exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    The key is written whole to a private temporary file (fsync) and then linked to `path`;
+    the link is atomic and refuses an existing path, so one process wins and every other reads
+    the winner's complete file — never a half-written key, never a second key."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(key)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(tmp, path)
+    except FileExistsError:
+        key = path.read_text().strip()  # another process won
+    finally:
+        os.unlink(tmp)
+    return key
 
 
-SECRET_KEY = env.str("SECRET_KEY", default="") or _local_secret_key()
+SECRET_KEY_FROM_ENVIRONMENT = bool(env.str("SECRET_KEY", default=""))
+SECRET_KEY = env.str("SECRET_KEY", default="") or _local_secret_key(
+    Path(env.str("SECRET_KEY_FILE", default=str(VAR_DIR / "secret_key")))
+)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -42,6 +64,7 @@ if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
+    "backoffice.apps.BackofficeConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -53,6 +76,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "backoffice.jobs",
     "backoffice.audit",
     "coupons",
@@ -64,6 +88,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "backoffice.middleware.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "backoffice.middleware.KoreanByDefaultMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -75,6 +100,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "backoffice.middleware.AdminObjectIdMiddleware",
     "backoffice.middleware.DatabaseUnavailableMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "backoffice.urls"
@@ -127,6 +153,29 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Static files served by the application (WhiteNoise) from the app directories — no
+# collectstatic step; compressed, cache-forever names only when collected (STATIC_ROOT) first.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+# Login throttling (django-axes): AXES_FAILURE_LIMIT wrong passwords for one username from one
+# address lock that pair out for AXES_COOLOFF_MINUTES; a success resets the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no start-up banner in every command's output
+AXES_LOCKOUT_CALLABLE = "backoffice.security.lockout_response"
+# API throttles (backoffice.throttling): requests per member / user; empty = no throttle.
+API_THROTTLE_MEMBER = env.str("API_THROTTLE_MEMBER", default="300/min")
+API_THROTTLE_BACKOFFICE = env.str("API_THROTTLE_BACKOFFICE", default="1200/min")
 
 LOGIN_URL = "admin:login"
 
@@ -148,6 +197,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "backoffice.api_errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["backoffice.throttling.ApiThrottle"],
     "DEFAULT_PARSER_CLASSES": [
         "backoffice.parsers.BoundedJSONParser",
         "rest_framework.parsers.FormParser",

@@ -21,6 +21,15 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _no_throttling(settings):
+    # Login lockout and API throttles are off unless a test turns them on (tests/backoffice/
+    # test_throttling.py shows they work): the suite sends hundreds of requests as one user.
+    settings.AXES_ENABLED = False
+    settings.API_THROTTLE_MEMBER = ""
+    settings.API_THROTTLE_BACKOFFICE = ""
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2 at production strength costs about a second per user on these machines.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
