@@ -23,6 +23,9 @@ DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 COUPON_BASE = "/v2/providers/marketplace_openapi/apis/api/v1"
 ITEMS_PER_ENTRY = 100
 DESTROYED_MARK = "삭제된 프로모션"
+# The only 500 answers that are final (MARKETPLACES.md), each on its operation.
+EXPIRE_UNKNOWN_TEXT = "expire할 쿠폰이 존재하지 않습니다."
+UNKNOWN_TRANSACTION_TEXT = "시스템 오류"
 
 
 # --- signing (MARKETPLACES.md "Signing every request") ----------------------------------------
@@ -298,12 +301,16 @@ class CoupangClient(MarketplaceClient):
                 body=text,
                 retry_after=60,
             )
-        if status == 500 and isinstance(data, dict) and self.error_message(data, ""):
-            # Coupang answers some business refusals with 500 and its own words
-            # (`expire할 쿠폰이 존재하지 않습니다.`, `시스템 오류` for an unknown transaction).
-            if "시스템 오류" not in message:
-                raise FinalError(message, status=status, body=text)
+        # Every other 5xx leaves the outcome unknown (the base: retryable, outcome_unknown). Only
+        # the two documented 500 texts, each on its own operation, are final (`_final_500`).
         super().classify(status, data, text, headers)
+
+    @staticmethod
+    def _final_500(exc: RetryableError, text: str, error=FinalError) -> None:
+        """Raise `error` when a 500 carries `text`, Coupang's documented final answer on this
+        operation (MARKETPLACES.md: a 500 is final only for those texts)."""
+        if exc.status == 500 and text in exc.message:
+            raise error(exc.message, status=exc.status, body=exc.body) from exc
 
     # --- operations ---
     def create_coupon(self, request: CreateCouponRequest) -> Coupon:
@@ -337,11 +344,15 @@ class CoupangClient(MarketplaceClient):
         return [RequestResult.parse(r) for r in _list(response.data)]
 
     def transaction_status(self, transaction_id: str) -> TransactionStatus:
-        response = self.request(
-            "GET",
-            f"{COUPON_BASE}/coupons/transactionStatus",
-            params={"requestTransactionId": transaction_id},
-        )
+        try:
+            response = self.request(
+                "GET",
+                f"{COUPON_BASE}/coupons/transactionStatus",
+                params={"requestTransactionId": transaction_id},
+            )
+        except RetryableError as exc:
+            self._final_500(exc, UNKNOWN_TRANSACTION_TEXT)
+            raise
         return TransactionStatus.parse(response.data, transaction_id)
 
     def expire(
@@ -352,7 +363,11 @@ class CoupangClient(MarketplaceClient):
                 {"couponId": coupon_id, "reason": reason, "userId": user_id or self.user_id}
             ]
         }
-        response = self.request("POST", f"{COUPON_BASE}/coupons/expire", json=body)
+        try:
+            response = self.request("POST", f"{COUPON_BASE}/coupons/expire", json=body)
+        except RetryableError as exc:
+            self._final_500(exc, EXPIRE_UNKNOWN_TEXT, CouponNotFoundError)
+            raise
         return [RequestResult.parse(r) for r in _list(response.data)]
 
     def get_coupon(self, coupon_id: int) -> Coupon:

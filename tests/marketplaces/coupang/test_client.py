@@ -168,8 +168,9 @@ class _StaleClockSigner(_QuestionMarkSigner):
 def test_sandbox_rejects_a_signature_made_with_the_question_mark(sandbox):
     with pytest.raises(CredentialsError, match="^Invalid signature.$"):
         _QuestionMarkSigner().transaction_status("et5_154210571558673553106")
-    # The same request signed correctly gets past the gateway (an unknown transaction: 시스템 오류).
-    with pytest.raises(RetryableError, match="시스템 오류"):
+    # The same request signed correctly gets past the gateway: an unknown transaction, Coupang's
+    # documented final 500 (시스템 오류) on request status.
+    with pytest.raises(FinalError, match="시스템 오류"):
         CoupangClient().transaction_status("et5_154210571558673553106")
 
 

@@ -356,6 +356,51 @@ def test_two_5xx_then_success_give_one_coupon(sandbox, make_coupon, merchandiser
     assert statuses == [503, 503, 200]
 
 
+STATUS_PATH = "/v2/providers/marketplace_openapi/apis/api/v1/coupons/transactionStatus"
+
+
+def test_one_500_on_request_status_is_retried_and_ends_succeeded(
+    sandbox, make_coupon, merchandiser, run
+):
+    """Done when: one 500 on request status ends SUCCEEDED (any 500 text but the documented
+    unknown-transaction one leaves the outcome unknown: read again)."""
+    sandbox.inject("coupang", "5xx", status=500, path_contains=STATUS_PATH, method="GET")
+    coupon = make_coupon()
+    job = run(coupang_coupon_push, coupon=coupon, user=merchandiser)
+    coupon.refresh_from_db()
+    assert (job.status, job.attempts) == ("SUCCEEDED", 2), job.last_error
+    assert coupon.local_status == "PUSHED"
+    statuses = list(
+        HttpExchange.objects.filter(job=job, path=STATUS_PATH)
+        .order_by("id")
+        .values_list("status_code", flat=True)
+    )
+    assert statuses[:2] == [500, 200]
+    assert HttpExchange.objects.filter(job=job, method="PUT", path=ITEMS_PATH).count() == 1
+    assert list(remote_coupons(sandbox)) == [coupon.coupon_id]
+
+
+def test_two_500s_on_create_are_held_for_confirmation_with_one_remote_coupon_at_most(
+    sandbox, make_coupon, merchandiser, run
+):
+    """Done when: a 500 on create, whatever its message, is a lost response: held for
+    confirmation (NEEDS_RECONCILE, the create record kept), never sent again by itself."""
+    sandbox.inject("coupang", "5xx", status=500, times=2, path_contains=CREATE_PATH, method="POST")
+    coupon = make_coupon()
+    job = run(coupang_coupon_push, coupon=coupon, user=merchandiser)
+    coupon.refresh_from_db()
+    assert (job.status, job.attempts) == ("FAILED", 1)
+    assert coupon.local_status == "NEEDS_RECONCILE"
+    assert coupon.create_attempted_at is not None and coupon.create_request
+    assert "Service Unavailable" in coupon.last_error
+    assert HttpExchange.objects.filter(method="POST", path=CREATE_PATH).count() == 1
+    assert len(remote_coupons(sandbox)) <= 1
+    with pytest.raises(DomainError) as caught:
+        coupang_coupon_push(coupon=coupon, user=merchandiser)
+    assert caught.value.code == "NEEDS_RECONCILE"
+    assert HttpExchange.objects.filter(method="POST", path=CREATE_PATH).count() == 1
+
+
 def test_dropped_create_response_is_not_resent_and_is_reconciled_to_one_coupon(
     sandbox, make_coupon, merchandiser, run
 ):
