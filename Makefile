@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## Migrate, load demo data and users, serve admin + API + marketplace sandbox.
+## Migrate, load demo data and users, serve admin + API (gunicorn: WEB_WORKERS × WEB_THREADS) + marketplace sandbox.
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo

@@ -62,6 +62,7 @@ class RequestGuardMiddleware:
         except ValueError:
             return error_response(400, _("Content-Length 헤더가 올바르지 않습니다."))
         if length > settings.API_MAX_BODY_BYTES:
+            _drain(meta.get("wsgi.input"), length)
             return error_response(413, request_too_large_message())
         limit = settings.API_MAX_HEADER_BYTES
         for name, value in meta.items():
@@ -88,6 +89,20 @@ class RequestGuardMiddleware:
             status_code, message = suspicious_error(exc)
             return error_response(status_code, message)
         return None
+
+
+DRAIN_MAX_BYTES = 64 * 1024 * 1024
+
+
+def _drain(stream, length: int) -> None:
+    """Read and drop a refused body (up to 64 MB): a client still sending it would otherwise meet
+    a closed connection (a broken pipe) instead of reading the 413."""
+    remaining = min(length, DRAIN_MAX_BYTES)
+    while stream is not None and remaining > 0:
+        chunk = stream.read(min(65536, remaining))
+        if not chunk:
+            return
+        remaining -= len(chunk)
 
 
 def _forbidden(where: str, code: str | None = None):
