@@ -382,3 +382,13 @@ def test_errors_on_list_items_are_named_by_their_path(api, root):
 @pytest.mark.parametrize("path", [f"{ADMIN}/nothing-here/", "/v1/marketing/nothing", "/api/x"])
 def test_unknown_api_url_is_404_in_the_error_shape(api, path):
     assert_shape(api.get(path), 404, "NOT_FOUND")
+
+
+def test_messages_in_english_for_an_english_user(api):
+    api.cookies["django_language"] = "en"
+    r = api.generic("POST", f"{ADMIN}/members/bulk/", deep(40), content_type="application/json")
+    assert assert_shape(r, 400)["message"] == "JSON may be nested at most 32 levels deep."
+    r = api.get(f"{ADMIN}/members/", {"mbrNo": "\x00"})
+    assert (
+        assert_shape(r, 400)["message"] == "NUL characters and unpaired surrogates cannot be sent."
+    )
