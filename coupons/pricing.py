@@ -1,0 +1,1149 @@
+"""What a cart gets (SPEC §7): which of a member's copies apply where, for how much, and the best
+choice among them. One implementation for `orderCpnCalc` (price) and `cpnUse` (check).
+
+Two halves:
+
+- **Pure** (no database): frozen dataclasses in (`Order` with its `Line`s and `DeliveryGroup`s,
+  the member's `Copy`s with their promotion's `Terms`), frozen dataclasses out (`Pricing`,
+  `Choice`, `Benefit`, `Refusal`, `UseCheck`). `price_order`, `best_choice`, `evaluate` and
+  `check_use` are the public API; money is integer KRW and only integer arithmetic is used.
+- **Loading**: `load_order` reads a member's copies, their promotions and targets, and the lines'
+  goods and exhibitions in a fixed number of queries (four) and builds the pure inputs.
+
+Pricing rules (SPEC §7), each a function below:
+
+- a copy is usable when ISSUED, the member's, inside its validity and its weekday / time window
+  (`Promotion.usable_at`), for the order's medium (`Promotion.allows_medium`) and site
+  (`selectors.allows_member_site`) — `copy_refusal`;
+- a goods line is in a promotion's scope when the promotion is open to the goods' site, no
+  exclude target names the goods and it is all-goods or an apply target names it (the Python twin
+  of `selectors.goods_scope_q`) — `in_scope`;
+- goods coupon (11) and stackable (13): at most one of each per line; fixed is the amount off each
+  unit (at most the unit price) times `cnt`, rate is the line amount × rate cut down to 10 KRW; a
+  stackable works on the line amount after the line's goods coupon. Their `minBuyAmt` /
+  `minBuyQty` are met by the line (its amount before discounts) — `line_discount`;
+- cart coupon (12): at most one per order, on the sum of its in-scope lines after their line
+  discounts (its minimums on that sum and their quantity), allocated back in proportion to those
+  amounts with the rounding remainder on the largest line — `cart_discount`, `allocate`;
+- free shipping (14): at most one per order, the `dlexAmt` of one delivery group all of whose
+  lines are in scope (its minimums on those lines before discounts); free return (15) is not
+  priced at order time;
+- `maxDcAmt` caps a copy's whole `dcAmt`, which never exceeds what it applies to; the mall share
+  is `dcAmt × ourChrgRate / 100` cut down to 1 KRW and the vendor's the rest — `shares`.
+
+The best choice (`best_choice`) is the largest total discount over every legal assignment, ties
+broken by fewer coupons, then by the copies that expire first (the sorted list of their
+(valid_until, cpn_isu_no), smallest first). It is an exact branch and bound, not a greedy pick:
+the shipping coupon is independent and chosen apart; for no cart coupon and for each cart
+promotion, a depth-first search over the lines tries every (goods, stackable) pair of every line
+and prunes only a branch whose upper bound is below the best total found. The tie-breaks are one
+integer score (total, then count, then a bit per copy by expiry rank), so any two choices compare
+exactly. tests/coupons/test_pricing_best.py checks it against brute force.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import codes, errors, selectors
+from .models import Exhibition, Goods, Member, MemberCoupon, Promotion, PromotionTarget
+
+# Promotion types priced at order time (free return, 15, is not).
+LINE_TYPES = (codes.PromoType.GOODS, codes.PromoType.STACKABLE)
+PRICED_TYPES = (*LINE_TYPES, codes.PromoType.CART, codes.PromoType.FREE_SHIPPING)
+CUT_UNIT = 10  # KRW: rate discounts are cut down to this
+PERCENT = 100
+
+# Refusal codes of a copy (orderCpnCalc's refused copies, cpnUse's check).
+UNKNOWN_COUPON = "UNKNOWN_COUPON"
+COUPON_NOT_USABLE = "COUPON_NOT_USABLE"
+NOT_IN_VALIDITY = "NOT_IN_VALIDITY"
+OUT_OF_TIME_WINDOW = "OUT_OF_TIME_WINDOW"
+MEDIUM_NOT_ELIGIBLE = errors.MEDIUM_NOT_ELIGIBLE
+SITE_NOT_ELIGIBLE = errors.SITE_NOT_ELIGIBLE
+NOT_PRICED_AT_ORDER = "NOT_PRICED_AT_ORDER"
+GOODS_NOT_ELIGIBLE = "GOODS_NOT_ELIGIBLE"
+MIN_BUY_NOT_MET = "MIN_BUY_NOT_MET"
+NOT_COMBINABLE = "NOT_COMBINABLE"
+PLACEMENT_INVALID = "PLACEMENT_INVALID"
+DC_AMT_MISMATCH = "DC_AMT_MISMATCH"
+
+PRICING_REFUSAL_CODES = {
+    UNKNOWN_COUPON: "회원의 쿠폰이 아님(없는 쿠폰번호)",
+    COUPON_NOT_USABLE: "발급 상태가 아님(사용/회수/만료)",
+    NOT_IN_VALIDITY: "유효기간이 아님",
+    OUT_OF_TIME_WINDOW: "사용 요일/시간이 아님",
+    MEDIUM_NOT_ELIGIBLE: "주문매체가 대상이 아님",
+    SITE_NOT_ELIGIBLE: "사이트가 대상이 아님",
+    NOT_PRICED_AT_ORDER: "주문 시 적용하지 않는 쿠폰(무료반품)",
+    GOODS_NOT_ELIGIBLE: "적용 대상 상품/배송이 없음",
+    MIN_BUY_NOT_MET: "최소구매금액/수량 미달",
+    NOT_COMBINABLE: "다른 쿠폰과 함께 적용할 수 없음(상품당·주문당 한 장)",
+    PLACEMENT_INVALID: "적용 위치(주문상품/배송그룹) 오류",
+    DC_AMT_MISMATCH: "할인금액 불일치",
+}
+
+
+# -- pure inputs -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Terms:
+    """A promotion's terms as pricing reads them. Attribute names are the model's, so the model's
+    own rules (`Promotion.usable_at`, `allows_medium`) apply to it unchanged."""
+
+    promo_id: int
+    promo_no: str
+    promo_nm: str
+    promo_typ_cd: str
+    fix_amt_fxrt_gb_cd: str = codes.DiscountKind.AMOUNT
+    dc_rate_amt: int = 0
+    min_buy_amt: int = 0
+    min_buy_qty: int = 1
+    max_dc_amt: int | None = None
+    our_chrg_rate: int = 100
+    entr_chrg_rate: int = 0
+    ord_media_cds: tuple[str, ...] = tuple(codes.OrdMedia.values)
+    site_nos: tuple[str, ...] = ()
+    weekdays: tuple[str, ...] = ()
+    time_from: time | None = None
+    time_to: time | None = None
+    all_goods_yn: bool = True
+    # (aply_typ_cd, tgt_no) pairs
+    applies: frozenset = frozenset()
+    excludes: frozenset = frozenset()
+
+    @classmethod
+    def of(cls, p: Promotion, targets: Iterable[PromotionTarget] = ()) -> Terms:
+        applies, excludes = set(), set()
+        for t in targets:
+            bucket = excludes if t.aply_gb_cd == codes.ApplyKind.EXCLUDE else applies
+            bucket.add((t.aply_typ_cd, t.tgt_no))
+        return cls(
+            promo_id=p.pk,
+            promo_no=p.promo_no,
+            promo_nm=p.promo_nm,
+            promo_typ_cd=p.promo_typ_cd,
+            fix_amt_fxrt_gb_cd=p.fix_amt_fxrt_gb_cd or "",
+            dc_rate_amt=p.dc_rate_amt or 0,
+            min_buy_amt=p.min_buy_amt or 0,
+            min_buy_qty=p.min_buy_qty or 0,
+            max_dc_amt=p.max_dc_amt,
+            our_chrg_rate=p.our_chrg_rate,
+            entr_chrg_rate=p.entr_chrg_rate,
+            ord_media_cds=tuple(p.ord_media_cds),
+            site_nos=tuple(p.site_nos),
+            weekdays=tuple(p.weekdays),
+            time_from=p.time_from,
+            time_to=p.time_to,
+            all_goods_yn=p.all_goods_yn,
+            applies=frozenset(applies),
+            excludes=frozenset(excludes),
+        )
+
+
+@dataclass(frozen=True)
+class Copy:
+    """One member coupon (a copy) with its promotion's terms."""
+
+    cpn_isu_no: int
+    mbr_no: str
+    terms: Terms
+    valid_from: datetime
+    valid_until: datetime
+    status: str = codes.CouponStatus.ISSUED
+
+    @property
+    def expiry_key(self) -> tuple:
+        return (self.valid_until, self.cpn_isu_no)
+
+
+@dataclass(frozen=True)
+class Line:
+    """An order line (주문상품) with the catalog facts a scope is decided on."""
+
+    ord_goods_seq: int
+    goods_no: str
+    cnt: int
+    sale_prc: int
+    itm_no: str | None = None
+    site_no: str = ""
+    entr_no: str = ""
+    disp_ctg_no: str = ""
+    brand_no: str = ""
+    exhibitions: frozenset = frozenset()
+
+    @property
+    def amount(self) -> int:
+        return self.sale_prc * self.cnt
+
+    def target_keys(self) -> set[tuple[str, str]]:
+        """The (aply_typ_cd, tgt_no) pairs that name this goods (as `selectors._target_match_q`)."""
+        keys = {
+            (codes.TargetType.SITE, self.site_no),
+            (codes.TargetType.GOODS, self.goods_no),
+            (codes.TargetType.DISPLAY_CATEGORY, self.disp_ctg_no),
+            (codes.TargetType.VENDOR, self.entr_no),
+        }
+        if self.brand_no:
+            keys.add((codes.TargetType.BRAND, self.brand_no))
+        keys.update((codes.TargetType.EXHIBITION, no) for no in self.exhibitions)
+        return keys
+
+
+@dataclass(frozen=True)
+class DeliveryGroup:
+    deli_no: str
+    dlex_amt: int
+    ord_goods_seqs: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Order:
+    mbr_no: str
+    ord_media_cd: str
+    site_no: str
+    now: datetime
+    lines: tuple[Line, ...]
+    groups: tuple[DeliveryGroup, ...] = ()
+
+    def line(self, seq: int) -> Line | None:
+        return next((line for line in self.lines if line.ord_goods_seq == seq), None)
+
+    def group(self, deli_no: str) -> DeliveryGroup | None:
+        return next((g for g in self.groups if g.deli_no == deli_no), None)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Where each copy goes: goods and stackable copies by line, one cart copy, one shipping copy
+    on one delivery group. Pairs are (ord_goods_seq, cpn_isu_no)."""
+
+    goods: tuple[tuple[int, int], ...] = ()
+    stackable: tuple[tuple[int, int], ...] = ()
+    cart: int | None = None
+    shipping: tuple[int, str] | None = None  # (cpn_isu_no, deli_no)
+
+    @property
+    def cpn_isu_nos(self) -> list[int]:
+        nos = [no for _, no in self.goods] + [no for _, no in self.stackable]
+        if self.cart is not None:
+            nos.append(self.cart)
+        if self.shipping is not None:
+            nos.append(self.shipping[0])
+        return nos
+
+
+# -- pure outputs ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Allocation:
+    """A cart coupon's share on one line."""
+
+    ord_goods_seq: int
+    cnt: int
+    dc_amt: int
+    our_dc_amt: int
+    entr_dc_amt: int
+
+    @property
+    def dc_amt_per_cnt(self) -> int:
+        return self.dc_amt // self.cnt if self.cnt else self.dc_amt
+
+
+@dataclass(frozen=True)
+class Benefit:
+    """A copy applied somewhere: a line (goods, stackable), the order (cart, with its
+    allocation) or a delivery group (free shipping)."""
+
+    copy: Copy
+    dc_amt: int
+    our_dc_amt: int
+    entr_dc_amt: int
+    cnt: int = 1
+    ord_goods_seq: int | None = None
+    deli_no: str | None = None
+    allocations: tuple[Allocation, ...] = ()
+
+    @property
+    def dc_amt_per_cnt(self) -> int:
+        """`dcAmt` ÷ `cnt` cut down to 1 KRW, for display (`dcAmt` is authoritative)."""
+        return self.dc_amt // self.cnt if self.cnt else self.dc_amt
+
+    @property
+    def place(self) -> tuple:
+        return (self.copy.cpn_isu_no, self.ord_goods_seq, self.deli_no)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A legal set of benefits and its total."""
+
+    benefits: tuple[Benefit, ...] = ()
+
+    @property
+    def total_dc_amt(self) -> int:
+        return sum(b.dc_amt for b in self.benefits)
+
+    @property
+    def cpn_isu_nos(self) -> frozenset[int]:
+        return frozenset(b.copy.cpn_isu_no for b in self.benefits)
+
+    def of_type(self, *types: str) -> list[Benefit]:
+        return [b for b in self.benefits if b.copy.terms.promo_typ_cd in types]
+
+    def places(self) -> frozenset:
+        return frozenset(b.place for b in self.benefits)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    cpn_isu_no: int
+    code: str
+    message: str
+    expected_dc_amt: int | None = None
+
+
+@dataclass(frozen=True)
+class Pricing:
+    """orderCpnCalc's answer: every usable copy where it applies (`goods_benefits` by line, cart
+    coupons with their allocation, shipping by delivery group), the best choice, and — when the
+    member chose copies — that choice and its refused copies."""
+
+    order: Order
+    usable: tuple[Copy, ...]
+    goods_benefits: Mapping[int, tuple[Benefit, ...]]
+    cart_benefits: tuple[Benefit, ...]
+    shipping_benefits: tuple[Benefit, ...]
+    best: Choice
+    selected: Choice | None = None
+    refusals: tuple[Refusal, ...] = ()
+
+    @property
+    def total_dc_amt(self) -> int:
+        return (self.selected if self.selected is not None else self.best).total_dc_amt
+
+    def is_max(self, benefit: Benefit) -> bool:
+        return benefit.place in self._best_places
+
+    @property
+    def _best_places(self) -> frozenset:
+        return self.best.places()
+
+
+@dataclass(frozen=True)
+class Use:
+    """One line of cpnUse's `useList`: a copy, where (a line, a delivery group, or neither for a
+    cart coupon) and the amount the order system computed."""
+
+    cpn_isu_no: int
+    dc_amt: int
+    ord_goods_seq: int | None = None
+    deli_no: str | None = None
+
+
+@dataclass(frozen=True)
+class UseCheck:
+    """`check_use`'s verdict: the recomputed choice, and every refusal (empty when it may be used)."""
+
+    choice: Choice
+    refusals: tuple[Refusal, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.refusals
+
+
+# -- the rules ---------------------------------------------------------------------------------
+def cut(amount: int, unit: int = CUT_UNIT) -> int:
+    """`amount` cut down to a multiple of `unit`."""
+    return amount // unit * unit
+
+
+def copy_refusal(order: Order, copy: Copy) -> Refusal | None:
+    """Why `copy` cannot be used in `order` at all (before any line is looked at), or None."""
+    t = copy.terms
+    no = copy.cpn_isu_no
+    if copy.mbr_no != order.mbr_no:
+        return Refusal(no, UNKNOWN_COUPON, _("회원의 쿠폰이 아닙니다."))
+    if copy.status != codes.CouponStatus.ISSUED:
+        return Refusal(no, COUPON_NOT_USABLE, _("사용할 수 있는 상태의 쿠폰이 아닙니다."))
+    if not copy.valid_from <= order.now < copy.valid_until:
+        return Refusal(no, NOT_IN_VALIDITY, _("쿠폰 유효기간이 아닙니다."))
+    if not Promotion.usable_at(t, timezone.localtime(order.now)):
+        return Refusal(no, OUT_OF_TIME_WINDOW, _("쿠폰 사용 요일/시간이 아닙니다."))
+    if not Promotion.allows_medium(t, order.ord_media_cd):
+        return Refusal(no, MEDIUM_NOT_ELIGIBLE, _("이 주문매체에서 사용할 수 없는 쿠폰입니다."))
+    if not selectors.allows_member_site(t, order.site_no):
+        return Refusal(no, SITE_NOT_ELIGIBLE, _("이 사이트에서 사용할 수 없는 쿠폰입니다."))
+    if t.promo_typ_cd not in PRICED_TYPES:
+        return Refusal(no, NOT_PRICED_AT_ORDER, _("주문 시 적용하는 쿠폰이 아닙니다."))
+    return None
+
+
+def in_scope(terms: Terms, line: Line) -> bool:
+    """The promotion applies to the line's goods: its site, no exclusion, all goods or a target."""
+    if terms.site_nos and line.site_no and line.site_no not in terms.site_nos:
+        return False
+    keys = line.target_keys()
+    if terms.excludes & keys:
+        return False
+    return terms.all_goods_yn or bool(terms.applies & keys)
+
+
+def _capped(terms: Terms, dc: int, base: int) -> int:
+    if terms.max_dc_amt is not None:
+        dc = min(dc, terms.max_dc_amt)
+    return max(min(dc, base), 0)
+
+
+def _is_rate(terms: Terms) -> bool:
+    return terms.fix_amt_fxrt_gb_cd == codes.DiscountKind.RATE
+
+
+def line_min_met(terms: Terms, line: Line) -> bool:
+    return line.amount >= terms.min_buy_amt and line.cnt >= terms.min_buy_qty
+
+
+def line_discount(terms: Terms, line: Line, base: int) -> int:
+    """A goods (11) or stackable (13) coupon's discount on `line` whose amount is now `base`
+    (the line amount, or what the goods coupon left): fixed per unit × cnt, rate cut to 10 KRW."""
+    if _is_rate(terms):
+        dc = cut(base * terms.dc_rate_amt // PERCENT)
+    else:
+        dc = terms.dc_rate_amt * line.cnt
+    return _capped(terms, dc, base)
+
+
+def cart_discount(terms: Terms, base: int) -> int:
+    """A cart coupon's discount on `base`, the sum of its lines after line discounts."""
+    if _is_rate(terms):
+        return _capped(terms, cut(base * terms.dc_rate_amt // PERCENT), base)
+    return _capped(terms, terms.dc_rate_amt, base)
+
+
+def cart_min_met(terms: Terms, base: int, qty: int) -> bool:
+    return base >= terms.min_buy_amt and qty >= terms.min_buy_qty
+
+
+def shipping_applies(terms: Terms, order: Order, group: DeliveryGroup) -> bool:
+    """Free shipping on `group`: every line of it in scope, the minimums met by those lines."""
+    lines = [order.line(seq) for seq in group.ord_goods_seqs]
+    if not lines or any(line is None or not in_scope(terms, line) for line in lines):
+        return False
+    amount = sum(line.amount for line in lines)
+    qty = sum(line.cnt for line in lines)
+    return amount >= terms.min_buy_amt and qty >= terms.min_buy_qty
+
+
+def allocate(total: int, weights: Sequence[int]) -> list[int]:
+    """`total` (≤ sum of `weights`) split in proportion to `weights`, cut down; the remainder on
+    the largest weight (the first of equals), spilling to the next largest only where a share
+    would pass its weight."""
+    whole = sum(weights)
+    if whole <= 0 or total <= 0:
+        return [0] * len(weights)
+    shares = [total * w // whole for w in weights]
+    left = total - sum(shares)
+    for i in sorted(range(len(weights)), key=lambda i: (-weights[i], i)):
+        if not left:
+            break
+        add = min(left, weights[i] - shares[i])
+        shares[i] += add
+        left -= add
+    return shares
+
+
+def shares(terms: Terms, dc: int) -> tuple[int, int]:
+    """(mall share, vendor share) of `dc`: the mall's cut down to 1 KRW, the vendor the rest."""
+    ours = dc * terms.our_chrg_rate // PERCENT
+    return ours, dc - ours
+
+
+def _benefit(copy: Copy, dc: int, **where) -> Benefit:
+    ours, entr = shares(copy.terms, dc)
+    return Benefit(copy=copy, dc_amt=dc, our_dc_amt=ours, entr_dc_amt=entr, **where)
+
+
+def _cart_benefit(copy: Copy, dc: int, lines: Sequence[Line], after: Sequence[int]) -> Benefit:
+    ours, entr = shares(copy.terms, dc)
+    dcs = allocate(dc, after)
+    our_parts = allocate(ours, dcs)
+    allocations = tuple(
+        Allocation(
+            ord_goods_seq=line.ord_goods_seq,
+            cnt=line.cnt,
+            dc_amt=d,
+            our_dc_amt=o,
+            entr_dc_amt=d - o,
+        )
+        for line, d, o in zip(lines, dcs, our_parts, strict=True)
+    )
+    return Benefit(
+        copy=copy,
+        dc_amt=dc,
+        our_dc_amt=ours,
+        entr_dc_amt=entr,
+        cnt=sum(line.cnt for line in lines) or 1,
+        allocations=allocations,
+    )
+
+
+# -- one assignment, priced exactly ------------------------------------------------------------
+def evaluate(
+    order: Order, copies: Mapping[int, Copy], assignment: Assignment
+) -> tuple[Choice, tuple[Refusal, ...]]:
+    """The exact amounts of `assignment` (lines first, then the cart coupon on what they leave,
+    then shipping) and the refusal of every copy placed where it may not go."""
+    refusals: list[Refusal] = []
+    benefits: list[Benefit] = []
+    seen: set[int] = set()
+
+    def take(no: int, types: tuple[str, ...]) -> Copy | None:
+        copy = copies.get(no)
+        if copy is None:
+            refusals.append(Refusal(no, UNKNOWN_COUPON, _("회원의 쿠폰이 아닙니다.")))
+            return None
+        if no in seen:
+            refusals.append(Refusal(no, NOT_COMBINABLE, _("같은 쿠폰을 두 번 쓸 수 없습니다.")))
+            return None
+        seen.add(no)
+        refused = copy_refusal(order, copy)
+        if refused is not None:
+            refusals.append(refused)
+            return None
+        if copy.terms.promo_typ_cd not in types:
+            refusals.append(
+                Refusal(no, PLACEMENT_INVALID, _("이 쿠폰 유형을 적용할 수 없는 위치입니다."))
+            )
+            return None
+        return copy
+
+    def one_per(pairs, what) -> dict[int, int]:
+        by_line: dict[int, int] = {}
+        for seq, no in pairs:
+            if order.line(seq) is None:
+                refusals.append(Refusal(no, PLACEMENT_INVALID, _("주문상품이 없습니다.")))
+            elif seq in by_line:
+                refusals.append(Refusal(no, NOT_COMBINABLE, what))
+            else:
+                by_line[seq] = no
+        return by_line
+
+    goods = one_per(assignment.goods, _("상품할인쿠폰은 주문상품당 한 장입니다."))
+    stack = one_per(assignment.stackable, _("중복할인쿠폰은 주문상품당 한 장입니다."))
+    after: dict[int, int] = {}
+    for line in order.lines:
+        base = line.amount
+        for pick, types in (
+            (goods, (codes.PromoType.GOODS,)),
+            (stack, (codes.PromoType.STACKABLE,)),
+        ):
+            no = pick.get(line.ord_goods_seq)
+            if no is None:
+                continue
+            copy = take(no, types)
+            if copy is None:
+                continue
+            if not in_scope(copy.terms, line):
+                refusals.append(
+                    Refusal(no, GOODS_NOT_ELIGIBLE, _("이 상품에 적용할 수 없는 쿠폰입니다."))
+                )
+                continue
+            if not line_min_met(copy.terms, line):
+                refusals.append(
+                    Refusal(no, MIN_BUY_NOT_MET, _("최소구매금액/수량을 채우지 못했습니다."))
+                )
+                continue
+            dc = line_discount(copy.terms, line, base)
+            benefits.append(_benefit(copy, dc, cnt=line.cnt, ord_goods_seq=line.ord_goods_seq))
+            base -= dc
+        after[line.ord_goods_seq] = base
+
+    if assignment.cart is not None:
+        copy = take(assignment.cart, (codes.PromoType.CART,))
+        if copy is not None:
+            lines = [line for line in order.lines if in_scope(copy.terms, line)]
+            base = sum(after[line.ord_goods_seq] for line in lines)
+            if not lines:
+                refusals.append(
+                    Refusal(copy.cpn_isu_no, GOODS_NOT_ELIGIBLE, _("적용 대상 상품이 없습니다."))
+                )
+            elif not cart_min_met(copy.terms, base, sum(line.cnt for line in lines)):
+                refusals.append(
+                    Refusal(
+                        copy.cpn_isu_no,
+                        MIN_BUY_NOT_MET,
+                        _("최소구매금액/수량을 채우지 못했습니다."),
+                    )
+                )
+            else:
+                dc = cart_discount(copy.terms, base)
+                benefits.append(
+                    _cart_benefit(copy, dc, lines, [after[line.ord_goods_seq] for line in lines])
+                )
+
+    if assignment.shipping is not None:
+        no, deli_no = assignment.shipping
+        copy = take(no, (codes.PromoType.FREE_SHIPPING,))
+        group = order.group(deli_no)
+        if copy is not None and group is None:
+            refusals.append(Refusal(no, PLACEMENT_INVALID, _("배송그룹이 없습니다.")))
+        elif copy is not None and not shipping_applies(copy.terms, order, group):
+            refusals.append(
+                Refusal(no, GOODS_NOT_ELIGIBLE, _("이 배송그룹에 적용할 수 없는 쿠폰입니다."))
+            )
+        elif copy is not None:
+            dc = _capped(copy.terms, group.dlex_amt, group.dlex_amt)
+            benefits.append(_benefit(copy, dc, deli_no=group.deli_no))
+    return Choice(tuple(benefits)), tuple(refusals)
+
+
+# -- the best choice ---------------------------------------------------------------------------
+@dataclass
+class _Class:
+    """Copies of one promotion: interchangeable but for their expiry (used earliest first)."""
+
+    terms: Terms
+    copies: list[Copy]
+    weights: list[int] = field(default_factory=list)
+
+
+def _score_parts(n: int) -> tuple[int, int]:
+    """(weight of one KRW, weight of one coupon) in the choice score: total first, then fewer
+    coupons, then the bit of each copy by expiry rank (earliest the highest)."""
+    per_coupon = 1 << n
+    return per_coupon * (n + 1), per_coupon
+
+
+class _Search:
+    """The exact search over the lines for one cart choice (or none)."""
+
+    def __init__(self, order: Order, goods: list[_Class], stack: list[_Class], per_krw, per_cpn):
+        self.order = order
+        self.per_krw, self.per_cpn = per_krw, per_cpn
+        self.classes = goods + stack
+        n_goods = len(goods)
+        # options per line: (value, goods class index | -1, goods dc, stack class index | -1, stack dc)
+        lines = []
+        for line in order.lines:
+            a = line.amount
+            g_opts = [(-1, 0)]
+            for ci, c in enumerate(goods):
+                if in_scope(c.terms, line) and line_min_met(c.terms, line):
+                    dc = line_discount(c.terms, line, a)
+                    if dc > 0:
+                        g_opts.append((ci, dc))
+            k_cls = [
+                n_goods + ki
+                for ki, c in enumerate(stack)
+                if in_scope(c.terms, line) and line_min_met(c.terms, line)
+            ]
+            opts = []
+            for gi, gdc in g_opts:
+                if gi >= 0:
+                    opts.append((gdc, gi, gdc, -1, 0))
+                for ki in k_cls:
+                    kdc = line_discount(self.classes[ki].terms, line, a - gdc)
+                    if kdc > 0:
+                        opts.append((gdc + kdc, gi, gdc, ki, kdc))
+            if opts:
+                opts.sort(key=lambda o: -o[0])
+                # per-slot best values on this line (the stackable on the full amount: an upper bound)
+                slot = [0] * len(self.classes)
+                for gi, gdc in g_opts[1:]:
+                    slot[gi] = max(slot[gi], gdc)
+                for ki in k_cls:
+                    slot[ki] = line_discount(self.classes[ki].terms, line, a)
+                lines.append((line, opts, slot))
+        lines.sort(key=lambda x: (-x[1][0][0], x[0].ord_goods_seq))
+        self.lines = lines
+        n = len(lines)
+        k = len(self.classes)
+        # suffix bounds: best option per line, and per class its best value on the lines left
+        self.suffix_best = [0] * (n + 1)
+        self.suffix_max = [[0] * k for _ in range(n + 1)]
+        for i in range(n - 1, -1, -1):
+            self.suffix_best[i] = self.suffix_best[i + 1] + lines[i][1][0][0]
+            row, nxt, slot = self.suffix_max[i], self.suffix_max[i + 1], lines[i][2]
+            for c in range(k):
+                row[c] = max(nxt[c], slot[c])
+        self.n_goods = n_goods
+
+    def run(self, cart: _Class | None, best: list) -> None:
+        """Search every assignment of the lines with `cart` (or none), improving `best` =
+        [total, score, picks, cart, count] in place."""
+        lines, classes = self.lines, self.classes
+        n, k, n_goods = len(lines), len(classes), self.n_goods
+        per_krw, per_cpn = self.per_krw, self.per_cpn
+        left = [len(c.copies) for c in classes]
+        used = [0] * k
+        eligible = [cart is not None and in_scope(cart.terms, line) for line, _, _ in lines]
+        if cart is not None:
+            # every in-scope line counts toward the cart's base, with a line coupon or not
+            in_cart = [ln for ln in self.order.lines if in_scope(cart.terms, ln)]
+            full = sum(ln.amount for ln in in_cart)
+            qty = sum(ln.cnt for ln in in_cart)
+            if not in_cart or qty < cart.terms.min_buy_qty or full < cart.terms.min_buy_amt:
+                return
+            cart_score = -per_cpn + cart.weights[0]
+        picks: list = [None] * n
+        suffix_best, suffix_max = self.suffix_best, self.suffix_max
+
+        def bound(i: int) -> int:
+            row = suffix_max[i]
+            copy_side_g = 0
+            copy_side_k = 0
+            for c in range(n_goods):
+                if row[c]:
+                    copy_side_g += (left[c] - used[c]) * row[c]
+            for c in range(n_goods, k):
+                if row[c]:
+                    copy_side_k += (left[c] - used[c]) * row[c]
+            return min(suffix_best[i], copy_side_g + copy_side_k)
+
+        def dfs(i: int, total: int, d_e: int, score: int, count: int) -> None:
+            rest = bound(i)
+            if cart is not None:
+                ub = total + rest + cart_discount(cart.terms, full - d_e)
+            else:
+                ub = total + rest
+            if ub < best[0] or (ub == best[0] and best[4] < count):
+                return
+            if i == n:
+                t, s, c = total, score, count
+                if cart is not None:
+                    base = full - d_e
+                    if base < cart.terms.min_buy_amt:
+                        return
+                    cdc = cart_discount(cart.terms, base)
+                    if cdc <= 0:
+                        return
+                    t += cdc
+                    s += cdc * per_krw + cart_score
+                    c += 1
+                if t > best[0] or (t == best[0] and s > best[1]):
+                    best[:] = [t, s, list(picks), cart, c]
+                return
+            line, opts, _slot = lines[i]
+            e = eligible[i]
+            for value, gi, gdc, ki, kdc in opts:
+                if gi >= 0 and used[gi] >= left[gi]:
+                    continue
+                if ki >= 0 and used[ki] >= left[ki]:
+                    continue
+                add = 0
+                cnt = 0
+                if gi >= 0:
+                    add += gdc * per_krw - per_cpn + classes[gi].weights[used[gi]]
+                    used[gi] += 1
+                    cnt += 1
+                if ki >= 0:
+                    add += kdc * per_krw - per_cpn + classes[ki].weights[used[ki]]
+                    used[ki] += 1
+                    cnt += 1
+                picks[i] = (line.ord_goods_seq, gi, ki)
+                dfs(i + 1, total + value, d_e + (value if e else 0), score + add, count + cnt)
+                if gi >= 0:
+                    used[gi] -= 1
+                if ki >= 0:
+                    used[ki] -= 1
+            picks[i] = None
+            dfs(i + 1, total, d_e, score, count)
+
+        dfs(0, 0, 0, 0, 0)
+
+
+class _Solver:
+    """The usable copies of one order grouped by promotion, and the searches over them."""
+
+    def __init__(self, order: Order, copies: Iterable[Copy]):
+        self.order = order
+        self.usable = sorted(
+            (c for c in copies if copy_refusal(order, c) is None), key=lambda c: c.expiry_key
+        )
+        n = len(self.usable)
+        self.per_krw, self.per_cpn = _score_parts(n)
+        self.weight = {c.cpn_isu_no: 1 << (n - 1 - r) for r, c in enumerate(self.usable)}
+        by_promo: dict[Terms, _Class] = {}
+        for c in self.usable:
+            by_promo.setdefault(c.terms, _Class(terms=c.terms, copies=[])).copies.append(c)
+        for cls in by_promo.values():
+            cls.weights = [self.weight[c.cpn_isu_no] for c in cls.copies]
+        self.of_type = {
+            t: [c for terms, c in by_promo.items() if terms.promo_typ_cd == t] for t in PRICED_TYPES
+        }
+        self.search = _Search(
+            order,
+            self.of_type[codes.PromoType.GOODS],
+            self.of_type[codes.PromoType.STACKABLE],
+            self.per_krw,
+            self.per_cpn,
+        )
+
+    def _empty(self) -> list:
+        return [0, 0, [], None, 0]
+
+    def lines_and_cart(self, cart: _Class | None = None, *, forced: bool = False) -> list | None:
+        """The best [total, score, picks, cart, count] of the lines and the cart coupon: over no
+        cart and every cart promotion, or (`forced`) with `cart` only (None when it cannot apply)."""
+        if forced:
+            best = [-1, 0, [], None, 0]
+            self.search.run(cart, best)
+            return best if best[3] is not None else None
+        best = self._empty()
+        self.search.run(None, best)
+        for cls in self.of_type[codes.PromoType.CART]:
+            self.search.run(cls, best)
+        return best
+
+    def shipping(self) -> tuple[int, str] | None:
+        """The best (cpn_isu_no, deli_no): shipping is independent of the rest."""
+        best = None
+        for cls in self.of_type[codes.PromoType.FREE_SHIPPING]:
+            copy = cls.copies[0]
+            for group in self.order.groups:
+                if group.dlex_amt > 0 and shipping_applies(cls.terms, self.order, group):
+                    dc = _capped(cls.terms, group.dlex_amt, group.dlex_amt)
+                    s = dc * self.per_krw - self.per_cpn + self.weight[copy.cpn_isu_no]
+                    if best is None or s > best[0]:
+                        best = (s, copy.cpn_isu_no, group.deli_no)
+        return (best[1], best[2]) if best else None
+
+    def choice(self, found: list, shipping: tuple[int, str] | None) -> Choice:
+        """The search's result as an `Assignment` priced by `evaluate`: the copies of a promotion
+        go to the lines in line order, earliest expiring first."""
+        classes = self.search.classes
+        taken = [0] * len(classes)
+        goods_pairs, stack_pairs = [], []
+        for seq, gi, ki in sorted((p for p in found[2] if p), key=lambda p: p[0]):
+            for ci, pairs in ((gi, goods_pairs), (ki, stack_pairs)):
+                if ci >= 0:
+                    pairs.append((seq, classes[ci].copies[taken[ci]].cpn_isu_no))
+                    taken[ci] += 1
+        assignment = Assignment(
+            goods=tuple(goods_pairs),
+            stackable=tuple(stack_pairs),
+            cart=found[3].copies[0].cpn_isu_no if found[3] is not None else None,
+            shipping=shipping,
+        )
+        choice, refusals = evaluate(self.order, {c.cpn_isu_no: c for c in self.usable}, assignment)
+        if refusals:  # the search places copies only where evaluate accepts them
+            raise AssertionError(refusals)
+        return choice
+
+
+def best_choice(order: Order, copies: Iterable[Copy]) -> Choice:
+    """The largest total discount over every legal assignment of the usable `copies` (ties: fewer
+    coupons, then the copies that expire first), priced by `evaluate`."""
+    solver = _Solver(order, copies)
+    return solver.choice(solver.lines_and_cart(), solver.shipping())
+
+
+def _placement_refusal(order: Order, copy: Copy) -> Refusal:
+    """Why a usable copy the member chose is not in the choice: nowhere to go, its minimum, or
+    the one-per-line / one-per-order limits."""
+    t, no = copy.terms, copy.cpn_isu_no
+    if t.promo_typ_cd == codes.PromoType.FREE_SHIPPING:
+        scoped = [
+            g
+            for g in order.groups
+            if g.ord_goods_seqs
+            and all((ln := order.line(s)) is not None and in_scope(t, ln) for s in g.ord_goods_seqs)
+        ]
+        placed = any(shipping_applies(t, order, g) for g in scoped)
+    else:
+        scoped = [line for line in order.lines if in_scope(t, line)]
+        if t.promo_typ_cd == codes.PromoType.CART:
+            placed = bool(scoped) and cart_min_met(
+                t, sum(ln.amount for ln in scoped), sum(ln.cnt for ln in scoped)
+            )
+        else:
+            placed = any(line_min_met(t, line) for line in scoped)
+    if not scoped:
+        return Refusal(no, GOODS_NOT_ELIGIBLE, _("이 주문에 적용할 수 있는 상품이 없습니다."))
+    if not placed:
+        return Refusal(no, MIN_BUY_NOT_MET, _("최소구매금액/수량을 채우지 못했습니다."))
+    return Refusal(no, NOT_COMBINABLE, _("선택한 다른 쿠폰과 함께 적용할 수 없습니다."))
+
+
+def price_order(
+    order: Order, copies: Iterable[Copy], chosen: Sequence[int] | None = None
+) -> Pricing:
+    """orderCpnCalc: every usable copy where it applies and for how much, the best choice, and —
+    when `chosen` (cpn_isu_nos) is given — the best use of those copies with each one refused."""
+    copies = list(copies)
+    solver = _Solver(order, copies)
+    shipping = solver.shipping()
+    best = solver.choice(solver.lines_and_cart(), shipping)
+
+    best_goods_dc = {b.ord_goods_seq: b.dc_amt for b in best.of_type(codes.PromoType.GOODS)}
+    goods_benefits: dict[int, tuple[Benefit, ...]] = {}
+    for line in order.lines:
+        rows = []
+        for copy in solver.usable:
+            t = copy.terms
+            if t.promo_typ_cd not in LINE_TYPES or not in_scope(t, line):
+                continue
+            if not line_min_met(t, line):
+                continue
+            base = line.amount
+            if t.promo_typ_cd == codes.PromoType.STACKABLE:
+                base -= best_goods_dc.get(line.ord_goods_seq, 0)
+            dc = line_discount(t, line, base)
+            if dc > 0:
+                rows.append(_benefit(copy, dc, cnt=line.cnt, ord_goods_seq=line.ord_goods_seq))
+        goods_benefits[line.ord_goods_seq] = tuple(rows)
+
+    # A cart coupon is shown with what it gives in the best choice that uses it.
+    cart_benefits = []
+    for cls in solver.of_type[codes.PromoType.CART]:
+        found = solver.lines_and_cart(cls, forced=True)
+        if found is None:
+            continue
+        with_cart = solver.choice(found, None).of_type(codes.PromoType.CART)[0]
+        for copy in cls.copies:
+            cart_benefits.append(
+                Benefit(
+                    copy=copy,
+                    dc_amt=with_cart.dc_amt,
+                    our_dc_amt=with_cart.our_dc_amt,
+                    entr_dc_amt=with_cart.entr_dc_amt,
+                    cnt=with_cart.cnt,
+                    allocations=with_cart.allocations,
+                )
+            )
+    cart_benefits.sort(key=lambda b: (-b.dc_amt, b.copy.expiry_key))
+
+    shipping_benefits = [
+        _benefit(copy, _capped(copy.terms, g.dlex_amt, g.dlex_amt), deli_no=g.deli_no)
+        for copy in solver.usable
+        if copy.terms.promo_typ_cd == codes.PromoType.FREE_SHIPPING
+        for g in order.groups
+        if g.dlex_amt > 0 and shipping_applies(copy.terms, order, g)
+    ]
+
+    selected = None
+    refusals: list[Refusal] = []
+    if chosen is not None:
+        by_no = {c.cpn_isu_no: c for c in copies}
+        picked: list[Copy] = []
+        for no in dict.fromkeys(chosen):
+            copy = by_no.get(no)
+            refused = (
+                Refusal(no, UNKNOWN_COUPON, _("회원의 쿠폰이 아닙니다."))
+                if copy is None
+                else copy_refusal(order, copy)
+            )
+            if refused is not None:
+                refusals.append(refused)
+            else:
+                picked.append(copy)
+        selected = best_choice(order, picked)
+        applied = selected.cpn_isu_nos
+        refusals.extend(_placement_refusal(order, c) for c in picked if c.cpn_isu_no not in applied)
+    return Pricing(
+        order=order,
+        usable=tuple(solver.usable),
+        goods_benefits=goods_benefits,
+        cart_benefits=tuple(cart_benefits),
+        shipping_benefits=tuple(shipping_benefits),
+        best=best,
+        selected=selected,
+        refusals=tuple(refusals),
+    )
+
+
+def check_use(order: Order, copies: Iterable[Copy], uses: Sequence[Use]) -> UseCheck:
+    """cpnUse's check: `uses` priced exactly where they are placed; every copy that may not be
+    used there, and every amount that differs from the recomputed one (`DC_AMT_MISMATCH` with the
+    expected amount), is a refusal. The use may proceed only when there is none."""
+    by_no = {c.cpn_isu_no: c for c in copies}
+    refusals: list[Refusal] = []
+    goods, stack = [], []
+    cart = shipping = None
+    for use in uses:
+        copy = by_no.get(use.cpn_isu_no)
+        if copy is None:
+            refusals.append(Refusal(use.cpn_isu_no, UNKNOWN_COUPON, _("회원의 쿠폰이 아닙니다.")))
+            continue
+        typ = copy.terms.promo_typ_cd
+        on_line = use.ord_goods_seq is not None and use.deli_no is None
+        if typ in LINE_TYPES and on_line:
+            (goods if typ == codes.PromoType.GOODS else stack).append(
+                (use.ord_goods_seq, use.cpn_isu_no)
+            )
+        elif typ == codes.PromoType.CART and use.ord_goods_seq is None and use.deli_no is None:
+            if cart is not None:
+                refusals.append(
+                    Refusal(use.cpn_isu_no, NOT_COMBINABLE, _("장바구니쿠폰은 주문당 한 장입니다."))
+                )
+            else:
+                cart = use.cpn_isu_no
+        elif typ == codes.PromoType.FREE_SHIPPING and use.deli_no and use.ord_goods_seq is None:
+            if shipping is not None:
+                refusals.append(
+                    Refusal(use.cpn_isu_no, NOT_COMBINABLE, _("무료배송쿠폰은 주문당 한 장입니다."))
+                )
+            else:
+                shipping = (use.cpn_isu_no, use.deli_no)
+        elif typ not in PRICED_TYPES:
+            refusals.append(
+                Refusal(use.cpn_isu_no, NOT_PRICED_AT_ORDER, _("주문 시 적용하는 쿠폰이 아닙니다."))
+            )
+        else:
+            refusals.append(
+                Refusal(
+                    use.cpn_isu_no,
+                    PLACEMENT_INVALID,
+                    _(
+                        "상품·중복할인쿠폰은 주문상품에, 무료배송쿠폰은 배송그룹에, 장바구니쿠폰은 주문에 적용합니다."
+                    ),
+                )
+            )
+    assignment = Assignment(
+        goods=tuple(goods), stackable=tuple(stack), cart=cart, shipping=shipping
+    )
+    choice, placed_refusals = evaluate(order, by_no, assignment)
+    refusals.extend(placed_refusals)
+    refused = {r.cpn_isu_no for r in refusals}
+    priced = {b.copy.cpn_isu_no: b for b in choice.benefits}
+    for use in uses:
+        benefit = priced.get(use.cpn_isu_no)
+        if use.cpn_isu_no in refused or benefit is None:
+            continue
+        if benefit.dc_amt != use.dc_amt:
+            refusals.append(
+                Refusal(
+                    use.cpn_isu_no,
+                    DC_AMT_MISMATCH,
+                    _("할인금액이 다릅니다(계산: %(expected)d원, 요청: %(sent)d원).")
+                    % {"expected": benefit.dc_amt, "sent": use.dc_amt},
+                    expected_dc_amt=benefit.dc_amt,
+                )
+            )
+    return UseCheck(choice=choice, refusals=tuple(refusals))
+
+
+def choice_key(choice: Choice) -> tuple:
+    """The order of choices by SPEC §7 (smallest is best): the largest total, fewer coupons,
+    then the copies that expire first."""
+    return (
+        -choice.total_dc_amt,
+        len(choice.benefits),
+        sorted(b.copy.expiry_key for b in choice.benefits),
+    )
+
+
+# -- loading -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LoadedOrder:
+    """`load_order`'s result: the pure inputs, and the goods numbers the catalog does not know."""
+
+    order: Order
+    copies: tuple[Copy, ...]
+    unknown_goods: tuple[str, ...] = ()
+
+
+def load_order(
+    *,
+    member: Member,
+    ord_media_cd: str,
+    site_no: str,
+    goods_list: Sequence[Mapping],
+    dlv_grp_list: Sequence[Mapping] = (),
+    cpn_isu_nos: Iterable[int] = (),
+    now: datetime | None = None,
+) -> LoadedOrder:
+    """The order and the member's copies as pricing's inputs, in four queries whatever the size:
+    the member's ISSUED copies valid now of the priced types (and any copy of theirs named in
+    `cpn_isu_nos`, so its refusal can be told) with their promotions; those promotions' targets;
+    the lines' goods; the goods' exhibitions.
+
+    `goods_list` items: ord_goods_seq, goods_no, cnt, sale_prc, optional itm_no; `dlv_grp_list`
+    items: deli_no, dlex_amt, ord_goods_seqs."""
+    now = now or timezone.now()
+    chosen = list(dict.fromkeys(cpn_isu_nos))
+    usable_now = Q(
+        status=codes.CouponStatus.ISSUED,
+        valid_from__lte=now,
+        valid_until__gt=now,
+        promotion__promo_typ_cd__in=PRICED_TYPES,
+    )
+    rows = list(
+        MemberCoupon.objects.filter(member_id=member.mbr_no)
+        .filter(usable_now | Q(pk__in=chosen) if chosen else usable_now)
+        .select_related("promotion")
+        .order_by("cpn_isu_no")
+    )
+    promo_ids = {row.promotion_id for row in rows}
+    targets: dict[int, list[PromotionTarget]] = {pk: [] for pk in promo_ids}
+    if promo_ids:
+        for t in PromotionTarget.objects.filter(promotion_id__in=promo_ids):
+            targets[t.promotion_id].append(t)
+    terms = {}
+    for row in rows:
+        if row.promotion_id not in terms:
+            terms[row.promotion_id] = Terms.of(row.promotion, targets[row.promotion_id])
+    copies = tuple(
+        Copy(
+            cpn_isu_no=row.cpn_isu_no,
+            mbr_no=row.member_id,
+            terms=terms[row.promotion_id],
+            valid_from=row.valid_from,
+            valid_until=row.valid_until,
+            status=row.status,
+        )
+        for row in rows
+    )
+
+    goods_nos = list(dict.fromkeys(item["goods_no"] for item in goods_list))
+    catalog = {
+        g[0]: g
+        for g in Goods.objects.filter(goods_no__in=goods_nos).values_list(
+            "goods_no", "site_no", "entr_no", "disp_ctg_no", "brand_no"
+        )
+    }
+    exhibitions: dict[str, set[str]] = {no: set() for no in catalog}
+    if catalog:
+        through = Exhibition.goods.through.objects.filter(goods_id__in=list(catalog))
+        for goods_id, exhibition_id in through.values_list("goods_id", "exhibition_id"):
+            exhibitions[goods_id].add(exhibition_id)
+    lines = []
+    for item in goods_list:
+        _no, goods_site, entr_no, ctg_no, brand_no = catalog.get(item["goods_no"], (None,) * 5)
+        lines.append(
+            Line(
+                ord_goods_seq=item["ord_goods_seq"],
+                goods_no=item["goods_no"],
+                itm_no=item.get("itm_no"),
+                cnt=item["cnt"],
+                sale_prc=item["sale_prc"],
+                site_no=goods_site or "",
+                entr_no=entr_no or "",
+                disp_ctg_no=ctg_no or "",
+                brand_no=brand_no or "",
+                exhibitions=frozenset(exhibitions.get(item["goods_no"], ())),
+            )
+        )
+    groups = tuple(
+        DeliveryGroup(
+            deli_no=g["deli_no"],
+            dlex_amt=g["dlex_amt"],
+            ord_goods_seqs=tuple(g["ord_goods_seqs"]),
+        )
+        for g in dlv_grp_list
+    )
+    order = Order(
+        mbr_no=member.mbr_no,
+        ord_media_cd=ord_media_cd,
+        site_no=site_no,
+        now=now,
+        lines=tuple(lines),
+        groups=groups,
+    )
+    unknown = tuple(no for no in goods_nos if no not in catalog)
+    return LoadedOrder(order=order, copies=copies, unknown_goods=unknown)
