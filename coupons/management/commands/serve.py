@@ -5,6 +5,7 @@ The sandbox and the sweeper run once, in this process (gunicorn's master): the w
 only serve requests."""
 
 import os
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -55,6 +56,8 @@ class Command(BaseCommand):
             f"API docs: http://{host}:{port}/api/docs/"
         )
         self.stdout.flush()
+        # WhiteNoise serves collected files from STATIC_ROOT (and the apps' files without it).
+        Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
         options = gunicorn_options(
             bind=f"{host}:{port}", workers=workers, threads=threads, timeout=timeout
         )
