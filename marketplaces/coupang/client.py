@@ -21,7 +21,8 @@ from marketplaces.http import FinalError, MarketplaceClient, RetryableError
 KST = ZoneInfo("Asia/Seoul")
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 COUPON_BASE = "/v2/providers/marketplace_openapi/apis/api/v1"
-ITEMS_PER_ENTRY = 100
+# At most 100 vendor items in one add-items call, counted over all its entries (MARKETPLACES.md).
+MAX_ITEMS_PER_CALL = 100
 DESTROYED_MARK = "삭제된 프로모션"
 # The only 500 answers that are final (MARKETPLACES.md), each on its operation.
 EXPIRE_UNKNOWN_TEXT = "expire할 쿠폰이 존재하지 않습니다."
@@ -331,16 +332,19 @@ class CoupangClient(MarketplaceClient):
     def add_items(
         self, coupon_id: int, vendor_item_ids: list[int], *, user_id: str = ""
     ) -> list[RequestResult]:
-        """One request, one `couponItems` entry per 100 items; one transaction per entry."""
-        entries = [
-            {
-                "couponId": coupon_id,
-                "userId": user_id or self.user_id,
-                "vendorItemIds": vendor_item_ids[i : i + ITEMS_PER_ENTRY],
-            }
-            for i in range(0, len(vendor_item_ids), ITEMS_PER_ENTRY)
-        ]
-        response = self.request("PUT", f"{COUPON_BASE}/coupon-items", json={"couponItems": entries})
+        """One add-items call of at most 100 vendor items (one entry, one transaction).
+
+        Raises ValueError for more than 100: the caller sends one call per 100, each polled."""
+        if not 0 < len(vendor_item_ids) <= MAX_ITEMS_PER_CALL:
+            raise ValueError(
+                f"add_items takes 1 to {MAX_ITEMS_PER_CALL} vendor items, not {len(vendor_item_ids)}"
+            )
+        entry = {
+            "couponId": coupon_id,
+            "userId": user_id or self.user_id,
+            "vendorItemIds": list(vendor_item_ids),
+        }
+        response = self.request("PUT", f"{COUPON_BASE}/coupon-items", json={"couponItems": [entry]})
         return [RequestResult.parse(r) for r in _list(response.data)]
 
     def transaction_status(self, transaction_id: str) -> TransactionStatus:

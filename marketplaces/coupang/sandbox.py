@@ -10,6 +10,8 @@ Settings (`POST /_sandbox/config {"target":"coupang","settings":{...}}` or `hand
     rate_limit_rps (10), settle_seconds (0.2), signed_date_tolerance_seconds (300),
     done_word ("DONE" | "SUCCESS"), error_shape ("both" | "message" | "errorMessage"),
     single_object_results (False: answer add-items/expire with an object instead of an array),
+    later_adds ("standby": a further add-items call is taken while the coupon is STANDBY and no
+    earlier add is pending; False: the first add fixes the items),
     retry_after ("1"), vendor_id / access_key / secret_key (default: Django settings),
     contracts ([{"contractId": 15, "vendorContractId": -1, "type": "NON_CONTRACT_BASED"}, ...]).
 
@@ -35,6 +37,8 @@ COUPON_BASE = "/v2/providers/marketplace_openapi/apis/api/v1"
 CONTRACT_LIST = re.compile(
     r"^/v2/providers/fms/apis/api/v2/vendors/(?P<vendor>[^/]+)/contract/list$"
 )
+MAX_ITEMS_PER_CALL = 100
+TOO_MANY_ITEMS = "한 번에 적용할 옵션ID 수는 100개를 초과할 수 없음"
 COUPON_ONE = re.compile(rf"^{COUPON_BASE}/coupons/(?P<id>[^/]+)$")
 AUTH = re.compile(
     r"^CEA algorithm=HmacSHA256, access-key=(?P<key>[^,]+), "
@@ -371,10 +375,13 @@ def _add_items(req, bucket) -> SandboxResponse:
         body = req.json() or {}
         entries = body["couponItems"]
         assert isinstance(entries, list) and entries
+        assert all(isinstance(e, dict) for e in entries)
     except (ValueError, KeyError, TypeError, AssertionError):
         return _error(req, 400, "couponItems 는 필수 입력입니다. (sandbox wording)")
-    # Items are fixed by the first add request (its entries are the 100-item chunks).
-    locked_before = {k for k, c in bucket["coupons"].items() if c["itemsLocked"]}
+    # At most 100 vendor items in one call, counted over all its entries (MARKETPLACES.md).
+    counted = sum(len(e.get("vendorItemIds") or []) for e in entries)
+    if counted > MAX_ITEMS_PER_CALL:
+        return _error(req, 400, TOO_MANY_ITEMS)
     results = []
     for entry in entries:
         key = _coupon_key(bucket, entry.get("couponId"))
@@ -389,39 +396,43 @@ def _add_items(req, bucket) -> SandboxResponse:
             )
             continue
         coupon = bucket["coupons"][key]
-        if coupon["destroyed"]:
-            results.append(_result(False, key, message="삭제된 프로모션 입니다."))
-        elif coupon["expired"]:
-            results.append(_result(False, key, message="만료된 쿠폰입니다. (sandbox wording)"))
-        elif key in locked_before:
-            results.append(
-                _result(
-                    False,
-                    key,
-                    message=(
-                        "이미 옵션이 등록된 다운로드 쿠폰은 옵션을 변경할 수 없습니다. (sandbox wording)"
-                    ),
-                )
-            )
-        elif not items or len(items) > 100 or not all(_is_int(i) and i > 0 for i in items):
-            results.append(
-                _result(
-                    False,
-                    key,
-                    message=(
-                        "vendorItemIds 는 1~100개의 옵션ID만 입력 가능합니다. (sandbox wording)"
-                    ),
-                )
-            )
-        elif not str(entry.get("userId") or "").strip():
-            results.append(
-                _result(False, key, message="userId 은 필수 입력입니다. (sandbox wording)")
-            )
-        else:
-            coupon["itemsLocked"] = True
-            transaction_id = _new_transaction(req, bucket, "COUPON_ITEM_PUBLISH", key, list(items))
-            results.append(_result(True, key, transaction_id))
+        refusal = _add_refusal(req, bucket, key, coupon, items, entry)
+        if refusal:
+            results.append(_result(False, key, message=refusal))
+            continue
+        coupon["itemsLocked"] = True
+        transaction_id = _new_transaction(req, bucket, "COUPON_ITEM_PUBLISH", key, list(items))
+        results.append(_result(True, key, transaction_id))
     return _results(req, results)
+
+
+def _add_refusal(req, bucket, key: int, coupon: dict, items: list, entry: dict) -> str:
+    """Why this add-items entry is refused, or "".
+
+    Whether Coupang takes a second add while the coupon is STANDBY is unsure (MARKETPLACES.md):
+    by default the sandbox takes it once the previous add has settled (`later_adds` "standby");
+    `later_adds` False fixes the items with the first add."""
+    if coupon["destroyed"]:
+        return "삭제된 프로모션 입니다."
+    if coupon["expired"]:
+        return "만료된 쿠폰입니다. (sandbox wording)"
+    if coupon["itemsLocked"]:
+        later = _setting(req, "later_adds", "standby")
+        pending = any(
+            t["couponId"] == key
+            and t["type"] == "COUPON_ITEM_PUBLISH"
+            and t["status"] == "REQUESTED"
+            for t in bucket["transactions"].values()
+        )
+        if not later or _status(coupon) != "STANDBY":
+            return "이미 옵션이 등록된 다운로드 쿠폰은 옵션을 변경할 수 없습니다. (sandbox wording)"
+        if pending:
+            return "이전 옵션 등록 요청을 처리 중입니다. (sandbox wording)"
+    if not items or not all(_is_int(i) and i > 0 for i in items):
+        return "vendorItemIds 는 1~100개의 옵션ID만 입력 가능합니다. (sandbox wording)"
+    if not str(entry.get("userId") or "").strip():
+        return "userId 은 필수 입력입니다. (sandbox wording)"
+    return ""
 
 
 def _expire(req, bucket) -> SandboxResponse:

@@ -1,7 +1,8 @@
 """Every write of Coupang downloadable coupons, and the job handlers that send them.
 
 A push is resumable step by step, each step's progress committed before the next remote call:
-create the coupon, add its items (one request, 100 per entry), poll the transactions, read back.
+create the coupon, add its items (one call per 100 items at most, each call's transaction polled
+and recorded before the next call), read back.
 
 Lost creates. Coupang has no list or search API for downloadable coupons (MARKETPLACES.md: "the
 back-office is the list") and no idempotency key, so a create whose answer was lost (timeout,
@@ -39,6 +40,8 @@ from marketplaces.rules import check_all
 
 from . import rules
 from .client import (
+    DESTROYED_MARK,
+    MAX_ITEMS_PER_CALL,
     CoupangClient,
     CouponDestroyedError,
     CouponNotFoundError,
@@ -466,29 +469,61 @@ def _verify_adopted(coupon: CoupangCoupon, client: CoupangClient) -> None:
 
 
 def _step_items(coupon: CoupangCoupon, client: CoupangClient, job: Job) -> None:
-    items = list(coupon.items.filter(active=True).order_by("id"))
-    if items and all(i.status != CoupangCouponItem.Status.PENDING for i in items):
-        return  # already requested
-    user_id = coupon.wing_user_id or settings.COUPANG_WING_USER_ID
-    reconciling = coupon.items_requested_at is not None
-    if reconciling:
-        # The previous add's answer was lost. Read the coupon until its items show (the add landed
-        # and settled) or the polling time is up (it probably never arrived: send it again).
-        for _poll in range(max(1, settings.COUPANG_POLL_MAX)):
-            remote = client.get_coupon(coupon.coupon_id)  # CouponDestroyedError: the add failed
-            if (remote.applied_option_count or 0) >= len(items):
+    """Add the items in calls of at most 100 (in id order), each call's transaction polled and
+    its outcome recorded before the next call is sent; resumable after a crash at any point."""
+    while True:
+        _step_poll_items(coupon, client, job)  # the call in flight, if an earlier run sent one
+        items = list(coupon.items.filter(active=True).order_by("id"))
+        pending = [i for i in items if i.status == CoupangCouponItem.Status.PENDING]
+        if not pending:
+            return
+        chunk = pending[:MAX_ITEMS_PER_CALL]
+        reconciling = coupon.items_requested_at is not None
+        if reconciling and _items_landed(coupon, client, job, items, chunk):
+            continue
+        _send_items(coupon, client, chunk, reconciling=reconciling, items=items)
+
+
+def _items_landed(
+    coupon: CoupangCoupon,
+    client: CoupangClient,
+    job: Job,
+    items: list[CoupangCouponItem],
+    chunk: list[CoupangCouponItem],
+) -> bool:
+    """The previous add's answer was lost. Read the coupon until this call's items show (it
+    landed and settled: True) or the polling time is up (it probably never arrived: False)."""
+    done = sum(1 for i in items if i.status == CoupangCouponItem.Status.DONE)
+    for _poll in range(max(1, settings.COUPANG_POLL_MAX)):
+        remote = client.get_coupon(coupon.coupon_id)  # CouponDestroyedError: the add failed
+        if (remote.applied_option_count or 0) >= done + len(chunk):
+            with transaction.atomic():
                 _store_remote(coupon, remote)
-                CoupangCouponItem.objects.filter(pk__in=[i.pk for i in items]).update(
+                CoupangCouponItem.objects.filter(pk__in=[i.pk for i in chunk]).update(
                     status=CoupangCouponItem.Status.DONE
                 )
                 _save(coupon, items_requested_at=None)
-                return
-            job_heartbeat(job)
-            time.sleep(settings.COUPANG_POLL_INTERVAL_SECONDS)
-    ids = [i.vendor_item_id for i in items]
-    _save(coupon, items_requested_at=timezone.now())
+            return True
+        job_heartbeat(job)
+        time.sleep(settings.COUPANG_POLL_INTERVAL_SECONDS)
+    return False
+
+
+def _send_items(
+    coupon: CoupangCoupon,
+    client: CoupangClient,
+    chunk: list[CoupangCouponItem],
+    *,
+    reconciling: bool,
+    items: list[CoupangCouponItem],
+) -> None:
+    """One add-items call for `chunk` (≤ 100); its transaction id recorded on the rows."""
+    user_id = coupon.wing_user_id or settings.COUPANG_WING_USER_ID
+    _save(coupon, items_requested_at=timezone.now())  # committed before the call
     try:
-        results = client.add_items(coupon.coupon_id, ids, user_id=user_id)
+        results = client.add_items(
+            coupon.coupon_id, [i.vendor_item_id for i in chunk], user_id=user_id
+        )
     except RetryableError as exc:
         if not exc.outcome_unknown:
             _save(coupon, items_requested_at=None)
@@ -504,23 +539,34 @@ def _step_items(coupon: CoupangCoupon, client: CoupangClient, job: Job) -> None:
             _("이전 옵션 등록 요청을 쿠팡이 처리 중입니다."),
             retry_after=settings.COUPANG_POLL_INTERVAL_SECONDS,
         )
-    if failed:
+    accepted = next((r for r in results if r.succeeded and r.transaction_id), None)
+    if failed or accepted is None:
         _save(coupon, items_requested_at=None)
         message = "; ".join(r.error_message for r in failed if r.error_message) or _(
             "옵션 등록 실패"
         )
-        if "삭제된 프로모션" in message:
+        if DESTROYED_MARK in message:
             _mark_destroyed(coupon, message)
+        elif any(i.status == CoupangCouponItem.Status.DONE for i in items):
+            # Coupang did not take a further call for this coupon (whether it does is unsure).
+            message = _(
+                "쿠팡이 이 쿠폰의 추가 옵션 등록을 거절했습니다 (한 번에 100개까지만 보낼 수 "
+                "있어 나누어 보내는 중, %(done)s개 등록 후). 옵션 100개 이하의 쿠폰으로 나누어 "
+                "만드세요: %(message)s"
+            ) % {
+                "done": sum(1 for i in items if i.status == CoupangCouponItem.Status.DONE),
+                "message": message,
+            }
         raise FinalError(message)
-    for index, result in enumerate(results):
-        chunk = items[index * 100 : (index + 1) * 100]
+    with transaction.atomic():  # the rows and the cleared marker together
         CoupangCouponItem.objects.filter(pk__in=[i.pk for i in chunk]).update(
-            status=CoupangCouponItem.Status.REQUESTED, transaction_id=result.transaction_id
+            status=CoupangCouponItem.Status.REQUESTED, transaction_id=accepted.transaction_id
         )
-    _save(coupon, items_requested_at=None)
+        _save(coupon, items_requested_at=None)
 
 
 def _step_poll_items(coupon: CoupangCoupon, client: CoupangClient, job: Job) -> None:
+    """Wait for the add-items transactions sent and not yet settled; record DONE or FAIL."""
     requested = coupon.items.filter(active=True, status=CoupangCouponItem.Status.REQUESTED)
     for transaction_id in sorted(set(requested.values_list("transaction_id", flat=True))):
         status = _wait_transaction(client, job, transaction_id)
@@ -552,7 +598,6 @@ def _push(coupon: CoupangCoupon, client: CoupangClient, job: Job) -> dict:
         _step_create(coupon, client)
     try:
         _step_items(coupon, client, job)
-        _step_poll_items(coupon, client, job)
         _step_read_back(coupon, client)
     except CouponDestroyedError as exc:
         _mark_destroyed(coupon, exc.message)

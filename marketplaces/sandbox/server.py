@@ -12,15 +12,22 @@ Fault injection is generic and lives here, around the handler (MARKETPLACES.md, 
     POST /_sandbox/faults   {"target": "coupang"|"esm", "fault": "5xx"|"timeout"|"429"|
                              "drop_after_apply"|"retired", "times": N,
                              "path_contains": "optional", "method": "optional",
-                             "status": 503, "seconds": 1.5, "retry_after": "1"}
+                             "status": 503, "seconds": 1.5, "retry_after": "1",
+                             "apply": false, "skip": 0}
     POST /_sandbox/config   {"target": "coupang", "settings": {"rate_limit_rps": 3, ...}}
-    GET  /_sandbox/state    the whole state as JSON, for debugging
+    GET  /_sandbox/state    the whole state as JSON, for debugging (with `requests`, the
+                            sandbox's own record of the last marketplace requests it received:
+                            target, method, path, query, body — `SandboxHandle.requests()`)
 
-- `5xx` answers `status` (default 503, "not processed") without running the handler.
+- `5xx` answers `status` (default 503, "not processed") without running the handler; with
+  `"apply": true` it runs the handler first (the change happens) and then answers `status`
+  all the same: a create answered 500 that did create (the lost-create case).
 - `429` answers 429 with `Retry-After` without running the handler.
 - `timeout` sleeps longer than the client's timeout (`seconds`, default the client timeout + 1 s),
   then runs the handler and answers to nobody: the change happened, the client never heard of it.
 - `drop_after_apply` runs the handler (the change happens) and closes the connection unanswered.
+- `skip` lets that many matching requests through before the fault applies (e.g. the second
+  add-items call of a coupon).
 - `retired` answers as an API the marketplace has switched off: the target's
   `retired_response(req)` when it has one, else 410.
 
@@ -34,6 +41,7 @@ import copy
 import json
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -45,6 +53,9 @@ from django.conf import settings
 from marketplaces.apps import marketplace_configs
 
 FAULTS = ("5xx", "timeout", "429", "drop_after_apply", "retired")
+# How many marketplace requests the sandbox remembers (`SandboxState.requests`): enough for a
+# test, bounded for a long `make run`.
+REQUEST_RECORD_LIMIT = 2000
 
 
 @dataclass
@@ -129,6 +140,8 @@ class Fault:
     status: int = 503
     seconds: float | None = None
     retry_after: str = "1"
+    apply: bool = False  # 5xx only: run the handler, then answer `status` anyway
+    skip: int = 0  # let this many matching requests through untouched first
 
     def matches(self, target: str, method: str, path: str) -> bool:
         return (
@@ -148,6 +161,7 @@ class SandboxState:
         self.data: dict[str, dict] = {}
         self.config: dict[str, dict] = {}
         self.faults: list[Fault] = []
+        self.requests: deque[dict] = deque(maxlen=REQUEST_RECORD_LIMIT)
         self.reset()
 
     def reset(self) -> None:
@@ -155,6 +169,28 @@ class SandboxState:
             self.data = {target: {} for target in self.targets}
             self.config = {target: {} for target in self.targets}
             self.faults = []
+            self.requests.clear()
+
+    def record(self, req: SandboxRequest) -> None:
+        """Remember a marketplace request as received (before any fault), body parsed if JSON."""
+        try:
+            body = req.json()
+        except ValueError:
+            body = req.body.decode("utf-8", "replace")
+        entry = {
+            "target": req.target,
+            "method": req.method,
+            "path": req.path,
+            "query": req.query,
+            "body": body,
+        }
+        with self.lock:
+            self.requests.append(entry)
+
+    def recorded(self, target: str | None = None) -> list[dict]:
+        """A copy of the recorded requests, oldest first (one marketplace's, or all)."""
+        with self.lock:
+            return [copy.deepcopy(r) for r in self.requests if target in (None, r["target"])]
 
     def add_fault(self, fault: Fault) -> None:
         if fault.target not in self.targets:
@@ -169,6 +205,9 @@ class SandboxState:
         with self.lock:
             for fault in self.faults:
                 if fault.matches(target, method, path):
+                    if fault.skip > 0:
+                        fault.skip -= 1
+                        continue
                     fault.times -= 1
                     return copy.copy(fault)
         return None
@@ -186,6 +225,7 @@ class SandboxState:
                 "data": copy.deepcopy(self.data),
                 "config": copy.deepcopy(self.config),
                 "faults": [vars(f).copy() for f in self.faults if f.times > 0],
+                "requests": self.recorded(),
             }
 
 
@@ -223,8 +263,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(_error(404, "Not Found"))
             return
         target = req.target = module.name
+        state.record(req)
         fault = state.take_fault(target, req.method, path)
-        if fault and fault.fault == "5xx":
+        if fault and fault.fault == "5xx" and not fault.apply:
             self._send(_error(fault.status, "Service Unavailable"))
             return
         if fault and fault.fault == "429":
@@ -247,6 +288,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault and fault.fault == "drop_after_apply":
             self.close_connection = True
             return
+        if fault and fault.fault == "5xx":  # applied above; the answer is lost all the same
+            response = _error(fault.status, "Internal Server Error")
         self._send(response)
 
     def _send(self, response: SandboxResponse) -> None:
@@ -284,6 +327,8 @@ def _control(req: SandboxRequest, targets: dict[str, SandboxTarget]) -> SandboxR
             "status",
             "seconds",
             "retry_after",
+            "apply",
+            "skip",
         }
         try:
             state.add_fault(Fault(**{k: v for k, v in body.items() if k in known}))
@@ -375,6 +420,10 @@ class SandboxHandle:
 
     def snapshot(self, target: str | None = None) -> Any:
         return self.state.snapshot(target)
+
+    def requests(self, target: str | None = None) -> list[dict]:
+        """The marketplace requests the sandbox received, oldest first (see `SandboxState.record`)."""
+        return self.state.recorded(target)
 
 
 def start_sandbox(

@@ -100,25 +100,113 @@ def test_several_refusals_are_joined_with_a_comma(sandbox):
     )
 
 
-def test_items_are_fixed_after_the_first_add_and_expire_of_unknown_coupon_is_500(sandbox):
+def test_a_later_add_is_taken_while_standby_once_the_first_settled(sandbox):
     client = CoupangClient()
     coupon = client.create_coupon(_request())
     assert coupon.coupon_status == "STANDBY"
     first = client.add_items(coupon.coupon_id, [1, 2])
     assert first[0].succeeded
+    while_pending = client.add_items(coupon.coupon_id, [3])
+    assert not while_pending[0].succeeded
+    assert (
+        while_pending[0].error_message == "이전 옵션 등록 요청을 처리 중입니다. (sandbox wording)"
+    )
+    sandbox.settle("coupang")
+    second = client.add_items(coupon.coupon_id, [3])
+    assert second[0].succeeded
+    sandbox.settle("coupang")
+    assert client.get_coupon(coupon.coupon_id).applied_option_count == 3
+    assert sandbox.snapshot("coupang")["coupons"][coupon.coupon_id]["items"] == [1, 2, 3]
+
+
+def test_with_later_adds_off_the_first_add_fixes_the_items(sandbox):
+    sandbox.configure("coupang", later_adds=False)
+    client = CoupangClient()
+    coupon = client.create_coupon(_request())
+    client.add_items(coupon.coupon_id, [1, 2])
+    sandbox.settle("coupang")
     second = client.add_items(coupon.coupon_id, [3])
     assert not second[0].succeeded
     assert (
         second[0].error_message
         == "이미 옵션이 등록된 다운로드 쿠폰은 옵션을 변경할 수 없습니다. (sandbox wording)"
     )
-    assert client.transaction_status(first[0].transaction_id).status in ("REQUESTED", "DONE")
+
+
+@pytest.mark.parametrize("entries", [[101], [60, 41], [100, 1]])
+def test_more_than_100_items_in_one_call_is_refused_counted_over_all_entries(sandbox, entries):
+    client = CoupangClient()
+    coupon = client.create_coupon(_request())
+    ids = iter(range(1, 1000))
+    body = {
+        "couponItems": [
+            {
+                "couponId": coupon.coupon_id,
+                "userId": "wing",
+                "vendorItemIds": [next(ids) for _ in range(n)],
+            }
+            for n in entries
+        ]
+    }
     with pytest.raises(FinalError) as caught:
-        client.expire(424242)
+        client.request(
+            "PUT", "/v2/providers/marketplace_openapi/apis/api/v1/coupon-items", json=body
+        )
+    assert (caught.value.status, caught.value.message) == (
+        400,
+        "한 번에 적용할 옵션ID 수는 100개를 초과할 수 없음",
+    )
+    assert caught.value.body and '"errorMessage"' in caught.value.body
+    assert sandbox.snapshot("coupang")["transactions"] == {}  # nothing applied
+
+
+def test_exactly_100_items_over_two_entries_are_taken(sandbox):
+    client = CoupangClient()
+    coupon = client.create_coupon(_request())
+    body = {
+        "couponItems": [
+            {"couponId": coupon.coupon_id, "userId": "wing", "vendorItemIds": list(range(1, 61))},
+            {"couponId": coupon.coupon_id, "userId": "wing", "vendorItemIds": list(range(61, 101))},
+        ]
+    }
+    response = client.request(
+        "PUT", "/v2/providers/marketplace_openapi/apis/api/v1/coupon-items", json=body
+    )
+    assert [r["requestResultStatus"] for r in response.data] == ["SUCCESS", "FAIL"]  # one at a time
+
+
+def test_the_client_never_sends_more_than_100_items_in_one_call(sandbox):
+    client = CoupangClient()
+    coupon = client.create_coupon(_request())
+    with pytest.raises(ValueError):
+        client.add_items(coupon.coupon_id, list(range(1, 102)))
+    assert [r["method"] for r in sandbox.requests("coupang")] == ["POST"]  # only the create
+
+
+def test_expire_of_unknown_coupon_is_500_with_the_documented_text(sandbox):
+    with pytest.raises(FinalError) as caught:
+        CoupangClient().expire(424242)
     assert (caught.value.status, caught.value.message) == (
         500,
         "expire할 쿠폰이 존재하지 않습니다.",
     )
+
+
+def test_5xx_after_applying_runs_the_request_then_answers_500(sandbox):
+    sandbox.inject("coupang", "5xx", status=500, apply=True, method="POST")
+    with pytest.raises(RetryableError) as caught:
+        CoupangClient().create_coupon(_request())
+    assert (caught.value.status, caught.value.outcome_unknown) == (500, True)
+    assert len(sandbox.snapshot("coupang")["coupons"]) == 1  # it was created all the same
+
+
+def test_a_fault_can_skip_the_first_matching_requests(sandbox):
+    sandbox.inject("coupang", "5xx", skip=1, path_contains="contract")
+    client = CoupangClient()
+    assert client.contracts()[0].contract_id == 15
+    with pytest.raises(RetryableError):
+        client.contracts()
+    assert client.contracts()[0].contract_id == 15
 
 
 def test_transactions_go_from_requested_to_done_and_success_is_read_as_done(sandbox):
@@ -153,6 +241,9 @@ def test_control_endpoints_over_http(sandbox):
     assert CoupangClient().contracts()[0].contract_id == 15  # the fault was used up
     state = control.request("GET", "/_sandbox/state").data
     assert state["faults"] == []
+    assert [(r["method"], r["path"]) for r in state["requests"]] == [
+        ("GET", "/v2/providers/fms/apis/api/v2/vendors/A00012345/contract/list")
+    ] * 2  # the sandbox's own record, the faulted request included
     assert "hits" in state["data"]["coupang"]
     control.request(
         "POST", "/_sandbox/config", json={"target": "coupang", "settings": {"rate_limit_rps": 0}}
@@ -165,6 +256,7 @@ def test_control_endpoints_over_http(sandbox):
         "data": {"coupang": {}, "esm": {}},
         "config": {"coupang": {}, "esm": {}},
         "faults": [],
+        "requests": [],
     }
     with pytest.raises(FinalError) as caught:
         control.request("POST", "/_sandbox/faults", json={"target": "coupang", "fault": "melt"})
