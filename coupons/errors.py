@@ -27,6 +27,7 @@ UNKNOWN_MEMBER = "UNKNOWN_MEMBER"
 REASON_REQUIRED = "REASON_REQUIRED"
 ALREADY_ISSUED = "ALREADY_ISSUED"
 INVALID_QTY = "INVALID_QTY"
+BUDGET_EXHAUSTED = "BUDGET_EXHAUSTED"
 # A CS compensation submission key sent again with another request (409).
 SUBMISSION_KEY_REUSED = "SUBMISSION_KEY_REUSED"
 
@@ -45,4 +46,5 @@ REFUSAL_CODES = {
     REASON_REQUIRED: "발급사유(MK021) 없음 또는 알 수 없음",
     ALREADY_ISSUED: "같은 자동발급차수로 이미 발급됨",
     INVALID_QTY: "발급수량 오류",
+    BUDGET_EXHAUSTED: "프로모션 예산 소진",
 }

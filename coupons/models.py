@@ -191,6 +191,11 @@ class Promotion(models.Model):
     )
     issu_qty = models.PositiveIntegerField(_("발급수량"), default=0, editable=False)
     mbr_issu_lmt_qty = models.PositiveIntegerField(_("회원당 발급한도"), default=1)
+    budget_amt = models.PositiveBigIntegerField(
+        _("예산(원)"), null=True, blank=True, help_text=_("비우면 예산 한도 없음")
+    )
+    # Moved only by coupons.use's conditional UPDATEs (a use adds its dcAmt, a restore gives it back).
+    budget_used = models.PositiveBigIntegerField(_("사용 할인금액(원)"), default=0, editable=False)
 
     # "at least one" is rules.order_media_chosen (one message in the admin and the API)
     ord_media_cds = CodeListField(_("주문매체"), choices=codes.OrdMedia.choices)
@@ -296,6 +301,10 @@ class Promotion(models.Model):
                 condition=Q(mbr_issu_lmt_qty__gte=rules.MEMBER_LIMIT_MIN),
                 name="promo_member_limit_positive",
             ),
+            models.CheckConstraint(
+                condition=Q(budget_amt__isnull=True) | Q(budget_used__lte=F("budget_amt")),
+                name="promo_used_within_budget",
+            ),
         ]
 
     def __str__(self):
@@ -309,6 +318,17 @@ class Promotion(models.Model):
     @property
     def remaining_qty(self) -> int | None:
         return None if self.issu_lmt_qty is None else max(self.issu_lmt_qty - self.issu_qty, 0)
+
+    @property
+    def budget_left(self) -> int | None:
+        return None if self.budget_amt is None else max(self.budget_amt - self.budget_used, 0)
+
+    @property
+    def budget_burn(self) -> int | None:
+        """Used amount as a whole percentage of the budget (None without a budget)."""
+        if not self.budget_amt:
+            return None
+        return self.budget_used * 100 // self.budget_amt
 
     def allows_grade(self, grade_cd: str) -> bool:
         """Whether a member of `grade_cd` may hold this coupon (empty = all; "and every higher")."""
@@ -359,6 +379,11 @@ class Promotion(models.Model):
     # -- one-row rules (SPEC §3 rules 1–7, each a function of coupons.rules) ---------------
     def clean(self):
         errors = rules.one_row_errors(self)
+        if self.budget_amt is not None and self.budget_amt < (self.budget_used or 0):
+            errors.setdefault("budget_amt", []).append(
+                _("예산은 이미 사용된 할인금액(%(used)s원)보다 작을 수 없습니다.")
+                % {"used": f"{self.budget_used:,}"}
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -447,6 +472,10 @@ class MemberCoupon(models.Model):
     )
     revoked_at = models.DateTimeField(_("회수일시"), null=True, blank=True)
     revoke_reason = models.CharField(_("회수사유"), max_length=500, blank=True)
+    # The current use (coupons.use), kept on the row so the coupon box reads it with no join;
+    # the history of uses and restores is CouponUse.
+    used_at = models.DateTimeField(_("사용일시"), null=True, blank=True)
+    use_ord_no = models.CharField(_("사용 주문번호"), max_length=30, blank=True)
 
     class Meta:
         verbose_name = _("회원쿠폰")
@@ -455,6 +484,7 @@ class MemberCoupon(models.Model):
             ("issue_membercoupon", _("쿠폰 발급(BO/배치)")),
             ("issue_compensation", _("CS 보상쿠폰 발급")),
             ("revoke_membercoupon", _("회원쿠폰 회수")),
+            ("use_membercoupon", _("쿠폰 사용/복원(주문 시스템)")),
         ]
         indexes = [
             # A member's coupon box by status and validity.
@@ -708,3 +738,181 @@ class PromotionRevision(models.Model):
 
     def __str__(self):
         return f"{self.promotion_id} #{self.pk} {self.status}"
+
+
+# -- use at order, restore at cancel (SPEC §7) ------------------------------------------------------
+
+
+class CouponOrder(models.Model):
+    """One order's `cpnUse`: the request it was (its hash) and the first answer, so the same
+    `ordNo` sent again answers the same and another body with it is refused."""
+
+    ord_no = models.CharField(_("주문번호"), max_length=30, unique=True)
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="+", verbose_name=_("회원"), db_index=False
+    )
+    request_hash = models.CharField(_("요청 해시"), max_length=64)
+    response = models.JSONField(_("최초 응답"), default=dict)
+    used_at = models.DateTimeField(_("사용일시"))
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("요청자"),
+        db_index=False,
+    )
+
+    class Meta:
+        verbose_name = _("쿠폰 사용 주문")
+        verbose_name_plural = _("쿠폰 사용 주문")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return self.ord_no
+
+
+class CouponUse(models.Model):
+    """One copy used on an order: where (a line, a delivery group, or the order for a cart coupon),
+    how much and who pays it, and — once every line it applies to is cancelled — its restore."""
+
+    order = models.ForeignKey(
+        CouponOrder, on_delete=models.PROTECT, related_name="uses", verbose_name=_("주문")
+    )
+    ord_no = models.CharField(_("주문번호"), max_length=30)
+    member_coupon = models.ForeignKey(
+        MemberCoupon,
+        on_delete=models.PROTECT,
+        related_name="uses",
+        verbose_name=_("회원쿠폰"),
+        db_index=False,
+    )
+    promotion = models.ForeignKey(
+        Promotion,
+        on_delete=models.PROTECT,
+        related_name="uses",
+        verbose_name=_("프로모션"),
+        db_index=False,
+    )
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="+", verbose_name=_("회원"), db_index=False
+    )
+    promo_typ_cd = models.CharField(
+        _("프로모션유형"), max_length=2, choices=codes.PromoType.choices
+    )
+    ord_goods_seq = models.PositiveIntegerField(_("주문상품순번"), null=True, blank=True)
+    deli_no = models.CharField(_("배송그룹번호"), max_length=30, blank=True)
+    dc_amt = models.PositiveBigIntegerField(_("할인금액"))
+    our_dc_amt = models.PositiveBigIntegerField(_("당사부담 할인금액"))
+    entr_dc_amt = models.PositiveBigIntegerField(_("협력사부담 할인금액"))
+    used_at = models.DateTimeField(_("사용일시"))
+    # A cart coupon whose lines are partly cancelled stays used: the share on those lines is
+    # clawed back from the refund (and given back to the budget).
+    clawback_amt = models.PositiveBigIntegerField(_("환수 할인금액"), default=0)
+    restored_at = models.DateTimeField(_("복원일시"), null=True, blank=True)
+    restore_clm_no = models.CharField(_("복원 클레임번호"), max_length=30, blank=True)
+    restored_status = models.CharField(
+        _("복원 후 상태"), max_length=10, blank=True, choices=codes.CouponStatus.choices
+    )
+
+    class Meta:
+        verbose_name = _("쿠폰 사용")
+        verbose_name_plural = _("쿠폰 사용")
+        ordering = ["-id"]
+        indexes = [
+            # The admin's order-number search and the API's ordNo filter.
+            models.Index(fields=["ord_no"], name="cpnuse_ord_no_idx"),
+            models.Index(fields=["member", "-id"], name="cpnuse_member_idx"),
+            models.Index(fields=["promotion", "-id"], name="cpnuse_promo_idx"),
+            models.Index(fields=["used_at"], name="cpnuse_used_at_idx"),
+            models.Index(fields=["member_coupon", "-id"], name="cpnuse_coupon_idx"),
+        ]
+        constraints = [
+            # A copy is in use by one order at a time, whatever the concurrency.
+            models.UniqueConstraint(
+                fields=["member_coupon"],
+                condition=Q(restored_at__isnull=True),
+                name="cpnuse_one_open_use",
+            ),
+            models.CheckConstraint(
+                condition=Q(dc_amt=F("our_dc_amt") + F("entr_dc_amt")),
+                name="cpnuse_split_sums",
+            ),
+            models.CheckConstraint(
+                condition=Q(clawback_amt__lte=F("dc_amt")), name="cpnuse_clawback_le_dc"
+            ),
+            models.CheckConstraint(
+                condition=Q(restored_at__isnull=True, restore_clm_no="")
+                | Q(restored_at__isnull=False) & ~Q(restore_clm_no=""),
+                name="cpnuse_restored_with_claim",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.ord_no}/{self.member_coupon_id}"
+
+    @property
+    def kept_dc_amt(self) -> int:
+        """What the discount costs now: nothing once restored, less any claw-back."""
+        return 0 if self.restored_at else self.dc_amt - self.clawback_amt
+
+
+class CouponUseLine(models.Model):
+    """An order line a use applies to, with its share of the discount (a cart coupon's allocation;
+    a goods coupon's whole amount; 0 on a delivery group's lines) and the claim that cancelled it."""
+
+    use = models.ForeignKey(
+        CouponUse, on_delete=models.CASCADE, related_name="lines", verbose_name=_("쿠폰 사용")
+    )
+    ord_goods_seq = models.PositiveIntegerField(_("주문상품순번"))
+    dc_amt = models.PositiveBigIntegerField(_("할인금액"))
+    our_dc_amt = models.PositiveBigIntegerField(_("당사부담 할인금액"))
+    entr_dc_amt = models.PositiveBigIntegerField(_("협력사부담 할인금액"))
+    clm_no = models.CharField(_("클레임번호"), max_length=30, blank=True)
+    cancelled_at = models.DateTimeField(_("취소일시"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("쿠폰 사용 주문상품")
+        verbose_name_plural = _("쿠폰 사용 주문상품")
+        ordering = ["use", "ord_goods_seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["use", "ord_goods_seq"], name="cpnuseline_uniq"),
+            models.CheckConstraint(
+                condition=Q(dc_amt=F("our_dc_amt") + F("entr_dc_amt")),
+                name="cpnuseline_split_sums",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.use_id}#{self.ord_goods_seq}"
+
+
+class CouponClaim(models.Model):
+    """One `cpnRestore` (a cancellation or return), keyed by `clmNo`: the request and the first
+    answer, so the same claim sent again restores nothing more."""
+
+    clm_no = models.CharField(_("클레임번호"), max_length=30, unique=True)
+    order = models.ForeignKey(
+        CouponOrder, on_delete=models.PROTECT, related_name="claims", verbose_name=_("주문")
+    )
+    request_hash = models.CharField(_("요청 해시"), max_length=64)
+    response = models.JSONField(_("최초 응답"), default=dict)
+    created_at = models.DateTimeField(_("처리일시"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("요청자"),
+        db_index=False,
+    )
+
+    class Meta:
+        verbose_name = _("쿠폰 복원 클레임")
+        verbose_name_plural = _("쿠폰 복원 클레임")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return self.clm_no

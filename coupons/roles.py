@@ -1,4 +1,4 @@
-"""The two roles of SPEC §5 and the permissions each holds.
+"""The roles of SPEC §5 (and the order system of §7) and the permissions each holds.
 
 The groups are created by migration 0002; their permissions are (re)applied after every migrate,
 so a model added later (a marketplace object, say) is covered without another data migration.
@@ -9,6 +9,11 @@ from django.db.models import Q
 
 MERCHANDISER = "Merchandiser"
 CS_AGENT = "CS agent"
+# The order system's integration user: cpnUse / cpnRestore (SPEC §7), nothing else to change.
+ORDER_SYSTEM = "Order system"
+
+# Reading uses and restores (the member-coupon admin and the API's coupon-uses/).
+VIEW_USES = ["view_couponuse", "view_couponuseline", "view_couponorder", "view_couponclaim"]
 
 ROLE_PERMISSIONS = {
     MERCHANDISER: {
@@ -30,6 +35,7 @@ ROLE_PERMISSIONS = {
             "view_exhibition",
             "view_membercoupon",
             "issue_membercoupon",
+            *VIEW_USES,
         ],
         "marketplaces": "*",
         "jobs": ["view_job"],
@@ -46,9 +52,13 @@ ROLE_PERMISSIONS = {
             "view_membercoupon",
             "issue_compensation",
             "revoke_membercoupon",
+            *VIEW_USES,
         ],
         "jobs": ["view_job"],
         "audit": ["view_auditentry"],
+    },
+    ORDER_SYSTEM: {
+        "coupons": ["use_membercoupon", *VIEW_USES],
     },
 }
 

@@ -222,6 +222,18 @@ def not_sold_out_q(*, prefix: str = "") -> Q:
     )
 
 
+def budget_left_q(*, prefix: str = "") -> Q:
+    """No budget, or some of it left (coupons.use moves the used amount by a conditional UPDATE)."""
+    return Q(**{f"{prefix}budget_amt__isnull": True}) | Q(
+        **{f"{prefix}budget_used__lt": F(f"{prefix}budget_amt")}
+    )
+
+
+def budget_left(promotion: Promotion) -> bool:
+    """`budget_left_q` on one loaded promotion."""
+    return promotion.budget_amt is None or promotion.budget_used < promotion.budget_amt
+
+
 def issuable_q(now: datetime, *, prefix: str = "") -> Q:
     """Rule 9 and the total limit: APPROVED, inside the promotion period, not sold out, and a
     coupon validity not already over (a copy issued now would be born expired)."""
@@ -319,6 +331,15 @@ TERM_RULES = (
         q=lambda e, prefix: validity_open_q(e.now, prefix=prefix),
         allows=lambda p, e: validity_open(p, e.now),
         message=lambda p, e: _("쿠폰 유효기간이 이미 끝났습니다."),
+    ),
+    IssueRule(
+        # A promotion whose budget is spent is no longer offered nor issued.
+        name="budget",
+        code=errors.BUDGET_EXHAUSTED,
+        applies=_issuing,
+        q=lambda e, prefix: budget_left_q(prefix=prefix),
+        allows=lambda p, e: budget_left(p),
+        message=lambda p, e: _("프로모션 예산이 모두 소진되었습니다."),
     ),
     IssueRule(
         name="site",

@@ -227,8 +227,10 @@ def promotion_save(
         promotion.created_by = user
         before, old_targets = {}, []
     else:
-        # the issued counter is moved only by the issuing engine's conditional UPDATE
+        # the issued counter and the used amount are moved only by conditional UPDATEs
+        # (coupons.issuing, coupons.use)
         promotion.issu_qty = stored.issu_qty
+        promotion.budget_used = stored.budget_used
         before, old_targets = _snapshot(stored), _stored_targets(stored)
     promotion.updated_by = user
     promotion.save()
@@ -558,6 +560,7 @@ def promotion_copy(*, user, promotion: Promotion) -> Promotion:
     copy.promo_nm = (_("[복사] ") + source.promo_nm)[:100]
     copy.promo_stat_cd = codes.PromoStatus.DRAFT
     copy.issu_qty = 0
+    copy.budget_used = 0
     copy.dc_cpn_cd = None  # codes are unique: the copy gets its own
     copy.approved_by = None
     copy.approved_at = None

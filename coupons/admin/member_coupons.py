@@ -16,19 +16,20 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connections
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from coupons.errors import DomainError
 from coupons.issuing import coupon_revoke
-from coupons.models import MemberCoupon
+from coupons.models import CouponUse, MemberCoupon
 
 from .compensation import CompensationPagesMixin
 
@@ -80,6 +81,7 @@ class MemberCouponAdmin(CompensationPagesMixin, admin.ModelAdmin):
         "issued_at",
         "valid_until",
         "issued_by_display",
+        "use_display",
         "revoked_display",
     )
     list_display_links = ("cpn_isu_no",)
@@ -87,7 +89,7 @@ class MemberCouponAdmin(CompensationPagesMixin, admin.ModelAdmin):
     list_filter = ("status", "channel", "cs_cpn_pay_caus_cd")
     search_fields = ("=member__mbr_no",)  # shows the box; get_search_results does the exact lookups
     search_help_text = _(
-        "회원번호 또는 프로모션번호(C+7자리), 쿠폰발급번호는 #123 — 모두 정확히 일치"
+        "회원번호, 사용 주문번호 또는 프로모션번호(C+7자리), 쿠폰발급번호는 #123 — 모두 정확히 일치"
     )
     show_full_result_count = False
     paginator = LargeTablePaginator
@@ -113,6 +115,9 @@ class MemberCouponAdmin(CompensationPagesMixin, admin.ModelAdmin):
         "revoked_by",
         "revoked_at",
         "revoke_reason",
+        "used_at",
+        "use_ord_no",
+        "use_history",
     )
     readonly_fields = fields
 
@@ -149,6 +154,74 @@ class MemberCouponAdmin(CompensationPagesMixin, admin.ModelAdmin):
     def issued_by_display(self, obj):
         return obj.issued_by.get_username() if obj.issued_by_id else obj.system_user_no
 
+    @admin.display(description=_("사용"))
+    def use_display(self, obj):
+        # from the row's own columns: the changelist adds no query per row
+        if obj.used_at is None:
+            return "-"
+        return format_html(
+            "{} · {}", obj.use_ord_no, timezone.localtime(obj.used_at).strftime("%Y-%m-%d %H:%M")
+        )
+
+    @admin.display(description=_("사용/복원 이력"))
+    def use_history(self, obj):
+        uses = list(
+            CouponUse.objects.filter(member_coupon_id=obj.pk)
+            .prefetch_related("lines")
+            .order_by("-id")[:50]
+        )
+        if not uses:
+            return "-"
+        fmt = "%Y-%m-%d %H:%M"
+
+        def when(at):
+            return timezone.localtime(at).strftime(fmt) if at else "-"
+
+        def line_text(use):
+            return ", ".join(
+                f"#{line.ord_goods_seq} {line.dc_amt:,}"
+                + (f" ({gettext('취소')} {line.clm_no})" if line.clm_no else "")
+                for line in use.lines.all()
+            )
+
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+            "<td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    use.ord_no,
+                    when(use.used_at),
+                    use.deli_no
+                    or (f"#{use.ord_goods_seq}" if use.ord_goods_seq else gettext("주문")),
+                    f"{use.dc_amt:,}",
+                    f"{use.our_dc_amt:,} / {use.entr_dc_amt:,}",
+                    line_text(use),
+                    f"{use.clawback_amt:,}" if use.clawback_amt else "-",
+                    when(use.restored_at),
+                    " ".join(
+                        x for x in (use.restore_clm_no, use.get_restored_status_display()) if x
+                    )
+                    or "-",
+                )
+                for use in uses
+            ),
+        )
+        return format_html(
+            '<table class="use-history"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>'
+            "<th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+            _("주문번호"),
+            _("사용일시"),
+            _("적용 위치"),
+            _("할인금액"),
+            _("당사/협력사 부담"),
+            _("주문상품별"),
+            _("환수"),
+            _("복원일시"),
+            _("복원 클레임 · 상태"),
+            rows,
+        )
+
     @admin.display(description=_("회수"))
     def revoked_display(self, obj):
         if obj.revoked_at is None:
@@ -168,7 +241,14 @@ class MemberCouponAdmin(CompensationPagesMixin, admin.ModelAdmin):
             elif term.startswith("#") and term[1:].isdigit():
                 queryset = queryset.filter(pk=int(term[1:]))
             else:
-                queryset = queryset.filter(member_id=term)
+                # a member number or an order number the coupon was used on: both exact, both
+                # indexed (the use ids are read first so the OR is two index scans, not a scan)
+                used = list(
+                    CouponUse.objects.filter(ord_no=term).values_list(
+                        "member_coupon_id", flat=True
+                    )[:500]
+                )
+                queryset = queryset.filter(Q(member_id=term) | Q(pk__in=used))
         return queryset, False
 
     # -- revoke ---------------------------------------------------------------------------------

@@ -110,6 +110,7 @@ class PromotionAdmin(admin.ModelAdmin):
         "promo_stat_cd",
         "period",
         "issued_of_limit",
+        "budget_of_used",
     )
     list_filter = (
         "promo_stat_cd",
@@ -172,6 +173,10 @@ class PromotionAdmin(admin.ModelAdmin):
             {"fields": ("issu_lmt_qty", "issued_count", "mbr_issu_lmt_qty", "dc_cpn_cd")},
         ),
         (
+            _("예산"),
+            {"fields": ("budget_amt", "budget_usage")},
+        ),
+        (
             _("유효기간"),
             {
                 "fields": (
@@ -216,6 +221,7 @@ class PromotionAdmin(admin.ModelAdmin):
         "promo_no",
         "promo_stat_cd",
         "issued_count",
+        "budget_usage",
         "cost_split_preview",
         "created_by",
         "created_at",
@@ -253,6 +259,25 @@ class PromotionAdmin(admin.ModelAdmin):
     @admin.display(description=_("발급수량/한도"))
     def issued_count(self, obj):
         return self.issued_of_limit(obj)
+
+    @admin.display(description=_("사용/예산"))
+    def budget_of_used(self, obj):
+        budget = _("무제한") if obj.budget_amt is None else f"{obj.budget_amt:,}"
+        burn = "" if obj.budget_burn is None else f" ({obj.budget_burn}%)"
+        return f"{obj.budget_used:,} / {budget}{burn}"
+
+    @admin.display(description=_("사용 할인금액 / 예산 (소진율)"))
+    def budget_usage(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        if obj.budget_amt is None:
+            return _("%(used)s원 사용 (예산 한도 없음)") % {"used": f"{obj.budget_used:,}"}
+        return _("%(used)s원 / %(budget)s원 (소진율 %(burn)s%%, 남은 예산 %(left)s원)") % {
+            "used": f"{obj.budget_used:,}",
+            "budget": f"{obj.budget_amt:,}",
+            "burn": obj.budget_burn,
+            "left": f"{obj.budget_left:,}",
+        }
 
     @admin.display(description=_("분담 비용 예시"))
     def cost_split_preview(self, obj):

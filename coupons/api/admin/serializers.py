@@ -119,6 +119,9 @@ class PromotionIn(ApiSerializer):
     auto_issu_potm_cd = CodeField(codes.AutoIssueTiming, required=False, allow_blank=True)
     anvy_pre_isu_dds = bounded_int(SMALLINT_MAX, required=False, allow_null=True)
     auto_issu_qty = bounded_int(SMALLINT_MAX, required=False, allow_null=True)
+    budget_amt = bounded_int(
+        BIGINT_MAX, required=False, allow_null=True, help_text="예산(원); null 이면 한도 없음"
+    )
 
     def validate_targets(self, value):
         if len(value) > 1000:
@@ -171,6 +174,13 @@ class PromotionOut(ApiSerializer):
     auto_issu_potm_cd = serializers.CharField()
     anvy_pre_isu_dds = serializers.IntegerField(allow_null=True)
     auto_issu_qty = serializers.IntegerField(allow_null=True)
+    budget_amt = serializers.IntegerField(
+        allow_null=True, help_text="예산(원); null 이면 한도 없음"
+    )
+    budget_used = serializers.IntegerField(help_text="사용 할인금액(원, 읽기 전용)")
+    budget_burn = serializers.IntegerField(
+        allow_null=True, help_text="예산 소진율(%, 읽기 전용; 예산이 없으면 null)"
+    )
     promo_stat_cd = serializers.CharField(help_text="DRAFT/APPROVED/SUSPENDED/ENDED (읽기 전용)")
     approved_at = serializers.DateTimeField(allow_null=True, help_text="승인일시")
 
@@ -335,3 +345,37 @@ class CompensationOut(serializers.Serializer):
     )
     issuedCnt = serializers.IntegerField()
     results = CompensationRowOut(many=True)
+
+
+# -- admin API: coupon uses (SPEC §7) ------------------------------------------------------------
+class CouponUseLineOut(serializers.Serializer):
+    ordGoodsSeq = serializers.IntegerField(source="ord_goods_seq")
+    dcAmt = serializers.IntegerField(source="dc_amt")
+    ourDcAmt = serializers.IntegerField(source="our_dc_amt")
+    entrDcAmt = serializers.IntegerField(source="entr_dc_amt")
+    clmNo = serializers.CharField(
+        source="clm_no", help_text="취소한 클레임번호 (취소 전이면 빈 값)"
+    )
+    cnclDtm = serializers.DateTimeField(source="cancelled_at", allow_null=True)
+
+
+class CouponUseOut(serializers.Serializer):
+    useNo = serializers.IntegerField(source="pk", help_text="사용 번호")
+    ordNo = serializers.CharField(source="ord_no")
+    mbrNo = serializers.CharField(source="member_id")
+    cpnIsuNo = serializers.IntegerField(source="member_coupon_id")
+    promoNo = serializers.CharField(source="promotion.promo_no")
+    promoTypCd = serializers.CharField(source="promo_typ_cd")
+    ordGoodsSeq = serializers.IntegerField(source="ord_goods_seq", allow_null=True)
+    deliNo = serializers.CharField(source="deli_no")
+    dcAmt = serializers.IntegerField(source="dc_amt")
+    ourDcAmt = serializers.IntegerField(source="our_dc_amt", help_text="당사부담")
+    entrDcAmt = serializers.IntegerField(source="entr_dc_amt", help_text="협력사부담")
+    useDtm = serializers.DateTimeField(source="used_at")
+    clawbackAmt = serializers.IntegerField(source="clawback_amt", help_text="환수 할인금액")
+    rstrDtm = serializers.DateTimeField(source="restored_at", allow_null=True)
+    rstrClmNo = serializers.CharField(source="restore_clm_no")
+    rstrStatCd = serializers.CharField(
+        source="restored_status", help_text="복원 후 상태 ISSUED/EXPIRED (복원 전이면 빈 값)"
+    )
+    goodsList = CouponUseLineOut(many=True, source="lines.all")

@@ -3,7 +3,7 @@ compensation, mounted under /api/v1/admin/ (SPEC §4)."""
 
 from django.urls import path
 
-from . import catalog, compensation, member_coupons, promotions, revisions
+from . import catalog, compensation, coupon_uses, member_coupons, promotions, revisions
 
 urlpatterns = [
     path("promotions/", promotions.PromotionListCreateView.as_view(), name="admin-promotions"),
@@ -58,5 +58,6 @@ urlpatterns = [
         member_coupons.MemberCouponRevokeView.as_view(),
         name="admin-member-coupon-revoke",
     ),
+    path("coupon-uses/", coupon_uses.CouponUseListView.as_view(), name="admin-coupon-uses"),
     path("compensations/", compensation.CompensationView.as_view(), name="admin-compensations"),
 ]

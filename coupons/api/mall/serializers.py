@@ -204,11 +204,18 @@ class CpnIssuOut(serializers.Serializer):
     valiStrtDtm = serializers.DateTimeField()
     valiEndDtm = serializers.DateTimeField()
     cpnStatCd = serializers.ChoiceField(choices=["ISSUED", "USED", "EXPIRED"])
-    useYn = serializers.ChoiceField(choices=["Y", "N"], help_text="지금 사용 가능하면 Y")
+    useYn = serializers.ChoiceField(
+        choices=["Y", "N"], help_text="사용여부: 주문에 사용된 쿠폰(cpnStatCd USED)이면 Y"
+    )
+    useDtm = serializers.DateTimeField(allow_null=True, help_text="사용일시 (사용된 쿠폰만)")
+    ordNo = serializers.CharField(allow_null=True, help_text="사용한 주문번호 (사용된 쿠폰만)")
+    usePsbYn = serializers.ChoiceField(
+        choices=["Y", "N"], help_text="지금 사용 가능하면 Y (발급 상태, 유효기간·요일/시간 안)"
+    )
 
 
 class CpnIssuListOut(serializers.Serializer):
-    promoCnt = serializers.IntegerField(help_text="지금 사용 가능한 쿠폰 수 (useYn=Y)")
+    promoCnt = serializers.IntegerField(help_text="지금 사용 가능한 쿠폰 수 (usePsbYn=Y)")
     totPromoCnt = serializers.IntegerField(help_text="발급된 전체 쿠폰 수 (회수 제외)")
     rowsPerPage = serializers.IntegerField()
     pageIdx = serializers.IntegerField()

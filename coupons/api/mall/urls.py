@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import use, views
 
 urlpatterns = [
     path(
@@ -16,4 +16,6 @@ urlpatterns = [
         name="coupon-list-by-auto-issu-typ-cd",
     ),
     path("cpnIssuList", views.CpnIssuListView.as_view(), name="cpn-issu-list"),
+    path("cpnUse", use.CpnUseView.as_view(), name="cpn-use"),
+    path("cpnRestore", use.CpnRestoreView.as_view(), name="cpn-restore"),
 ]

@@ -427,7 +427,8 @@ class CpnIssuListView(MemberView):
         operation_id="cpnIssuList",
         summary="회원별 쿠폰 조회 (쿠폰함)",
         description="회원 전용. 회수된 쿠폰은 보이지 않고, 유효기간이 지난 쿠폰은 EXPIRED 입니다. "
-        "promoCnt = 지금 사용 가능한 쿠폰 수(useYn=Y), totPromoCnt = 회수 제외 전체.",
+        "promoCnt = 지금 사용 가능한 쿠폰 수(usePsbYn=Y), totPromoCnt = 회수 제외 전체. "
+        "주문에 사용된 쿠폰은 cpnStatCd USED, useYn Y 와 useDtm, ordNo.",
         parameters=[s.CpnIssuListQueryIn],
         responses={200: s.CpnIssuListOut, **error_responses(400, 401)},
         examples=[
@@ -436,7 +437,7 @@ class CpnIssuListView(MemberView):
                 response_only=True,
                 value={
                     "promoCnt": 1,
-                    "totPromoCnt": 1,
+                    "totPromoCnt": 2,
                     "rowsPerPage": 10,
                     "pageIdx": 1,
                     "list": [
@@ -455,8 +456,31 @@ class CpnIssuListView(MemberView):
                             "valiStrtDtm": "2024-05-01T00:00:00+09:00",
                             "valiEndDtm": "2024-05-31T23:59:59+09:00",
                             "cpnStatCd": "ISSUED",
+                            "useYn": "N",
+                            "useDtm": None,
+                            "ordNo": None,
+                            "usePsbYn": "Y",
+                        },
+                        {
+                            "cpnIsuNo": 2,
+                            "promoNo": "C1000001",
+                            "promoNm": "장바구니 3,000원 할인",
+                            "promoTypCd": "12",
+                            "fixAmtFxrtGbCd": "01",
+                            "dcRateAmt": 3000,
+                            "minBuyQty": 1,
+                            "minBuyAmt": 30000,
+                            "maxDcAmt": None,
+                            "ordMediaCdList": ["20", "30"],
+                            "cpnIsuDtm": "2024-05-02T10:00:00+09:00",
+                            "valiStrtDtm": "2024-05-01T00:00:00+09:00",
+                            "valiEndDtm": "2024-05-31T23:59:59+09:00",
+                            "cpnStatCd": "USED",
                             "useYn": "Y",
-                        }
+                            "useDtm": "2024-05-03T14:20:00+09:00",
+                            "ordNo": "20240503000123",
+                            "usePsbYn": "N",
+                        },
                     ],
                 },
             )
@@ -485,7 +509,11 @@ class CpnIssuListView(MemberView):
                 api_name("valid_from"): local_iso(c.valid_from),
                 api_name("valid_until"): local_iso(c.valid_until),
                 api_name("status"): c.cpn_stat_cd,
-                "useYn": "Y" if c.usable_now else "N",
+                # useYn is "used" as the platform's storefront reads it; usePsbYn "usable now"
+                "useYn": "Y" if c.status == codes.CouponStatus.USED else "N",
+                "useDtm": local_iso(c.used_at),
+                "ordNo": c.use_ord_no or None,
+                "usePsbYn": "Y" if c.usable_now else "N",
             }
             for c in page
         ]

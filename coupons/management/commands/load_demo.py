@@ -8,11 +8,13 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from coupons import codes
+from coupons import codes, pricing
 from coupons.catalog import exhibitions_upsert, goods_upsert, members_upsert
-from coupons.models import Promotion
-from coupons.roles import CS_AGENT, MERCHANDISER, role_group
+from coupons.issuing import coupon_issue
+from coupons.models import CouponOrder, Member, Promotion
+from coupons.roles import CS_AGENT, MERCHANDISER, ORDER_SYSTEM, role_group
 from coupons.services import promotion_approve, promotion_create
+from coupons.use import coupons_restore, coupons_use
 
 DEMO_USERS = [
     # username, password, role (None = superuser), display
@@ -20,7 +22,11 @@ DEMO_USERS = [
     ("md", "md1234!!", MERCHANDISER),
     ("md2", "md21234!", MERCHANDISER),
     ("cs", "cs1234!!", CS_AGENT),
+    # the order system's integration user (cpnUse / cpnRestore with a DRF token; no admin)
+    ("order", "order1234!", ORDER_SYSTEM),
 ]
+GOODS_COUPON = "[데모] 전상품 3천원 다운로드 쿠폰"
+CART_COUPON = "[데모] 장바구니 5천원 쿠폰 (VIP 이상)"
 
 
 def _members():
@@ -131,6 +137,7 @@ def _promotions(now):
                 "cpn_issu_way_cd": W.DOWNLOAD,
                 "issu_lmt_qty": 1000,
                 "mbr_issu_lmt_qty": 2,
+                "budget_amt": 300_000,
             },
             [],
             True,
@@ -273,6 +280,59 @@ def _promotions(now):
     ]
 
 
+def _use(user, ord_no: str, member: Member, lines: list[dict], places: dict) -> None:
+    """Use the copies of `places` ({cpn_isu_no: ord_goods_seq or None}) on a demo order at the
+    amounts pricing computes for them (the order system would send the same)."""
+    loaded = pricing.load_order(
+        member=member, ord_media_cd="20", site_no="1", goods_list=lines, cpn_isu_nos=list(places)
+    )
+    check = pricing.check_use(
+        loaded.order,
+        loaded.copies,
+        [pricing.Use(cpn_isu_no=no, dc_amt=0, ord_goods_seq=seq) for no, seq in places.items()],
+    )
+    amounts = {b.copy.cpn_isu_no: b.dc_amt for b in check.choice.benefits}
+    coupons_use(
+        ord_no=ord_no,
+        mbr_no=member.mbr_no,
+        ord_media_cd="20",
+        site_no="1",
+        goods_list=lines,
+        dlv_grp_list=[],
+        use_list=[
+            {"cpn_isu_no": no, "ord_goods_seq": seq, "deli_no": None, "dc_amt": amounts[no]}
+            for no, seq in places.items()
+        ],
+        user=user,
+    )
+
+
+def _demo_orders(user) -> int:
+    """Three demo orders: one kept, one cancelled whole (its coupon back in the box), one with a
+    line cancelled (the cart coupon stays used and its share on that line is clawed back)."""
+    if CouponOrder.objects.filter(ord_no__startswith="DEMO-").exists():
+        return 0
+    goods = Promotion.objects.get(promo_nm=GOODS_COUPON)
+    cart = Promotion.objects.get(promo_nm=CART_COUPON)
+    vip = Member.objects.filter(grade_cd=codes.Grade.VIP).order_by("mbr_no")
+    first, second = vip[0], vip[1]
+    lines = [
+        {"ord_goods_seq": 1, "goods_no": "2000001", "cnt": 1, "sale_prc": 35_000},
+        {"ord_goods_seq": 2, "goods_no": "2000002", "cnt": 2, "sale_prc": 12_000},
+    ]
+    down = codes.Channel.DOWNLOAD
+    a, b = coupon_issue(member=first, promotion=goods, qty=2, channel=down)
+    (c,) = coupon_issue(member=first, promotion=cart, channel=down)
+    _use(user, "DEMO-ORD-0001", first, lines, {a.pk: 1, c.pk: None})
+    (d,) = coupon_issue(member=second, promotion=goods, channel=down)
+    _use(user, "DEMO-ORD-0002", second, lines, {d.pk: 1})
+    coupons_restore(ord_no="DEMO-ORD-0002", clm_no="DEMO-CLM-0002", user=user)
+    (e,) = coupon_issue(member=second, promotion=cart, channel=down)
+    _use(user, "DEMO-ORD-0003", second, lines, {e.pk: None})
+    coupons_restore(ord_no="DEMO-ORD-0003", clm_no="DEMO-CLM-0003", ord_goods_seqs=[2], user=user)
+    return 3
+
+
 class Command(BaseCommand):
     help = "Load demo members, goods, exhibitions, promotions and users (idempotent)."
 
@@ -281,7 +341,7 @@ class Command(BaseCommand):
         users = {}
         for username, password, role in DEMO_USERS:
             user, created = User.objects.get_or_create(
-                username=username, defaults={"is_staff": True}
+                username=username, defaults={"is_staff": role != ORDER_SYSTEM}
             )
             if created:
                 user.set_password(password)
@@ -307,9 +367,11 @@ class Command(BaseCommand):
                 if approve:
                     promotion_approve(user=users["admin"][0], promotion=promotion)
                 created += 1
+            orders = _demo_orders(users["order"][0])
         self.stdout.write(
             f"demo data: members {m.created} new / {m.updated} kept, goods {g.created} new / {g.updated} kept, "
-            f"exhibitions {e.created + e.updated}, promotions {created} new ({Promotion.objects.count()} in all)"
+            f"exhibitions {e.created + e.updated}, promotions {created} new ({Promotion.objects.count()} in all), "
+            f"orders with coupons {orders} new"
         )
         self.stdout.write("demo users (username / password / role):")
         for username, password, role in DEMO_USERS:

@@ -28,6 +28,9 @@ ROW_FIELDS = {
     "valiEndDtm",
     "cpnStatCd",
     "useYn",
+    "useDtm",
+    "ordNo",
+    "usePsbYn",
 }
 
 pytestmark = pytest.mark.django_db
@@ -79,9 +82,13 @@ def test_contract_and_counts(make_promotion, md):
     assert row["ordMediaCdList"] == ["20", "50"]
     assert datetime.fromisoformat(row["cpnIsuDtm"]).utcoffset() == timedelta(hours=9)
     assert datetime.fromisoformat(row["valiEndDtm"]) == usable.valid_until
-    assert (row["cpnStatCd"], row["useYn"]) == ("ISSUED", "Y")
+    # useYn: used (SPEC §4, as the platform's storefront reads it); usePsbYn: usable now
+    assert (row["cpnStatCd"], row["useYn"], row["usePsbYn"]) == ("ISSUED", "N", "Y")
+    assert (row["useDtm"], row["ordNo"]) == (None, None)
     assert (rows[expired.pk]["cpnStatCd"], rows[expired.pk]["useYn"]) == ("EXPIRED", "N")
-    assert (rows[used.pk]["cpnStatCd"], rows[used.pk]["useYn"]) == ("USED", "N")
+    assert rows[expired.pk]["usePsbYn"] == "N"
+    assert (rows[used.pk]["cpnStatCd"], rows[used.pk]["useYn"]) == ("USED", "Y")
+    assert rows[used.pk]["usePsbYn"] == "N"
 
 
 def test_sort_and_paging(make_promotion):
