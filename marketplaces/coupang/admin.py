@@ -165,6 +165,15 @@ class AdoptForm(forms.Form):
     coupon_id = forms.IntegerField(label=_("WING에서 찾은 couponId"), min_value=1)
 
 
+class ResendCreateForm(forms.Form):
+    confirm = forms.CharField(
+        label=_("확인: 이 쿠폰의 쿠폰명 또는 ID"),
+        max_length=200,
+        required=False,  # a missing one is refused by the rule, in its words
+        help_text=_("WING에서 이 쿠폰이 없음을 확인했다면 쿠폰명 또는 ID를 그대로 입력하세요."),
+    )
+
+
 @admin.register(CoupangCoupon)
 class CoupangCouponAdmin(SyncedObjectAdmin):
     form = CoupangCouponForm
@@ -258,14 +267,16 @@ class CoupangCouponAdmin(SyncedObjectAdmin):
         description=_("쿠팡에서 새로 읽기"),
         permission="view",
     )
-    resend_create = job_action(
-        services.coupang_coupon_resend_create,
-        key="coupon",
-        description=_("생성되지 않음 확인 후 재전송"),
-        label=_("재전송"),
-    )
 
-    def _one_with_form(self, request, queryset, form_class, title, apply):
+    def _one_with_form(
+        self,
+        request,
+        queryset,
+        form_class,
+        title,
+        apply,
+        template="admin/marketplaces/action_form.html",
+    ):
         if queryset.count() != 1:
             self.message_user(request, _("쿠폰을 하나만 선택하세요."), messages.ERROR)
             return None
@@ -274,12 +285,19 @@ class CoupangCouponAdmin(SyncedObjectAdmin):
         if "apply" in request.POST and form.is_valid():
             try:
                 return apply(coupon, form.cleaned_data)
-            except (DomainError, ValidationError) as exc:
+            except ValidationError as exc:
+                fields = getattr(exc, "error_dict", {})
+                if not fields or not set(fields) <= set(form.fields):
+                    self.message_user(request, f"{coupon}: {error_text(exc)}", messages.ERROR)
+                    return None
+                for field, errors in exc.message_dict.items():  # shown on the form
+                    form.add_error(field, errors)
+            except DomainError as exc:
                 self.message_user(request, f"{coupon}: {error_text(exc)}", messages.ERROR)
                 return None
         return TemplateResponse(
             request,
-            "admin/marketplaces/action_form.html",
+            template,
             {
                 **self.admin_site.each_context(request),
                 "opts": self.model._meta,
@@ -316,3 +334,22 @@ class CoupangCouponAdmin(SyncedObjectAdmin):
             report_job(self, request, _("couponId 연결 — %s") % coupon, job)
 
         return self._one_with_form(request, queryset, AdoptForm, _("couponId 연결"), apply)
+
+    @admin.action(description=_("생성되지 않음 확인 후 재전송"), permissions=["change"])
+    def resend_create(self, request, queryset):
+        """A confirmation page first: resending may duplicate the coupon on Coupang."""
+
+        def apply(coupon, data):
+            job = services.coupang_coupon_resend_create(
+                coupon=coupon, user=request.user, confirm=data["confirm"]
+            )
+            report_job(self, request, _("재전송 — %s") % coupon, job)
+
+        return self._one_with_form(
+            request,
+            queryset,
+            ResendCreateForm,
+            _("생성되지 않음 확인 후 재전송"),
+            apply,
+            template="admin/marketplaces/coupang_resend_create.html",
+        )

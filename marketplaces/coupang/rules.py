@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from marketplaces.rules import check_all, refuse
 
@@ -51,6 +52,30 @@ def start_after_lead_time(start_at: datetime | None, now: datetime | None = None
             "start_at",
             _("시작 일시는 지금부터 1시간 이후여야 합니다 (%(min)s 이후).")
             % {"min": format_kst(now + CREATE_LEAD_TIME)},
+        )
+
+
+# Resending a create whose answer was lost may make a second coupon on Coupang (the first create
+# may have succeeded): the merchandiser names the coupon to confirm WING shows none.
+RESEND_CONFIRM_MISSING = gettext_lazy(
+    "재전송하면 쿠팡에 같은 쿠폰이 하나 더 만들어질 수 있습니다 (첫 생성 요청이 처리되었을 수 "
+    "있음). WING에서 먼저 확인하고, 없을 때만 이 쿠폰의 쿠폰명 또는 ID를 입력해 확인하세요."
+)
+
+
+def resend_confirmed(confirm: str | None, *, title: str, coupon_pk: int) -> None:
+    """`confirm` names the coupon: its title or its id (`12` or `#12`)."""
+    value = (confirm or "").strip()
+    if not value:
+        refuse("confirm", RESEND_CONFIRM_MISSING)
+    if value != title.strip() and value.removeprefix("#") != str(coupon_pk):
+        refuse(
+            "confirm",
+            _(
+                "입력한 값이 이 쿠폰의 쿠폰명 또는 ID(%(id)s)와 다릅니다. 재전송하면 쿠팡에 "
+                "쿠폰이 중복 생성될 수 있으니 WING에서 먼저 확인하세요."
+            )
+            % {"id": coupon_pk},
         )
 
 

@@ -64,6 +64,7 @@ API_FIELD_NAMES = {
     "policies": "policies",
     "items": "vendorItemIds",
     "promotion": "promoNo",
+    "confirm": "confirm",
 }
 
 
@@ -315,12 +316,15 @@ def coupang_coupon_adopt(*, coupon: CoupangCoupon, coupon_id: int, user) -> Job:
 
 
 @transaction.atomic
-def coupang_coupon_resend_create(*, coupon: CoupangCoupon, user) -> Job:
-    """Reconcile a lost create the other way: the user confirmed in WING that no coupon was made,
-    so the create may be sent again; returns the push job."""
+def coupang_coupon_resend_create(*, coupon: CoupangCoupon, user, confirm: str) -> Job:
+    """Reconcile a lost create the other way: the user checked WING, found no coupon, and
+    confirms by naming this one (`confirm`: its title or id), so the create may be sent again;
+    returns the push job. Raises DomainError unless the create is held for confirmation, and
+    ValidationError (`confirm`) when the confirmation does not name this coupon."""
     coupon = _locked(coupon)
     if coupon.local_status != Status.NEEDS_RECONCILE:
         raise DomainError(_("생성 여부 확인이 필요한 쿠폰이 아닙니다."), code="NOT_RECONCILING")
+    rules.resend_confirmed(confirm, title=coupon.title, coupon_pk=coupon.pk)
     coupon.create_attempted_at = None
     coupon.local_status = Status.FAILED
     coupon.save()

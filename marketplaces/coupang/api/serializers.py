@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from coupons.models import Promotion
 from marketplaces.api.serializers import BIGINT_MAX, INT_MAX
+from marketplaces.coupang import rules
 from marketplaces.coupang.models import CoupangCoupon, CoupangCouponItem, CoupangCouponPolicy
 
 
@@ -77,6 +78,19 @@ class ReplaceItemsIn(serializers.Serializer):
 
 class AdoptIn(serializers.Serializer):
     couponId = serializers.IntegerField(min_value=1, max_value=BIGINT_MAX)
+
+
+class ResendCreateIn(serializers.Serializer):
+    confirm = serializers.CharField(
+        max_length=200,
+        allow_blank=True,  # a blank one is refused by the rule, in its words
+        error_messages={"required": rules.RESEND_CONFIRM_MISSING},
+        help_text=(
+            "The coupon's title or id (e.g. `12` or `#12`), typed to confirm that WING shows no "
+            "coupon from the first create. Resending may duplicate the coupon on Coupang: the "
+            "first create, whose answer was lost, may have succeeded."
+        ),
+    )
 
 
 class CoupangPolicyOut(serializers.ModelSerializer):

@@ -137,9 +137,20 @@ class CoupangCouponAdoptView(CoupangCouponActionView):
 
 
 @extend_schema(
-    request=None,
+    request=s.ResendCreateIn,
     responses=_202,
     summary="Reconcile a lost create: nothing was created in WING, send it again",
+    description=(
+        "Only for a coupon held for confirmation (localStatus NEEDS_RECONCILE). Resending may "
+        "create a second coupon on Coupang, since the first create may have succeeded: check "
+        "WING first, then confirm by naming this coupon in `confirm` (its title or id). A "
+        "missing or other confirmation is a 400 with `fields.confirm`, and nothing is sent."
+    ),
 )
 class CoupangCouponResendCreateView(CoupangCouponActionView):
-    service = services.coupang_coupon_resend_create
+    input_serializer = s.ResendCreateIn
+
+    def start(self, coupon, data):
+        return services.coupang_coupon_resend_create(
+            coupon=coupon, user=self.request.user, confirm=data["confirm"]
+        )

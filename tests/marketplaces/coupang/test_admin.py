@@ -358,6 +358,57 @@ def test_adopt_action_reconciles_a_lost_create(
     assert len(sandbox.snapshot("coupang")["coupons"]) == 1
 
 
+def test_resend_action_asks_for_a_confirmation_naming_the_coupon_and_says_why(
+    md_client, sandbox, make_coupon, django_capture_on_commit_callbacks
+):
+    sandbox.inject(
+        "coupang", "5xx", status=504, path_contains="/apis/api/v1/coupons", method="POST"
+    )
+    coupon = make_coupon()
+    with django_capture_on_commit_callbacks(execute=True):
+        _action(md_client, "create_on_coupang", coupon)
+    coupon.refresh_from_db()
+    assert coupon.local_status == "NEEDS_RECONCILE"
+    sent = HttpExchange.objects.count()
+
+    # The action leads to a confirmation page, which says why and sends nothing.
+    page = _action(md_client, "resend_create", coupon)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "재전송하면 쿠팡에 쿠폰이 중복 생성될 수 있습니다" in html
+    assert "첫 생성 요청은 쿠팡에 도착했지만 응답만 받지 못했을 수 있습니다" in html
+    assert "먼저 WING(쿠팡 판매자센터)의 쿠폰 목록에서" in html
+    assert 'name="confirm"' in html and coupon.title in html
+    assert HttpExchange.objects.count() == sent
+
+    # A confirmation that does not name the coupon is refused on the form; nothing is sent.
+    for typed in ("", "다른 쿠폰"):
+        refused = _action(md_client, "resend_create", coupon, apply="1", confirm=typed)
+        assert refused.status_code == 200
+        errors = refused.context["form"].errors["confirm"]
+        assert len(errors) == 1 and "WING에서 먼저 확인" in errors[0]
+    coupon.refresh_from_db()
+    assert coupon.local_status == "NEEDS_RECONCILE"
+    assert HttpExchange.objects.count() == sent
+    assert Job.objects.filter(target_id=str(coupon.pk)).count() == 1
+
+    # Typing the title sends the create again: one coupon on Coupang.
+    with django_capture_on_commit_callbacks(execute=True):
+        done = _action(md_client, "resend_create", coupon, apply="1", confirm=coupon.title)
+    coupon.refresh_from_db()
+    assert coupon.local_status == "PUSHED", coupon.last_error
+    assert list(sandbox.snapshot("coupang")["coupons"]) == [coupon.coupon_id]
+    job = Job.objects.filter(target_id=str(coupon.pk)).latest("id")
+    assert job.status == "SUCCEEDED"
+    assert [(m.level_tag, str(m)) for m in get_messages(done.wsgi_request)] == [
+        (
+            "info",
+            f"재전송 — {coupon.title}: 작업 #{job.pk}을(를) 등록했습니다. "
+            "진행 상황은 쿠폰 화면의 동기화 기록에서 볼 수 있습니다.",
+        )
+    ]
+
+
 def test_sync_job_and_http_exchange_admin_pages(
     md_client, sandbox, make_coupon, merchandiser, django_capture_on_commit_callbacks
 ):

@@ -206,3 +206,80 @@ def test_schema_documents_the_marketplace_resources(api):
     assert "/api/v1/admin/coupang/coupons/{id}/push/" in paths
     assert "202" in paths["/api/v1/admin/coupang/coupons/{id}/push/"]["post"]["responses"]
     assert "/api/v1/admin/sync-jobs/{id}/" in paths
+
+
+def _held_coupon(api, sandbox, django_capture_on_commit_callbacks):
+    """A coupon whose create answered 504: held for confirmation (NEEDS_RECONCILE)."""
+    sandbox.inject("coupang", "5xx", status=504, path_contains="/api/v1/coupons", method="POST")
+    coupon = api.post(f"{BASE}/coupang/coupons/", body(), format="json").json()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.post(f"{BASE}/coupang/coupons/{coupon['id']}/push/").status_code == 202
+    assert CoupangCoupon.objects.get(pk=coupon["id"]).local_status == "NEEDS_RECONCILE"
+    return coupon
+
+
+@pytest.mark.parametrize(
+    "payload, message",
+    [
+        (
+            None,
+            "재전송하면 쿠팡에 같은 쿠폰이 하나 더 만들어질 수 있습니다 (첫 생성 요청이 처리되었을 "
+            "수 있음). WING에서 먼저 확인하고, 없을 때만 이 쿠폰의 쿠폰명 또는 ID를 입력해 "
+            "확인하세요.",
+        ),
+        (
+            {"confirm": ""},
+            "재전송하면 쿠팡에 같은 쿠폰이 하나 더 만들어질 수 있습니다 (첫 생성 요청이 처리되었을 "
+            "수 있음). WING에서 먼저 확인하고, 없을 때만 이 쿠폰의 쿠폰명 또는 ID를 입력해 "
+            "확인하세요.",
+        ),
+        (
+            {"confirm": "다른 쿠폰"},
+            "입력한 값이 이 쿠폰의 쿠폰명 또는 ID({pk})와 다릅니다. 재전송하면 쿠팡에 쿠폰이 "
+            "중복 생성될 수 있으니 WING에서 먼저 확인하세요.",
+        ),
+    ],
+)
+def test_resend_create_without_a_confirmation_naming_the_coupon_is_a_400_on_confirm(
+    api, sandbox, django_capture_on_commit_callbacks, payload, message
+):
+    coupon = _held_coupon(api, sandbox, django_capture_on_commit_callbacks)
+    sent, jobs = HttpExchange.objects.count(), Job.objects.count()
+
+    response = api.post(
+        f"{BASE}/coupang/coupons/{coupon['id']}/resend-create/", payload, format="json"
+    )
+
+    assert response.status_code == 400
+    error = response.json()
+    assert error["code"] == "VALIDATION_ERROR"
+    assert error["fields"] == {"confirm": [message.format(pk=coupon["id"])]}
+    assert (HttpExchange.objects.count(), Job.objects.count()) == (sent, jobs)
+    assert CoupangCoupon.objects.get(pk=coupon["id"]).local_status == "NEEDS_RECONCILE"
+
+
+def test_resend_create_naming_the_coupon_answers_202_and_creates_one(
+    api, sandbox, django_capture_on_commit_callbacks
+):
+    coupon = _held_coupon(api, sandbox, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            f"{BASE}/coupang/coupons/{coupon['id']}/resend-create/",
+            {"confirm": "API 쿠폰"},
+            format="json",
+        )
+    assert response.status_code == 202, response.json()
+    assert response.json()["operation"] == "push"
+    stored = CoupangCoupon.objects.get(pk=coupon["id"])
+    assert stored.local_status == "PUSHED", stored.last_error
+    assert list(sandbox.snapshot("coupang")["coupons"]) == [stored.coupon_id]
+
+
+def test_schema_documents_the_resend_confirmation(api):
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    operation = schema["paths"]["/api/v1/admin/coupang/coupons/{id}/resend-create/"]["post"]
+    assert "check WING first" in operation["description"]
+    ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    component = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert component["required"] == ["confirm"]
+    assert "may duplicate the coupon" in component["properties"]["confirm"]["description"]

@@ -567,11 +567,90 @@ def test_unknown_outcome_without_a_coupon_is_resent_after_confirmation(
     assert (job.status, coupon.local_status) == ("FAILED", "NEEDS_RECONCILE")
     assert remote_coupons(sandbox) == {}  # the gateway timed out before Coupang made anything
 
-    job = run(coupang_coupon_resend_create, coupon=coupon, user=merchandiser)
+    job = run(coupang_coupon_resend_create, coupon=coupon, user=merchandiser, confirm=coupon.title)
 
     coupon.refresh_from_db()
     assert job.status == "SUCCEEDED", job.last_error
     assert list(remote_coupons(sandbox)) == [coupon.coupon_id]
+
+
+MISSING_CONFIRM = (
+    "재전송하면 쿠팡에 같은 쿠폰이 하나 더 만들어질 수 있습니다 (첫 생성 요청이 처리되었을 수 "
+    "있음). WING에서 먼저 확인하고, 없을 때만 이 쿠폰의 쿠폰명 또는 ID를 입력해 확인하세요."
+)
+
+
+def _held(sandbox, make_coupon, merchandiser, run):
+    """A coupon whose create answered 504: held for confirmation, nothing on Coupang."""
+    sandbox.inject("coupang", "5xx", status=504, path_contains=CREATE_PATH, method="POST")
+    coupon = make_coupon()
+    run(coupang_coupon_push, coupon=coupon, user=merchandiser)
+    coupon.refresh_from_db()
+    assert coupon.local_status == "NEEDS_RECONCILE"
+    return coupon
+
+
+@pytest.mark.parametrize(
+    "confirm, message",
+    [
+        ("", MISSING_CONFIRM),
+        ("   ", MISSING_CONFIRM),
+        (None, MISSING_CONFIRM),
+        (
+            "가을 맞이",
+            "입력한 값이 이 쿠폰의 쿠폰명 또는 ID({pk})와 다릅니다. 재전송하면 쿠팡에 "
+            "쿠폰이 중복 생성될 수 있으니 WING에서 먼저 확인하세요.",
+        ),
+        (
+            "{other}",
+            "입력한 값이 이 쿠폰의 쿠폰명 또는 ID({pk})와 다릅니다. 재전송하면 쿠팡에 "
+            "쿠폰이 중복 생성될 수 있으니 WING에서 먼저 확인하세요.",
+        ),
+    ],
+)
+def test_resend_create_refuses_a_confirmation_that_does_not_name_the_coupon(
+    sandbox, make_coupon, merchandiser, run, confirm, message
+):
+    coupon = _held(sandbox, make_coupon, merchandiser, run)
+    if confirm == "{other}":
+        confirm = str(coupon.pk + 1)
+    sent, jobs = HttpExchange.objects.count(), Job.objects.count()
+
+    with pytest.raises(ValidationError) as caught:
+        coupang_coupon_resend_create(coupon=coupon, user=merchandiser, confirm=confirm)
+
+    assert caught.value.message_dict == {"confirm": [message.format(pk=coupon.pk)]}
+    coupon.refresh_from_db()
+    assert coupon.local_status == "NEEDS_RECONCILE"
+    assert coupon.create_attempted_at is not None  # the create record is kept
+    assert (HttpExchange.objects.count(), Job.objects.count()) == (sent, jobs)
+    assert remote_coupons(sandbox) == {}
+
+
+@pytest.mark.parametrize("confirm", ["  가을 맞이 다운로드 쿠폰 ", "{pk}", "#{pk}"])
+def test_resend_create_takes_the_title_or_the_id(sandbox, make_coupon, merchandiser, run, confirm):
+    coupon = _held(sandbox, make_coupon, merchandiser, run)
+
+    job = run(
+        coupang_coupon_resend_create,
+        coupon=coupon,
+        user=merchandiser,
+        confirm=confirm.format(pk=coupon.pk),
+    )
+
+    coupon.refresh_from_db()
+    assert job.status == "SUCCEEDED", job.last_error
+    assert list(remote_coupons(sandbox)) == [coupon.coupon_id]
+
+
+def test_resend_create_of_a_coupon_not_held_is_refused_whatever_the_confirmation(
+    sandbox, make_coupon, merchandiser
+):
+    coupon = make_coupon()
+    with pytest.raises(DomainError) as caught:
+        coupang_coupon_resend_create(coupon=coupon, user=merchandiser, confirm=coupon.title)
+    assert caught.value.code == "NOT_RECONCILING"
+    assert HttpExchange.objects.count() == 0
 
 
 def test_dropped_items_response_is_reconciled_automatically(
