@@ -484,6 +484,48 @@ def test_two_500s_on_create_are_held_for_confirmation_with_one_remote_coupon_at_
     assert HttpExchange.objects.filter(method="POST", path=CREATE_PATH).count() == 1
 
 
+def test_a_create_answered_500_after_applying_is_held_with_one_remote_coupon_and_adopted(
+    sandbox, make_coupon, merchandiser, run
+):
+    """The lost-create case: Coupang made the coupon and answered 500 all the same (twice armed).
+    The push holds it for confirmation with exactly one remote coupon; adopting its couponId
+    carries on with the items."""
+    sandbox.inject(
+        "coupang", "5xx", status=500, apply=True, times=2, path_contains=CREATE_PATH, method="POST"
+    )
+    coupon = make_coupon()
+
+    job = run(coupang_coupon_push, coupon=coupon, user=merchandiser)
+
+    coupon.refresh_from_db()
+    assert (job.status, job.attempts) == ("FAILED", 1)
+    assert (coupon.local_status, coupon.coupon_id) == ("NEEDS_RECONCILE", None)
+    assert coupon.create_attempted_at is not None and coupon.create_request
+    assert "Internal Server Error" in coupon.last_error
+    [remote_id] = remote_coupons(sandbox)  # exactly one: Coupang did create it
+    assert remote_coupons(sandbox)[remote_id]["items"] == []
+    # Pushing again (the second 500 still armed) sends nothing.
+    with pytest.raises(DomainError) as caught:
+        coupang_coupon_push(coupon=coupon, user=merchandiser)
+    assert caught.value.code == "NEEDS_RECONCILE"
+    creates = [
+        r for r in sandbox.requests("coupang") if (r["method"], r["path"]) == ("POST", CREATE_PATH)
+    ]
+    assert len(creates) == 1
+    assert HttpExchange.objects.filter(method="POST", path=CREATE_PATH).count() == 1
+
+    job = run(coupang_coupon_adopt, coupon=coupon, coupon_id=remote_id, user=merchandiser)
+
+    coupon.refresh_from_db()
+    assert job.status == "SUCCEEDED", job.last_error
+    assert (coupon.coupon_id, coupon.local_status) == (remote_id, "PUSHED")
+    assert coupon.create_attempted_at is None
+    assert list(remote_coupons(sandbox)) == [remote_id]
+    assert remote_coupons(sandbox)[remote_id]["items"] == ITEMS
+    assert set(coupon.items.values_list("status", flat=True)) == {"DONE"}
+    assert HttpExchange.objects.filter(method="POST", path=CREATE_PATH).count() == 1
+
+
 def test_dropped_create_response_is_not_resent_and_is_reconciled_to_one_coupon(
     sandbox, make_coupon, merchandiser, run
 ):
