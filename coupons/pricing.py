@@ -620,14 +620,20 @@ def _score_parts(n: int) -> tuple[int, int]:
 
 
 class _Search:
-    """The exact search over the lines for one cart choice (or none)."""
+    """The exact search over the lines, for no cart coupon or one cart promotion.
+
+    Without a cart coupon the lines are a dynamic programme: the best score of lines i.. given how
+    many copies of each promotion still relevant to them are used (`_to_go`, memoised; a
+    promotion none of the remaining lines can take drops out of the key). With a cart coupon, a
+    depth-first branch and bound over the lines, pruned by two upper bounds: the line part's best
+    (`_to_go`) plus the cart's cap or amount, and, for a rate, the lines valued net of the cart
+    discount they take away (`_net_to_go`: a won off a cart line costs rate % of the cart)."""
 
     def __init__(self, order: Order, goods: list[_Class], stack: list[_Class], per_krw, per_cpn):
         self.order = order
         self.per_krw, self.per_cpn = per_krw, per_cpn
         self.classes = goods + stack
         n_goods = len(goods)
-        # options per line: (value, goods class index | -1, goods dc, stack class index | -1, stack dc)
         lines = []
         for line in order.lines:
             a = line.amount
@@ -642,6 +648,7 @@ class _Search:
                 for ki, c in enumerate(stack)
                 if in_scope(c.terms, line) and line_min_met(c.terms, line)
             ]
+            # options: (value, goods class | -1, goods dc, stackable class | -1, stackable dc)
             opts = []
             for gi, gdc in g_opts:
                 if gi >= 0:
@@ -651,106 +658,147 @@ class _Search:
                     if kdc > 0:
                         opts.append((gdc + kdc, gi, gdc, ki, kdc))
             if opts:
-                opts.sort(key=lambda o: -o[0])
-                # per-slot best values on this line (the stackable on the full amount: an upper bound)
-                slot = [0] * len(self.classes)
-                for gi, gdc in g_opts[1:]:
-                    slot[gi] = max(slot[gi], gdc)
-                for ki in k_cls:
-                    slot[ki] = line_discount(self.classes[ki].terms, line, a)
-                lines.append((line, opts, slot))
-        lines.sort(key=lambda x: (-x[1][0][0], x[0].ord_goods_seq))
+                opts.sort(key=lambda o: (-o[0], o[1], o[3]))
+                used_by = frozenset(c for o in opts for c in (o[1], o[3]) if c >= 0)
+                lines.append((line, opts, used_by))
+        # Lines taking the same promotions next to each other: a promotion leaves the key early.
+        lines.sort(key=lambda x: (sorted(x[2]), x[0].ord_goods_seq))
         self.lines = lines
         n = len(lines)
         k = len(self.classes)
-        # suffix bounds: best option per line, and per class its best value on the lines left
-        self.suffix_best = [0] * (n + 1)
-        self.suffix_max = [[0] * k for _ in range(n + 1)]
+        self.left = [len(c.copies) for c in self.classes]
+        self.used = [0] * k
+        # classes some line from i on can take, and on how many of those lines
+        self.relevant: list[tuple[int, ...]] = [()] * (n + 1)
+        self.reach = [[0] * k for _ in range(n + 1)]
         for i in range(n - 1, -1, -1):
-            self.suffix_best[i] = self.suffix_best[i + 1] + lines[i][1][0][0]
-            row, nxt, slot = self.suffix_max[i], self.suffix_max[i + 1], lines[i][2]
-            for c in range(k):
-                row[c] = max(nxt[c], slot[c])
-        self.n_goods = n_goods
+            row = self.reach[i] = list(self.reach[i + 1])
+            for c in lines[i][2]:
+                row[c] += 1
+            self.relevant[i] = tuple(c for c in range(k) if row[c])
+        self.memo: dict = {}
+        self.net_memo: dict = {}
 
-    def run(self, cart: _Class | None, best: list) -> None:
-        """Search every assignment of the lines with `cart` (or none), improving `best` =
+    def _options(self, i: int):
+        used, left = self.used, self.left
+        for opt in self.lines[i][1]:
+            _v, gi, _gdc, ki, _kdc = opt
+            if (gi < 0 or used[gi] < left[gi]) and (ki < 0 or used[ki] < left[ki]):
+                yield opt
+
+    def _take(self, opt) -> tuple[int, int]:
+        """Use the option's copies; (score added, coupons added)."""
+        _v, gi, gdc, ki, kdc = opt
+        add = cnt = 0
+        for ci, dc in ((gi, gdc), (ki, kdc)):
+            if ci >= 0:
+                add += dc * self.per_krw - self.per_cpn + self.classes[ci].weights[self.used[ci]]
+                self.used[ci] += 1
+                cnt += 1
+        return add, cnt
+
+    def _give_back(self, opt) -> None:
+        for ci in (opt[1], opt[3]):
+            if ci >= 0:
+                self.used[ci] -= 1
+
+    def _to_go(self, i: int) -> tuple[int, int, tuple | None]:
+        """(best score, its total, the option taken at line i) of lines i.. given `used`."""
+        if i == len(self.lines):
+            return (0, 0, None)
+        key = (i, *(self.used[c] for c in self.relevant[i]))
+        hit = self.memo.get(key)
+        if hit is not None:
+            return hit
+        score, total, _ = self._to_go(i + 1)
+        best = (score, total, None)
+        for opt in list(self._options(i)):
+            add, _cnt = self._take(opt)
+            sub_score, sub_total, _ = self._to_go(i + 1)
+            self._give_back(opt)
+            if add + sub_score > best[0]:
+                best = (add + sub_score, opt[0] + sub_total, opt)
+        self.memo[key] = best
+        return best
+
+    def _net_to_go(self, i: int, rate: int, eligible: list[bool]) -> int:
+        """The most of Σ dc × (100 − rate on cart lines, else 100) over lines i.. given `used`."""
+        if i == len(self.lines):
+            return 0
+        reach = self.reach[i]
+        key = (i, *(min(self.left[c] - self.used[c], reach[c]) for c in self.relevant[i]))
+        hit = self.net_memo.get(key)
+        if hit is not None:
+            return hit
+        weight = PERCENT - rate if eligible[i] else PERCENT
+        best = self._net_to_go(i + 1, rate, eligible)
+        for opt in list(self._options(i)):
+            self._take(opt)
+            best = max(best, opt[0] * weight + self._net_to_go(i + 1, rate, eligible))
+            self._give_back(opt)
+        self.net_memo[key] = best
+        return best
+
+    def best_without_cart(self) -> list:
+        """[total, score, picks, None, count] of the lines alone, read off the programme."""
+        score, total, _ = self._to_go(0)
+        picks, count = [], 0
+        taken = []
+        for i in range(len(self.lines)):
+            opt = self._to_go(i)[2]
+            if opt is not None:
+                count += self._take(opt)[1]
+                taken.append(opt)
+                picks.append((self.lines[i][0].ord_goods_seq, opt[1], opt[3]))
+        for opt in taken:
+            self._give_back(opt)
+        return [total, score, picks, None, count]
+
+    def run(self, cart: _Class, best: list) -> None:
+        """Search every assignment of the lines with `cart`, improving `best` =
         [total, score, picks, cart, count] in place."""
-        lines, classes = self.lines, self.classes
-        n, k, n_goods = len(lines), len(classes), self.n_goods
-        per_krw, per_cpn = self.per_krw, self.per_cpn
-        left = [len(c.copies) for c in classes]
-        used = [0] * k
-        eligible = [cart is not None and in_scope(cart.terms, line) for line, _, _ in lines]
-        if cart is not None:
-            # every in-scope line counts toward the cart's base, with a line coupon or not
-            in_cart = [ln for ln in self.order.lines if in_scope(cart.terms, ln)]
-            full = sum(ln.amount for ln in in_cart)
-            qty = sum(ln.cnt for ln in in_cart)
-            if not in_cart or qty < cart.terms.min_buy_qty or full < cart.terms.min_buy_amt:
-                return
-            cart_score = -per_cpn + cart.weights[0]
+        lines = self.lines
+        n = len(lines)
+        per_krw = self.per_krw
+        t = cart.terms
+        # every in-scope line counts toward the cart's base, with a line coupon or not
+        in_cart = [ln for ln in self.order.lines if in_scope(t, ln)]
+        full = sum(ln.amount for ln in in_cart)
+        qty = sum(ln.cnt for ln in in_cart)
+        if not in_cart or qty < t.min_buy_qty or full < t.min_buy_amt:
+            return
+        eligible = [in_scope(t, line) for line, _, _ in lines]
+        rate = t.dc_rate_amt if _is_rate(t) else 0
+        ceiling = t.max_dc_amt if rate else t.dc_rate_amt
+        self.net_memo = {}
+        cart_score = -self.per_cpn + cart.weights[0]
         picks: list = [None] * n
-        suffix_best, suffix_max = self.suffix_best, self.suffix_max
-
-        def bound(i: int) -> int:
-            row = suffix_max[i]
-            copy_side_g = 0
-            copy_side_k = 0
-            for c in range(n_goods):
-                if row[c]:
-                    copy_side_g += (left[c] - used[c]) * row[c]
-            for c in range(n_goods, k):
-                if row[c]:
-                    copy_side_k += (left[c] - used[c]) * row[c]
-            return min(suffix_best[i], copy_side_g + copy_side_k)
 
         def dfs(i: int, total: int, d_e: int, score: int, count: int) -> None:
-            rest = bound(i)
-            if cart is not None:
-                ub = total + rest + cart_discount(cart.terms, full - d_e)
-            else:
-                ub = total + rest
-            if ub < best[0] or (ub == best[0] and best[4] < count):
+            ub = total + self._to_go(i)[1] + (ceiling if ceiling is not None else full)
+            if rate:
+                net = self._net_to_go(i, rate, eligible)
+                ub = min(ub, total + (net + rate * (full - d_e)) // PERCENT)
+            if ub < best[0] or (ub == best[0] and best[4] < count + 1):
                 return
             if i == n:
-                t, s, c = total, score, count
-                if cart is not None:
-                    base = full - d_e
-                    if base < cart.terms.min_buy_amt:
-                        return
-                    cdc = cart_discount(cart.terms, base)
-                    if cdc <= 0:
-                        return
-                    t += cdc
-                    s += cdc * per_krw + cart_score
-                    c += 1
-                if t > best[0] or (t == best[0] and s > best[1]):
-                    best[:] = [t, s, list(picks), cart, c]
+                base = full - d_e
+                if base < t.min_buy_amt:
+                    return
+                cdc = cart_discount(t, base)
+                if cdc <= 0:
+                    return
+                s = score + cdc * per_krw + cart_score
+                if total + cdc > best[0] or (total + cdc == best[0] and s > best[1]):
+                    best[:] = [total + cdc, s, [p for p in picks if p], cart, count + 1]
                 return
-            line, opts, _slot = lines[i]
+            line, _opts, _ = lines[i]
             e = eligible[i]
-            for value, gi, gdc, ki, kdc in opts:
-                if gi >= 0 and used[gi] >= left[gi]:
-                    continue
-                if ki >= 0 and used[ki] >= left[ki]:
-                    continue
-                add = 0
-                cnt = 0
-                if gi >= 0:
-                    add += gdc * per_krw - per_cpn + classes[gi].weights[used[gi]]
-                    used[gi] += 1
-                    cnt += 1
-                if ki >= 0:
-                    add += kdc * per_krw - per_cpn + classes[ki].weights[used[ki]]
-                    used[ki] += 1
-                    cnt += 1
-                picks[i] = (line.ord_goods_seq, gi, ki)
-                dfs(i + 1, total + value, d_e + (value if e else 0), score + add, count + cnt)
-                if gi >= 0:
-                    used[gi] -= 1
-                if ki >= 0:
-                    used[ki] -= 1
+            for opt in list(self._options(i)):
+                add, cnt = self._take(opt)
+                picks[i] = (line.ord_goods_seq, opt[1], opt[3])
+                dfs(i + 1, total + opt[0], d_e + (opt[0] if e else 0), score + add, count + cnt)
+                self._give_back(opt)
             picks[i] = None
             dfs(i + 1, total, d_e, score, count)
 
@@ -784,9 +832,6 @@ class _Solver:
             self.per_cpn,
         )
 
-    def _empty(self) -> list:
-        return [0, 0, [], None, 0]
-
     def lines_and_cart(self, cart: _Class | None = None, *, forced: bool = False) -> list | None:
         """The best [total, score, picks, cart, count] of the lines and the cart coupon: over no
         cart and every cart promotion, or (`forced`) with `cart` only (None when it cannot apply)."""
@@ -794,8 +839,7 @@ class _Solver:
             best = [-1, 0, [], None, 0]
             self.search.run(cart, best)
             return best if best[3] is not None else None
-        best = self._empty()
-        self.search.run(None, best)
+        best = self.search.best_without_cart()
         for cls in self.of_type[codes.PromoType.CART]:
             self.search.run(cls, best)
         return best
