@@ -32,6 +32,11 @@ RETIRED_MESSAGE = (
     "ESM has retired the sponsorship API (ESM이 후원/나눔쇼핑 API 제공을 종료했습니다)."
 )
 
+# A read of a goods with nothing registered may be a 1000 refusal saying so ("…등록 되어 있지
+# 않습니다", spacing aside): that is "not registered", not a failure (MARKETPLACES.md).
+NOT_REGISTERED_CODE = 1000
+NOT_REGISTERED_WORDS = "등록되어있지않"
+
 # Gmarket 후원분야. ESM reads 6 back as 99 and may answer names instead of numbers.
 FIELD_OTHER = 6
 FIELD_NAMES = {
@@ -219,6 +224,15 @@ class Sponsorship:
         """Whether anything is in use on ESM's side."""
         return self.gmarket.is_use or self.auction.is_use
 
+    @classmethod
+    def nothing(cls, raw: dict | None = None) -> Sponsorship:
+        """Nothing registered: both blocks off (`raw`: what ESM answered)."""
+        return cls(
+            gmarket=GmarketSponsorship(is_use=False),
+            auction=AuctionSponsorship(is_use=False),
+            raw=raw or {},
+        )
+
 
 @dataclass(frozen=True)
 class GoodsPrice:
@@ -238,6 +252,12 @@ class EsmRefusal(FinalError):
     ):
         super().__init__(message, status=status, body=body)
         self.result_code = result_code
+
+    @property
+    def says_not_registered(self) -> bool:
+        """A 1000 refusal whose words say nothing is registered for the goods."""
+        words = re.sub(r"\s+", "", self.message)
+        return self.result_code == NOT_REGISTERED_CODE and NOT_REGISTERED_WORDS in words
 
 
 class EsmApiRetired(PlainFinalError):
@@ -353,8 +373,15 @@ class EsmClient(MarketplaceClient):
         return parse_int(_get(data or {}, "goodsNo"))
 
     def read(self, goods_no: str) -> Sponsorship:
-        """GET: the stored settings, parsed (field 99 / names read as 6 / 1–5)."""
-        return Sponsorship.from_json(self._sponsorship("GET", goods_no))
+        """GET: the stored settings, parsed (field 99 / names read as 6 / 1–5). Nothing
+        registered, whether answered as both blocks off or as ESM's 1000 "…등록 되어 있지
+        않습니다" refusal, is `Sponsorship.nothing()`; other refusals raise EsmRefusal."""
+        try:
+            return Sponsorship.from_json(self._sponsorship("GET", goods_no))
+        except EsmRefusal as exc:
+            if not exc.says_not_registered:
+                raise
+            return Sponsorship.nothing(raw=_body_json(exc.body))
 
     def read_price(self, goods_no: str) -> GoodsPrice:
         """GET …/price: `{"gmkt", "iac"}`, the sale price on each site."""
@@ -366,9 +393,14 @@ class EsmClient(MarketplaceClient):
         )
 
 
+def _body_json(text: str) -> dict:
+    try:
+        data = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def result_code_of_body(text: str) -> int | None:
     """`resultCode` of a raw failure body, when it is one of ESM's."""
-    try:
-        return result_code(json.loads(text)) if text else None
-    except ValueError:
-        return None
+    return result_code(_body_json(text))

@@ -21,6 +21,10 @@ so any numeric goodsNo "exists". Settings (`POST /_sandbox/config {"target": "es
     prices         {goodsNo: gmkt price or {"gmkt", "iac"}}: prices set over HTTP
     foreign_goods  [goodsNo, …]: goods of another seller ("해당 판매자의 상품이 아닙니다")
     retired        true: the sponsorship API answers as switched off (as the `retired` fault)
+    unregistered_read  how GET answers a goods with nothing registered: "blocks_off" (default:
+                   200 with both blocks off) or "refusal" (a 1000 refusal,
+                   `MSG_READ_NOT_REGISTERED`, in `error_casing` at `error_status`); both are
+                   documented and unsure
     master_id, secret_key, issuer, gmarket_seller_id, auction_seller_id
                    the account's keys when they differ from the `ESM_*` settings (a bad token)
 
@@ -63,6 +67,9 @@ MSG_FOREIGN = "해당 판매자의 상품이 아닙니다"
 MSG_MALFORMED = "요청 형식이 올바르지 않습니다."
 MSG_ALREADY = "이미 후원/나눔쇼핑이 등록된 상품입니다."
 MSG_NOT_REGISTERED = "등록된 후원/나눔쇼핑 정보가 없습니다."
+# A read of a goods with nothing registered, when `unregistered_read` is "refusal": only the
+# "…등록 되어 있지 않습니다" ending is documented (the seller-discount sibling's wording).
+MSG_READ_NOT_REGISTERED = "후원/나눔쇼핑 정보가 등록 되어 있지 않습니다."
 MSG_NOTHING_IN_USE = "후원쇼핑 또는 나눔쇼핑 중 하나 이상 사용해야 합니다."
 MSG_AMOUNT_MIN = "후원금액은 100원 이상 등록 가능합니다."
 MSG_AMOUNT_RATIO = "후원금액은 판매가 80% 까지 설정 가능합니다."
@@ -315,7 +322,9 @@ def _sponsorship(req: SandboxRequest, goods_no: str) -> SandboxResponse:
     if req.method == "GET":
         with state.lock:
             body = req.bucket.get("sponsorships", {}).get(goods_no)
-            return SandboxResponse(json=_as_read(req, body))
+        if body is None and req.config.get("unregistered_read") == "refusal":
+            raise Refusal(1000, MSG_READ_NOT_REGISTERED)
+        return SandboxResponse(json=_as_read(req, body))
     if req.method == "DELETE":
         with state.lock:
             if req.bucket.get("sponsorships", {}).pop(goods_no, None) is None:

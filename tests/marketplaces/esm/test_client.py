@@ -204,3 +204,49 @@ def test_gone_endpoint_is_retired(sandbox, status):
     sandbox.inject("esm", "5xx", times=1, status=status)  # a bare error body, no resultCode
     with pytest.raises(EsmApiRetired):
         EsmClient().read(GOODS)
+
+
+@pytest.mark.parametrize("casing", ["camel", "pascal"])
+@pytest.mark.parametrize("status", [400, 200])
+def test_a_read_refused_as_nothing_registered_is_not_registered(sandbox, casing, status):
+    """MARKETPLACES.md: a GET of a goods with nothing registered may answer a 1000 refusal whose
+    words say so ("…등록 되어 있지 않습니다"): read as "not registered", not as a failure."""
+    sandbox.configure("esm", unregistered_read="refusal", error_casing=casing, error_status=status)
+
+    remote = EsmClient().read(GOODS)
+
+    assert remote.registered is False
+    assert (remote.gmarket.is_use, remote.auction.is_use) == (False, False)
+    key = "ResultCode" if casing == "pascal" else "resultCode"
+    assert remote.raw[key] == 1000  # what ESM answered is kept
+    [exchange] = HttpExchange.objects.all()
+    assert exchange.status_code == status
+    assert sandbox_esm.MSG_READ_NOT_REGISTERED in exchange.response_body
+
+
+def test_a_read_of_a_registered_goods_is_unchanged_by_the_refusal_mode(sandbox):
+    sandbox.configure("esm", unregistered_read="refusal")
+    client = EsmClient()
+    client.register(GOODS, settings_body())
+    assert client.read(GOODS).registered is True
+
+
+def test_other_1000_refusals_on_a_read_are_still_failures(sandbox):
+    sandbox.configure("esm", unregistered_read="refusal", foreign_goods=[GOODS])
+    with pytest.raises(EsmRefusal) as caught:
+        EsmClient().read(GOODS)
+    assert caught.value.message == "[1000] 해당 판매자의 상품이 아닙니다"
+
+
+@pytest.mark.parametrize(
+    "code, message, not_registered",
+    [
+        (1000, "판매자할인 정보가 등록 되어 있지 않습니다.", True),
+        (1000, "후원쇼핑이 등록되어 있지 않습니다", True),
+        (3000, "후원/나눔쇼핑 정보가 등록 되어 있지 않습니다.", False),
+        (1000, "상품 번호가 잘 못 되었습니다.(GoodsMaster)", False),
+    ],
+)
+def test_which_refusals_say_nothing_is_registered(code, message, not_registered):
+    refusal = EsmRefusal(f"[{code}] {message}", result_code=code, status=400)
+    assert refusal.says_not_registered is not_registered

@@ -307,3 +307,53 @@ def test_a_job_whose_row_was_deleted_fails_plainly(
     assert (job.status, job.attempts) == ("FAILED", 1)
     assert job.last_error == f"상품 {GOODS}의 후원/나눔쇼핑 설정이 삭제되었습니다."
     assert sponsorship_calls() == []
+
+
+# --- a read answered "nothing registered" as a 1000 refusal (MARKETPLACES.md) -------------------
+def test_pull_of_a_goods_with_nothing_registered_succeeds_as_not_registered(
+    make, run, sandbox, merchandiser
+):
+    sandbox.configure("esm", unregistered_read="refusal")
+    sponsorship = make()
+
+    job = run(esm.esm_sponsorship_pull, sponsorship=sponsorship, user=merchandiser)
+
+    sponsorship.refresh_from_db()
+    assert (job.status, job.attempts) == ("SUCCEEDED", 1), job.last_error
+    assert job.result["registered"] is False
+    assert (sponsorship.remote_state, sponsorship.last_error) == ("NOT_REGISTERED", "")
+    assert sponsorship.remote_read_at is not None
+    assert sponsorship.remote_payload["resultCode"] == 1000
+    assert sponsorship_calls() == [("GET", 400)]
+
+
+def test_a_lost_release_answer_then_a_refused_read_counts_as_released(
+    make, run, sandbox, merchandiser
+):
+    sponsorship = make()
+    run(esm.esm_sponsorship_push, sponsorship=sponsorship, user=merchandiser)
+    sandbox.configure("esm", unregistered_read="refusal")
+    sandbox.inject("esm", "drop_after_apply", times=1, method="DELETE")
+
+    job = run(esm.esm_sponsorship_release, sponsorship=sponsorship, user=merchandiser)
+
+    sponsorship.refresh_from_db()
+    assert (job.status, job.attempts) == ("SUCCEEDED", 2), job.last_error
+    assert (sponsorship.local_state, sponsorship.remote_state) == ("RELEASED", "NOT_REGISTERED")
+    # DELETE applied, unanswered; again: "not registered", so look (refused as nothing): released
+    assert sponsorship_calls() == [("POST", 200), ("DELETE", None), ("DELETE", 400), ("GET", 400)]
+
+
+def test_a_lost_post_then_a_refused_read_registers_once(make, run, sandbox, merchandiser):
+    sandbox.configure("esm", unregistered_read="refusal")
+    sponsorship = make()
+    sandbox.inject("esm", "5xx", times=1, method="POST", status=502)  # nothing applied
+
+    job = run(esm.esm_sponsorship_push, sponsorship=sponsorship, user=merchandiser)
+
+    sponsorship.refresh_from_db()
+    assert (job.status, job.attempts, job.result["operation"]) == ("SUCCEEDED", 2, "POST")
+    # The outcome was unknown: look first (nothing registered, refused as such), then register.
+    assert sponsorship_calls() == [("POST", 502), ("GET", 400), ("POST", 200)]
+    assert (sponsorship.local_state, sponsorship.remote_state) == ("SYNCED", "REGISTERED")
+    assert sandbox_esm.stored(sandbox.state, GOODS) is not None
