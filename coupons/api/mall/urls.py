@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import use, views
+from . import order, use, views
 
 urlpatterns = [
     path(
@@ -16,6 +16,7 @@ urlpatterns = [
         name="coupon-list-by-auto-issu-typ-cd",
     ),
     path("cpnIssuList", views.CpnIssuListView.as_view(), name="cpn-issu-list"),
+    path("orderCpnCalc", order.OrderCpnCalcView.as_view(), name="order-cpn-calc"),
     path("cpnUse", use.CpnUseView.as_view(), name="cpn-use"),
     path("cpnRestore", use.CpnRestoreView.as_view(), name="cpn-restore"),
 ]
