@@ -475,7 +475,10 @@ class MemberCoupon(models.Model):
     # The current use (coupons.use), kept on the row so the coupon box reads it with no join;
     # the history of uses and restores is CouponUse.
     used_at = models.DateTimeField(_("사용일시"), null=True, blank=True)
-    use_ord_no = models.CharField(_("사용 주문번호"), max_length=30, blank=True)
+    # a database default too: the set-based inserts (auto-issue rounds, COPY) name their columns
+    use_ord_no = models.CharField(
+        _("사용 주문번호"), max_length=30, blank=True, default="", db_default=""
+    )
 
     class Meta:
         verbose_name = _("회원쿠폰")
