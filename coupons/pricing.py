@@ -922,7 +922,13 @@ def price_order(
     copies = list(copies)
     solver = _Solver(order, copies)
     shipping = solver.shipping()
-    best = solver.choice(solver.lines_and_cart(), shipping)
+    # The best with each cart promotion is both its row and a candidate for the best choice.
+    best_with = {
+        id(cls): solver.lines_and_cart(cls, forced=True)
+        for cls in solver.of_type[codes.PromoType.CART]
+    }
+    candidates = [solver.search.best_without_cart(), *filter(None, best_with.values())]
+    best = solver.choice(max(candidates, key=lambda found: (found[0], found[1])), shipping)
 
     best_goods_dc = {b.ord_goods_seq: b.dc_amt for b in best.of_type(codes.PromoType.GOODS)}
     goods_benefits: dict[int, tuple[Benefit, ...]] = {}
@@ -945,7 +951,7 @@ def price_order(
     # A cart coupon is shown with what it gives in the best choice that uses it.
     cart_benefits = []
     for cls in solver.of_type[codes.PromoType.CART]:
-        found = solver.lines_and_cart(cls, forced=True)
+        found = best_with[id(cls)]
         if found is None:
             continue
         with_cart = solver.choice(found, None).of_type(codes.PromoType.CART)[0]
