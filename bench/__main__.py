@@ -26,8 +26,8 @@ def main(argv=None) -> int:
     parser.add_argument("--small", action="store_true", help="a small data set (minutes → seconds)")
     parser.add_argument(
         "--only",
-        default="auto,downloads,reads,admin",
-        help="comma-separated scenarios: auto, downloads, reads, admin",
+        default="auto,downloads,reads,admin,pricing",
+        help="comma-separated scenarios: auto, downloads, reads, admin, pricing",
     )
     parser.add_argument(
         "--workers", type=int, default=4, help="gunicorn workers for the HTTP scenarios"
@@ -74,6 +74,7 @@ def main(argv=None) -> int:
         ("downloads", scenarios.downloads),
         ("reads", scenarios.reads),
         ("admin", scenarios.admin),
+        ("pricing", scenarios.pricing),
     ]
     with scenarios.Server(workers=args.workers) as server:
         for name, run in runners:

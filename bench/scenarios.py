@@ -392,3 +392,147 @@ def admin(*, sizes, server, n: int = 100) -> list[dict]:
         figure("admin search by member number p50", pct(search, 50) * 1000, "ms"),
         figure("admin search by member number p99", search_p99, "ms", "<= 300", search_p99 <= 300),
     ]
+
+
+# -- 5. pricing -------------------------------------------------------------------------------------
+
+# The member's 50 usable copies (promotion terms, copies): all-goods and brand / category / vendor
+# targeted goods coupons, stackables, cart and free-shipping coupons, several copies of each.
+PRICING_PLAN = [
+    ({"fix_amt_fxrt_gb_cd": "02", "dc_rate_amt": 10, "max_dc_amt": 5000, "min_buy_amt": 0}, (), 5),
+    ({"dc_rate_amt": 3000, "min_buy_amt": 30000}, (), 5),
+    ({"fix_amt_fxrt_gb_cd": "02", "dc_rate_amt": 15, "min_buy_amt": 0}, (("01", "06", "PB1"),), 4),
+    ({"fix_amt_fxrt_gb_cd": "02", "dc_rate_amt": 20, "min_buy_amt": 0}, (("01", "06", "PB2"),), 4),
+    ({"dc_rate_amt": 5000, "min_buy_amt": 20000}, (("01", "03", "PC3"),), 4),
+    ({"fix_amt_fxrt_gb_cd": "02", "dc_rate_amt": 12, "min_buy_amt": 0}, (("02", "06", "PB4"),), 4),
+    ({"promo_typ_cd": "13", "fix_amt_fxrt_gb_cd": "02", "dc_rate_amt": 5, "min_buy_amt": 0}, (), 5),
+    ({"promo_typ_cd": "13", "dc_rate_amt": 1000, "min_buy_amt": 1000}, (("01", "05", "PV1"),), 4),
+    (
+        {
+            "promo_typ_cd": "12",
+            "fix_amt_fxrt_gb_cd": "02",
+            "dc_rate_amt": 7,
+            "max_dc_amt": 20000,
+            "min_buy_amt": 0,
+        },
+        (),
+        3,
+    ),
+    ({"promo_typ_cd": "12", "dc_rate_amt": 10000, "min_buy_amt": 100000}, (), 3),
+    (
+        {"promo_typ_cd": "12", "fix_amt_fxrt_gb_cd": "02", "dc_rate_amt": 10, "min_buy_amt": 0},
+        (("01", "05", "PV2"),),
+        3,
+    ),
+    (
+        {"promo_typ_cd": "14", "fix_amt_fxrt_gb_cd": "", "dc_rate_amt": None, "min_buy_amt": 0},
+        (),
+        3,
+    ),
+    (
+        {"promo_typ_cd": "14", "fix_amt_fxrt_gb_cd": "", "dc_rate_amt": None, "min_buy_amt": 0},
+        (("01", "05", "PV3"),),
+        3,
+    ),
+]
+PRICING_LINES = 30
+
+
+def pricing(*, sizes, server, n: int = 5) -> list[dict]:
+    """orderCpnCalc's work in process (load_order + price_order), a 30-line cart and a member
+    holding 50 usable copies; the pure best choice timed apart."""
+    from coupons import issuing
+    from coupons import pricing as pricing_
+    from coupons.models import Goods, Member
+
+    rng = random.Random(17)
+    for stale in Promotion.objects.filter(promo_nm="bench pricing"):  # an interrupted run's
+        stale.targets.all().delete()
+        _drop_promotion(stale)
+    member, _ = Member.objects.get_or_create(
+        mbr_no="BENCHPRICE", defaults={"grade_cd": codes.Grade.GOLD, "site_no": "1"}
+    )
+    goods = []
+    for i in range(1, PRICING_LINES + 1):
+        g, _ = Goods.objects.update_or_create(
+            goods_no=f"BP{i:04d}",
+            defaults={
+                "goods_nm": f"bench pricing goods {i}",
+                "sale_price": rng.randrange(50, 800) * 100,
+                "entr_no": f"PV{i % 5}",
+                "disp_ctg_no": f"PC{i % 6}",
+                "brand_no": f"PB{i % 6}",
+                "site_no": "1",
+            },
+        )
+        goods.append(g)
+    promotions = []
+    try:
+        for fields, targets, copies in PRICING_PLAN:
+            data = {
+                "promo_nm": "bench pricing",
+                "fix_amt_fxrt_gb_cd": codes.DiscountKind.AMOUNT,
+                "mbr_issu_lmt_qty": copies,
+                **fields,
+            }
+            if targets:
+                data["all_goods_yn"] = not any(gb == "01" for gb, _, _ in targets)
+            promotion = _live_promotion(**data)
+            for gb, typ, no in targets:
+                promotion.targets.create(aply_gb_cd=gb, aply_typ_cd=typ, tgt_no=no)
+            issuing.coupon_issue(
+                member=member, promotion=promotion, qty=copies, channel=codes.Channel.DOWNLOAD
+            )
+            promotions.append(promotion)
+        goods_list = [
+            {
+                "ord_goods_seq": i,
+                "goods_no": g.goods_no,
+                "cnt": rng.randint(1, 3),
+                "sale_prc": g.sale_price,
+            }
+            for i, g in enumerate(goods, start=1)
+        ]
+        groups = [
+            {
+                "deli_no": f"D{v}",
+                "dlex_amt": 3000,
+                "ord_goods_seqs": [
+                    i for i, g in enumerate(goods, start=1) if g.entr_no == f"PV{v}"
+                ],
+            }
+            for v in range(5)
+        ]
+        load = dict(
+            member=member,
+            ord_media_cd="20",
+            site_no="1",
+            goods_list=goods_list,
+            dlv_grp_list=groups,
+        )
+        loaded = pricing_.load_order(**load)
+        usable = [c for c in loaded.copies if pricing_.copy_refusal(loaded.order, c) is None]
+        whole, pure = [], []
+        for _ in range(n):
+            t = time.perf_counter()
+            loaded = pricing_.load_order(**load)
+            result = pricing_.price_order(loaded.order, loaded.copies)
+            whole.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            pricing_.best_choice(loaded.order, loaded.copies)
+            pure.append(time.perf_counter() - t)
+        print(
+            f"  {len(loaded.order.lines)} lines, {len(usable)} usable copies; best total "
+            f"{result.best.total_dc_amt:,} KRW with {len(result.best.benefits)} coupons"
+        )
+    finally:
+        for promotion in promotions:
+            promotion.targets.all().delete()
+            _drop_promotion(promotion)
+    best_p50 = pct(pure, 50) * 1000
+    return [
+        figure(
+            "pricing 30 lines / 50 copies: best choice p50", best_p50, "ms", "<= 5", best_p50 <= 5
+        ),
+        figure("pricing 30 lines / 50 copies: orderCpnCalc work p50", pct(whole, 50) * 1000, "ms"),
+    ]
