@@ -250,6 +250,11 @@ def coupons_use(
         ],
     )
     if not check.ok:
+        # A twin request (same ordNo and body) may have committed after our replay check and
+        # taken the copies: that is its answer, not a refusal.
+        replay = _replay_or_conflict(ord_no, request_hash)
+        if replay is not None:
+            return replay
         raise _refusal_error(check, use_list)
     try:
         return _record_use(
