@@ -622,12 +622,13 @@ def _score_parts(n: int) -> tuple[int, int]:
 class _Search:
     """The exact search over the lines, for no cart coupon or one cart promotion.
 
-    Without a cart coupon the lines are a dynamic programme: the best score of lines i.. given how
-    many copies of each promotion still relevant to them are used (`_to_go`, memoised; a
-    promotion none of the remaining lines can take drops out of the key). With a cart coupon, a
-    depth-first branch and bound over the lines, pruned by two upper bounds: the line part's best
-    (`_to_go`) plus the cart's cap or amount, and, for a rate, the lines valued net of the cart
-    discount they take away (`_net_to_go`: a won off a cart line costs rate % of the cart)."""
+    A depth-first branch and bound over the lines, every (goods, stackable) option of a line
+    tried, best reduced score first. Its upper bound is Lagrangian: the class capacities are
+    priced (`prices`, one per promotion, found once by a subgradient descent on the lines alone)
+    and every remaining line takes its best option net of those prices, plus the price of every
+    copy still left. Any prices ≥ 0 give a valid bound, so the search stays exact; good prices make
+    it tight, and the search then visits few nodes. Scores are the choice score of `_score_parts`
+    (an option's copy bits bounded by its class's earliest copy)."""
 
     def __init__(self, order: Order, goods: list[_Class], stack: list[_Class], per_krw, per_cpn):
         self.order = order
@@ -648,118 +649,145 @@ class _Search:
                 for ki, c in enumerate(stack)
                 if in_scope(c.terms, line) and line_min_met(c.terms, line)
             ]
-            # options: (value, goods class | -1, goods dc, stackable class | -1, stackable dc)
+            # options: (value, goods class | -1, stackable class | -1, score bound, classes)
             opts = []
             for gi, gdc in g_opts:
                 if gi >= 0:
-                    opts.append((gdc, gi, gdc, -1, 0))
+                    opts.append(self._option(gdc, gi, -1))
                 for ki in k_cls:
                     kdc = line_discount(self.classes[ki].terms, line, a - gdc)
                     if kdc > 0:
-                        opts.append((gdc + kdc, gi, gdc, ki, kdc))
+                        opts.append(self._option(gdc + kdc, gi, ki))
             if opts:
-                opts.sort(key=lambda o: (-o[0], o[1], o[3]))
-                used_by = frozenset(c for o in opts for c in (o[1], o[3]) if c >= 0)
-                lines.append((line, opts, used_by))
-        # Lines taking the same promotions next to each other: a promotion leaves the key early.
-        lines.sort(key=lambda x: (sorted(x[2]), x[0].ord_goods_seq))
+                lines.append((line, opts))
         self.lines = lines
-        n = len(lines)
-        k = len(self.classes)
         self.left = [len(c.copies) for c in self.classes]
-        self.used = [0] * k
-        # classes some line from i on can take, and on how many of those lines
-        self.relevant: list[tuple[int, ...]] = [()] * (n + 1)
-        self.reach = [[0] * k for _ in range(n + 1)]
-        for i in range(n - 1, -1, -1):
-            row = self.reach[i] = list(self.reach[i + 1])
-            for c in lines[i][2]:
-                row[c] += 1
-            self.relevant[i] = tuple(c for c in range(k) if row[c])
-        self.memo: dict = {}
-        self.net_memo: dict = {}
+        self.used = [0] * len(self.classes)
+        self.prices = self._prices()
 
-    def _options(self, i: int):
-        used, left = self.used, self.left
-        for opt in self.lines[i][1]:
-            _v, gi, _gdc, ki, _kdc = opt
-            if (gi < 0 or used[gi] < left[gi]) and (ki < 0 or used[ki] < left[ki]):
-                yield opt
+    def _option(self, value: int, gi: int, ki: int) -> tuple:
+        classes = tuple(c for c in (gi, ki) if c >= 0)
+        bound = value * self.per_krw + sum(
+            self.classes[c].weights[0] - self.per_cpn for c in classes
+        )
+        return (value, gi, ki, bound, classes)
 
-    def _take(self, opt) -> tuple[int, int]:
-        """Use the option's copies; (score added, coupons added)."""
-        _v, gi, gdc, ki, kdc = opt
-        add = cnt = 0
-        for ci, dc in ((gi, gdc), (ki, kdc)):
-            if ci >= 0:
-                add += dc * self.per_krw - self.per_cpn + self.classes[ci].weights[self.used[ci]]
-                self.used[ci] += 1
-                cnt += 1
-        return add, cnt
+    def _line_bests(self, weigh, prices) -> list[int]:
+        """Each line's best option score net of `prices` (0 for no option), `weigh` scoring them."""
+        return [
+            max(0, *(weigh(i, o) - sum(prices[c] for c in o[4]) for o in opts))
+            for i, (_line, opts) in enumerate(self.lines)
+        ]
 
-    def _give_back(self, opt) -> None:
-        for ci in (opt[1], opt[3]):
-            if ci >= 0:
-                self.used[ci] -= 1
+    def _prices(self) -> list[int]:
+        """Prices of one copy of each class (in score units) that make the Lagrangian bound of the
+        lines alone tight: a subgradient descent on Σ line bests + Σ price × copies."""
+        k = len(self.classes)
+        prices = [0.0] * k
+        best_prices, best_bound = [0] * k, None
+        scale = self.per_krw
+        opts = [[(o[3] / scale, o[4]) for o in line_opts] for _line, line_opts in self.lines]
+        step = max((o[0] for line_opts in opts for o in line_opts), default=0.0) / 2
+        for _round in range(60):
+            used = [0] * k
+            bound = sum(p * n for p, n in zip(prices, self.left, strict=True))
+            for line_opts in opts:
+                top, pick = 0.0, ()
+                for value, classes in line_opts:
+                    net = value - sum(prices[c] for c in classes)
+                    if net > top:
+                        top, pick = net, classes
+                bound += top
+                for c in pick:
+                    used[c] += 1
+            if best_bound is None or bound < best_bound:
+                best_bound, best_prices = bound, list(prices)
+            over = [used[c] - self.left[c] for c in range(k)]
+            if not any(over[c] > 0 or (over[c] < 0 and prices[c] > 0) for c in range(k)):
+                break
+            prices = [
+                max(0.0, prices[c] + step * (1 if over[c] > 0 else -1 if over[c] < 0 else 0))
+                for c in range(k)
+            ]
+            step *= 0.85
+        return [int(p * scale) for p in best_prices]
 
-    def _to_go(self, i: int) -> tuple[int, int, tuple | None]:
-        """(best score, its total, the option taken at line i) of lines i.. given `used`."""
-        if i == len(self.lines):
-            return (0, 0, None)
-        key = (i, *(self.used[c] for c in self.relevant[i]))
-        hit = self.memo.get(key)
-        if hit is not None:
-            return hit
-        score, total, _ = self._to_go(i + 1)
-        best = (score, total, None)
-        for opt in list(self._options(i)):
-            add, _cnt = self._take(opt)
-            sub_score, sub_total, _ = self._to_go(i + 1)
-            self._give_back(opt)
-            if add + sub_score > best[0]:
-                best = (add + sub_score, opt[0] + sub_total, opt)
-        self.memo[key] = best
-        return best
+    def _dfs(self, bounds, leaf, best: list) -> None:
+        """Every assignment of the lines, best option first, pruned by the Lagrangian `bounds`:
+        each (weigh, prices, const, scale) bounds scale × the best score by Σ weigh(i, option) of
+        the choices + each remaining line's best net of `prices` + Σ price × copies left + const.
+        `leaf(score, total, d_e, count, picks)` prices a complete assignment and improves `best`
+        (its score is best[5]) in place."""
+        lines, eligible = self.lines, self.eligible
+        n = len(lines)
+        used, left, classes = self.used, self.left, self.classes
+        per_krw, per_cpn = self.per_krw, self.per_cpn
+        systems = []
+        for weigh, prices, const, scale in bounds:
+            tops = self._line_bests(weigh, prices)
+            suffix = [0] * (n + 1)
+            for i in range(n - 1, -1, -1):
+                suffix[i] = suffix[i + 1] + tops[i]
+            spare = sum(p * k for p, k in zip(prices, left, strict=True)) + const
+            systems.append((weigh, prices, suffix, scale, spare))
+        weigh0, prices0 = bounds[0][0], bounds[0][1]
+        order = [
+            sorted(opts, key=lambda o, i=i: -(weigh0(i, o) - sum(prices0[c] for c in o[4])))
+            for i, (_line, opts) in enumerate(lines)
+        ]
+        picks: list = [None] * n
 
-    def _net_to_go(self, i: int, rate: int, eligible: list[bool]) -> int:
-        """The most of Σ dc × (100 − rate on cart lines, else 100) over lines i.. given `used`."""
-        if i == len(self.lines):
-            return 0
-        reach = self.reach[i]
-        key = (i, *(min(self.left[c] - self.used[c], reach[c]) for c in self.relevant[i]))
-        hit = self.net_memo.get(key)
-        if hit is not None:
-            return hit
-        weight = PERCENT - rate if eligible[i] else PERCENT
-        best = self._net_to_go(i + 1, rate, eligible)
-        for opt in list(self._options(i)):
-            self._take(opt)
-            best = max(best, opt[0] * weight + self._net_to_go(i + 1, rate, eligible))
-            self._give_back(opt)
-        self.net_memo[key] = best
-        return best
+        def dfs(i, done, score, total, d_e, count):
+            # done: per bound system, its units of the choices made so far and the copies' prices
+            for (_w, _p, suffix, scale, _s), d in zip(systems, done, strict=True):
+                if d + suffix[i] <= best[5] * scale:
+                    return
+            if i == n:
+                leaf(score, total, d_e, count, picks)
+                return
+            line = lines[i][0]
+            for o in order[i]:
+                value, gi, ki, _b, cls = o
+                if any(used[c] >= left[c] for c in cls):
+                    continue
+                add = 0
+                for c in cls:
+                    add += classes[c].weights[used[c]] - per_cpn
+                    used[c] += 1
+                picks[i] = (line.ord_goods_seq, gi, ki)
+                dfs(
+                    i + 1,
+                    [
+                        d + w(i, o) - sum(p[c] for c in cls)
+                        for (w, p, _x, _y, _z), d in zip(systems, done, strict=True)
+                    ],
+                    score + value * per_krw + add,
+                    total + value,
+                    d_e + value * eligible[i],
+                    count + len(cls),
+                )
+                for c in cls:
+                    used[c] -= 1
+            picks[i] = None
+            dfs(i + 1, done, score, total, d_e, count)
+
+        dfs(0, [s[4] for s in systems], 0, 0, 0, 0)
 
     def best_without_cart(self) -> list:
-        """[total, score, picks, None, count] of the lines alone, read off the programme."""
-        score, total, _ = self._to_go(0)
-        picks, count = [], 0
-        taken = []
-        for i in range(len(self.lines)):
-            opt = self._to_go(i)[2]
-            if opt is not None:
-                count += self._take(opt)[1]
-                taken.append(opt)
-                picks.append((self.lines[i][0].ord_goods_seq, opt[1], opt[3]))
-        for opt in taken:
-            self._give_back(opt)
-        return [total, score, picks, None, count]
+        """[total, score, picks, None, count] of the lines alone."""
+        best = [-1, 0, [], None, 0, -1]
+        self.eligible = [0] * len(self.lines)
+
+        def leaf(score, total, _d_e, count, picks):
+            if score > best[5]:
+                best[:] = [total, score, [p for p in picks if p], None, count, score]
+
+        self._dfs([(lambda _i, o: o[3], self.prices, 0, 1)], leaf, best)
+        return best[:5]
 
     def run(self, cart: _Class, best: list) -> None:
         """Search every assignment of the lines with `cart`, improving `best` =
         [total, score, picks, cart, count] in place."""
-        lines = self.lines
-        n = len(lines)
-        per_krw = self.per_krw
         t = cart.terms
         # every in-scope line counts toward the cart's base, with a line coupon or not
         in_cart = [ln for ln in self.order.lines if in_scope(t, ln)]
@@ -767,42 +795,41 @@ class _Search:
         qty = sum(ln.cnt for ln in in_cart)
         if not in_cart or qty < t.min_buy_qty or full < t.min_buy_amt:
             return
-        eligible = [in_scope(t, line) for line, _, _ in lines]
+        self.eligible = eligible = [1 if in_scope(t, line) else 0 for line, _ in self.lines]
         rate = t.dc_rate_amt if _is_rate(t) else 0
         ceiling = t.max_dc_amt if rate else t.dc_rate_amt
-        self.net_memo = {}
         cart_score = -self.per_cpn + cart.weights[0]
-        picks: list = [None] * n
+        per_krw = self.per_krw
+        found = [*best, best[1] if best[0] >= 0 else -1]
 
-        def dfs(i: int, total: int, d_e: int, score: int, count: int) -> None:
-            ub = total + self._to_go(i)[1] + (ceiling if ceiling is not None else full)
-            if rate:
-                net = self._net_to_go(i, rate, eligible)
-                ub = min(ub, total + (net + rate * (full - d_e)) // PERCENT)
-            if ub < best[0] or (ub == best[0] and best[4] < count + 1):
+        def leaf(score, total, d_e, count, picks):
+            base = full - d_e
+            if base < t.min_buy_amt:
                 return
-            if i == n:
-                base = full - d_e
-                if base < t.min_buy_amt:
-                    return
-                cdc = cart_discount(t, base)
-                if cdc <= 0:
-                    return
-                s = score + cdc * per_krw + cart_score
-                if total + cdc > best[0] or (total + cdc == best[0] and s > best[1]):
-                    best[:] = [total + cdc, s, [p for p in picks if p], cart, count + 1]
+            cdc = cart_discount(t, base)
+            if cdc <= 0:
                 return
-            line, _opts, _ = lines[i]
-            e = eligible[i]
-            for opt in list(self._options(i)):
-                add, cnt = self._take(opt)
-                picks[i] = (line.ord_goods_seq, opt[1], opt[3])
-                dfs(i + 1, total + opt[0], d_e + (opt[0] if e else 0), score + add, count + cnt)
-                self._give_back(opt)
-            picks[i] = None
-            dfs(i + 1, total, d_e, score, count)
+            s = score + cdc * per_krw + cart_score
+            if s > found[5]:
+                found[:] = [total + cdc, s, [p for p in picks if p], cart, count + 1, s]
 
-        dfs(0, 0, 0, 0, 0)
+        # the cart gives at most its ceiling (or its whole base) ...
+        top = min(ceiling, full) if ceiling is not None else full
+        bounds = [(lambda _i, o: o[3], self.prices, top * per_krw + cart_score, 1)]
+        if rate:
+            # ... and, for a rate, a won off one of its lines costs rate % of the cart (× 100)
+            off = rate * per_krw
+            bounds.append(
+                (
+                    lambda i, o: PERCENT * o[3] - off * o[0] * eligible[i],
+                    [PERCENT * p for p in self.prices],
+                    full * off + PERCENT * cart_score,
+                    PERCENT,
+                )
+            )
+        self._dfs(bounds, leaf, found)
+        if found[5] > (best[1] if best[0] >= 0 else -1):
+            best[:] = found[:5]
 
 
 class _Solver:

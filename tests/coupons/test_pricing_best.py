@@ -173,3 +173,42 @@ def test_every_listed_benefit_and_the_best_are_priced_by_evaluate(cart):
             assert sum(x.dc_amt for x in b.allocations) == b.dc_amt
             assert sum(x.our_dc_amt for x in b.allocations) == b.our_dc_amt
             assert all(x.entr_dc_amt >= 0 for x in b.allocations)
+
+
+@st.composite
+def tight_carts(draw):
+    """Carts where a cart coupon's minimum bites after line discounts and several copies of one
+    goods coupon compete for the lines."""
+    n_lines = draw(st.integers(2, 3))
+    lines = tuple(
+        line(seq, draw(st.integers(10, 300)) * 100, cnt=draw(st.integers(1, 2)), brand_no="B1")
+        for seq in range(1, n_lines + 1)
+    )
+    full = sum(ln.amount for ln in lines)
+    goods = terms(codes.PromoType.GOODS, rate=draw(st.integers(5, 50)))
+    stack = terms(codes.PromoType.STACKABLE, amount=draw(st.integers(1, 300)) * 10)
+    cart = terms(
+        codes.PromoType.CART,
+        rate=draw(st.integers(5, 30)),
+        min_buy_amt=full - draw(st.integers(0, full // 4)) // 10 * 10,
+    )
+    promos = [goods, goods, stack, cart, draw(promotions())]
+    copies = [
+        copy(
+            promos[i % len(promos)] if i < 5 else draw(st.sampled_from(promos)),
+            no=no,
+            valid_until=NOW + timedelta(days=draw(st.integers(1, 3))),
+        )
+        for i, no in enumerate(range(1, draw(st.integers(5, 6)) + 1))
+    ]
+    return order(*lines), copies
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(tight_carts())
+def test_best_choice_equals_brute_force_when_the_cart_minimum_bites(cart):
+    o, copies = cart
+    expected_key, expected = brute_force(o, copies)
+    got = pricing.best_choice(o, copies)
+    assert pricing.choice_key(got) == expected_key, (got, expected)
+    assert got.cpn_isu_nos == expected.cpn_isu_nos
