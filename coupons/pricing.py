@@ -660,10 +660,14 @@ class _Search:
                         opts.append(self._option(gdc + kdc, gi, ki))
             if opts:
                 lines.append((line, opts))
+        # the lines that can give the most first: the bound then closes early and few states
+        # are met twice (the order of the lines changes nothing but the search's length)
+        lines.sort(key=lambda lo: -max(o[0] for o in lo[1]))
         self.lines = lines
         self.left = [len(c.copies) for c in self.classes]
         self.used = [0] * len(self.classes)
         self.prices = self._prices()
+        self._alone: list | None = None
 
     def _option(self, value: int, gi: int, ki: int) -> tuple:
         classes = tuple(c for c in (gi, ki) if c >= 0)
@@ -745,6 +749,12 @@ class _Search:
             if i == n:
                 leaf(score, total, d_e, count, picks)
                 return
+            # What the lines from i on can add depends only on (i, copies used, d_e): a state met
+            # before and searched through is pruned when what it could add cannot beat the best.
+            key = (i, tuple(used), d_e)
+            known = seen.get(key)
+            if known is not None and score + known <= best[5]:
+                return
             line = lines[i][0]
             for o in order[i]:
                 value, gi, ki, _b, cls = o
@@ -770,11 +780,20 @@ class _Search:
                     used[c] -= 1
             picks[i] = None
             dfs(i + 1, done, score, total, d_e, count)
+            # every completion of this state is now known to reach no more than the best
+            seen[key] = best[5] - score
 
+        seen: dict = {}
         dfs(0, [s[4] for s in systems], 0, 0, 0, 0)
 
     def best_without_cart(self) -> list:
-        """[total, score, picks, None, count] of the lines alone."""
+        """[total, score, picks, None, count] of the lines alone (searched once, then kept)."""
+        if self._alone is None:
+            self._alone = self._search_alone()
+        total, score, picks, cart, count = self._alone
+        return [total, score, list(picks), cart, count]
+
+    def _search_alone(self) -> list:
         best = [-1, 0, [], None, 0, -1]
         self.eligible = [0] * len(self.lines)
 
@@ -789,6 +808,7 @@ class _Search:
         """Search every assignment of the lines with `cart`, improving `best` =
         [total, score, picks, cart, count] in place."""
         t = cart.terms
+        alone = self.best_without_cart()  # before `eligible` is set (its search resets it)
         # every in-scope line counts toward the cart's base, with a line coupon or not
         in_cart = [ln for ln in self.order.lines if in_scope(t, ln)]
         full = sum(ln.amount for ln in in_cart)
@@ -801,6 +821,22 @@ class _Search:
         cart_score = -self.per_cpn + cart.weights[0]
         per_krw = self.per_krw
         found = [*best, best[1] if best[0] >= 0 else -1]
+        # The best of the lines alone with this cart on what it leaves is a legal choice; when
+        # the cart then gives its ceiling no choice beats it (its lines' score is the largest,
+        # the cart's the largest), else it is the search's first incumbent.
+        value = {(line.ord_goods_seq, o[1], o[2]): o[0] for line, opts in self.lines for o in opts}
+        scoped = {ln.ord_goods_seq for ln in in_cart}
+        base = full - sum(value[p] for p in alone[2] if p[0] in scoped)
+        seed = cart_discount(t, base) if base >= t.min_buy_amt else 0
+        top = min(ceiling, full) if ceiling is not None else full
+        if seed > 0:
+            s = alone[1] + seed * per_krw + cart_score
+            if s > found[5]:
+                found[:] = [alone[0] + seed, s, alone[2], cart, alone[4] + 1, s]
+            if seed >= top:
+                if found[5] > (best[1] if best[0] >= 0 else -1):
+                    best[:] = found[:5]
+                return
 
         def leaf(score, total, d_e, count, picks):
             base = full - d_e
@@ -814,7 +850,6 @@ class _Search:
                 found[:] = [total + cdc, s, [p for p in picks if p], cart, count + 1, s]
 
         # the cart gives at most its ceiling (or its whole base) ...
-        top = min(ceiling, full) if ceiling is not None else full
         bounds = [(lambda _i, o: o[3], self.prices, top * per_krw + cart_score, 1)]
         if rate:
             # ... and, for a rate, a won off one of its lines costs rate % of the cart (× 100)

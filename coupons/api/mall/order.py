@@ -18,6 +18,9 @@ from .views import MemberView
 MAX_LINES = 100
 MAX_GROUPS = 100
 MAX_CHOSEN = 100
+# The copies one calculation weighs (a member's usable copies with those named): more is refused
+# with a 400, so one request can never hold a worker for long.
+MAX_COPIES = 200
 MAX_CNT = 9999
 MAX_AMOUNT = 10**12  # KRW: far beyond any order, and Σ amount × rate stays an exact integer
 
@@ -402,6 +405,12 @@ class OrderCpnCalcView(MemberView):
             ],
             cpn_isu_nos=chosen or (),
         )
+        if len(loaded.copies) > MAX_COPIES:
+            raise DomainError(
+                f"한 번에 계산할 수 있는 쿠폰은 {MAX_COPIES}장까지입니다.",
+                code="TOO_MANY_COUPONS",
+                http_status=400,
+            )
         if loaded.unknown_goods:
             unknown = set(loaded.unknown_goods)
             raise DomainError(
