@@ -384,11 +384,13 @@ def copy_refusal(order: Order, copy: Copy) -> Refusal | None:
     return None
 
 
-def in_scope(terms: Terms, line: Line) -> bool:
-    """The promotion applies to the line's goods: its site, no exclusion, all goods or a target."""
+def in_scope(terms: Terms, line: Line, keys: set | None = None) -> bool:
+    """The promotion applies to the line's goods: its site, no exclusion, all goods or a target
+    (`keys`: the line's `target_keys`, when the caller has them already)."""
     if terms.site_nos and line.site_no and line.site_no not in terms.site_nos:
         return False
-    keys = line.target_keys()
+    if keys is None:
+        keys = line.target_keys()
     if terms.excludes & keys:
         return False
     return terms.all_goods_yn or bool(terms.applies & keys)
@@ -636,18 +638,20 @@ class _Search:
         self.classes = goods + stack
         n_goods = len(goods)
         lines = []
+        self.keys = {line.ord_goods_seq: line.target_keys() for line in order.lines}
         for line in order.lines:
             a = line.amount
+            keys = self.keys[line.ord_goods_seq]
             g_opts = [(-1, 0)]
             for ci, c in enumerate(goods):
-                if in_scope(c.terms, line) and line_min_met(c.terms, line):
+                if in_scope(c.terms, line, keys) and line_min_met(c.terms, line):
                     dc = line_discount(c.terms, line, a)
                     if dc > 0:
                         g_opts.append((ci, dc))
             k_cls = [
                 n_goods + ki
                 for ki, c in enumerate(stack)
-                if in_scope(c.terms, line) and line_min_met(c.terms, line)
+                if in_scope(c.terms, line, keys) and line_min_met(c.terms, line)
             ]
             # options: (value, goods class | -1, stackable class | -1, score bound, classes)
             opts = []
@@ -687,32 +691,36 @@ class _Search:
         """Prices of one copy of each class (in score units) that make the Lagrangian bound of the
         lines alone tight: a subgradient descent on Σ line bests + Σ price × copies."""
         k = len(self.classes)
-        prices = [0.0] * k
-        best_prices, best_bound = [0] * k, None
+        left = self.left
+        prices = [0.0] * (k + 1)  # index k: no class, priced 0
+        best_prices, best_bound = [0.0] * k, None
         scale = self.per_krw
-        opts = [[(o[3] / scale, o[4]) for o in line_opts] for _line, line_opts in self.lines]
+        opts = [
+            [(o[3] / scale, o[4][0], o[4][1] if len(o[4]) > 1 else k) for o in line_opts]
+            for _line, line_opts in self.lines
+        ]
         step = max((o[0] for line_opts in opts for o in line_opts), default=0.0) / 2
         for _round in range(60):
-            used = [0] * k
-            bound = sum(p * n for p, n in zip(prices, self.left, strict=True))
+            used = [0] * (k + 1)
+            bound = sum(p * n for p, n in zip(prices, left, strict=False))
             for line_opts in opts:
-                top, pick = 0.0, ()
-                for value, classes in line_opts:
-                    net = value - sum(prices[c] for c in classes)
+                top, a, b = 0.0, k, k
+                for value, c, d in line_opts:
+                    net = value - prices[c] - prices[d]
                     if net > top:
-                        top, pick = net, classes
+                        top, a, b = net, c, d
                 bound += top
-                for c in pick:
-                    used[c] += 1
+                used[a] += 1
+                used[b] += 1
             if best_bound is None or bound < best_bound:
-                best_bound, best_prices = bound, list(prices)
-            over = [used[c] - self.left[c] for c in range(k)]
+                best_bound, best_prices = bound, prices[:k]
+            over = [used[c] - left[c] for c in range(k)]
             if not any(over[c] > 0 or (over[c] < 0 and prices[c] > 0) for c in range(k)):
                 break
             prices = [
                 max(0.0, prices[c] + step * (1 if over[c] > 0 else -1 if over[c] < 0 else 0))
                 for c in range(k)
-            ]
+            ] + [0.0]
             step *= 0.85
         return [int(p * scale) for p in best_prices]
 
@@ -810,12 +818,15 @@ class _Search:
         t = cart.terms
         alone = self.best_without_cart()  # before `eligible` is set (its search resets it)
         # every in-scope line counts toward the cart's base, with a line coupon or not
-        in_cart = [ln for ln in self.order.lines if in_scope(t, ln)]
+        in_cart = [ln for ln in self.order.lines if in_scope(t, ln, self.keys[ln.ord_goods_seq])]
         full = sum(ln.amount for ln in in_cart)
         qty = sum(ln.cnt for ln in in_cart)
         if not in_cart or qty < t.min_buy_qty or full < t.min_buy_amt:
             return
-        self.eligible = eligible = [1 if in_scope(t, line) else 0 for line, _ in self.lines]
+        scoped = {ln.ord_goods_seq for ln in in_cart}
+        self.eligible = eligible = [
+            1 if line.ord_goods_seq in scoped else 0 for line, _ in self.lines
+        ]
         rate = t.dc_rate_amt if _is_rate(t) else 0
         ceiling = t.max_dc_amt if rate else t.dc_rate_amt
         cart_score = -self.per_cpn + cart.weights[0]
@@ -825,7 +836,6 @@ class _Search:
         # the cart then gives its ceiling no choice beats it (its lines' score is the largest,
         # the cart's the largest), else it is the search's first incumbent.
         value = {(line.ord_goods_seq, o[1], o[2]): o[0] for line, opts in self.lines for o in opts}
-        scoped = {ln.ord_goods_seq for ln in in_cart}
         base = full - sum(value[p] for p in alone[2] if p[0] in scoped)
         seed = cart_discount(t, base) if base >= t.min_buy_amt else 0
         top = min(ceiling, full) if ceiling is not None else full
