@@ -747,11 +747,20 @@ class _Search:
             sorted(opts, key=lambda o, i=i: -(weigh0(i, o) - sum(prices0[c] for c in o[4])))
             for i, (_line, opts) in enumerate(lines)
         ]
+        # each option with what it adds to each bound system (its units net of its prices)
+        moves = [
+            [
+                (o, [w(i, o) - sum(p[c] for c in o[4]) for (w, p, _x, _y, _z) in systems])
+                for o in order[i]
+            ]
+            for i in range(n)
+        ]
+        checks = [(suffix, scale) for (_w, _p, suffix, scale, _s) in systems]
         picks: list = [None] * n
 
         def dfs(i, done, score, total, d_e, count):
             # done: per bound system, its units of the choices made so far and the copies' prices
-            for (_w, _p, suffix, scale, _s), d in zip(systems, done, strict=True):
+            for (suffix, scale), d in zip(checks, done, strict=True):
                 if d + suffix[i] <= best[5] * scale:
                     return
             if i == n:
@@ -764,9 +773,9 @@ class _Search:
             if known is not None and score + known <= best[5]:
                 return
             line = lines[i][0]
-            for o in order[i]:
+            for o, adds in moves[i]:
                 value, gi, ki, _b, cls = o
-                if any(used[c] >= left[c] for c in cls):
+                if used[cls[0]] >= left[cls[0]] or (len(cls) > 1 and used[cls[1]] >= left[cls[1]]):
                     continue
                 add = 0
                 for c in cls:
@@ -775,10 +784,7 @@ class _Search:
                 picks[i] = (line.ord_goods_seq, gi, ki)
                 dfs(
                     i + 1,
-                    [
-                        d + w(i, o) - sum(p[c] for c in cls)
-                        for (w, p, _x, _y, _z), d in zip(systems, done, strict=True)
-                    ],
+                    [d + x for d, x in zip(done, adds, strict=True)],
                     score + value * per_krw + add,
                     total + value,
                     d_e + value * eligible[i],
