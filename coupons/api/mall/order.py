@@ -4,6 +4,7 @@ effects. Input and output serializers live here; the rules are coupons.pricing's
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -407,7 +408,7 @@ class OrderCpnCalcView(MemberView):
         )
         if len(loaded.copies) > MAX_COPIES:
             raise DomainError(
-                f"한 번에 계산할 수 있는 쿠폰은 {MAX_COPIES}장까지입니다.",
+                _("한 번에 계산할 수 있는 쿠폰은 %(n)s장까지입니다.") % {"n": MAX_COPIES},
                 code="TOO_MANY_COUPONS",
                 http_status=400,
             )

@@ -270,3 +270,18 @@ def test_members_only(cart, client):
     assert r.status_code == 401 and r.json()["code"] == "MEMBER_ONLY"
     r = member_client(member).post(URL, {**body([(g1, 1, 1000)]), "mbrNo": "OTHER"}, format="json")
     assert r.status_code == 403 and r.json()["code"] == "MEMBER_MISMATCH"
+
+
+def test_a_member_holding_more_copies_than_one_calculation_takes_gets_400(cart, make_promotion):
+    from coupons.api.mall.order import MAX_COPIES
+
+    member, g1, _g2, c = cart
+    many = make_promotion(mbr_issu_lmt_qty=MAX_COPIES)
+    issue(member, many, qty=MAX_COPIES)  # with the cart's five: more than one calculation takes
+    r = member_client(member).post(URL, body([(g1, 1, 50000)]), format="json")
+    assert r.status_code == 400
+    assert r.json() == {
+        "code": "TOO_MANY_COUPONS",
+        "message": f"한 번에 계산할 수 있는 쿠폰은 {MAX_COPIES}장까지입니다.",
+        "fields": {},
+    }
