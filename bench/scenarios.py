@@ -438,7 +438,7 @@ PRICING_PLAN = [
 PRICING_LINES = 30
 
 
-def pricing(*, sizes, server, n: int = 5) -> list[dict]:
+def pricing(*, sizes, server, n: int = 21) -> list[dict]:
     """orderCpnCalc's work in process (load_order + price_order), a 30-line cart and a member
     holding 50 usable copies; the pure best choice timed apart."""
     from coupons import issuing
