@@ -695,8 +695,17 @@ class _Search:
         prices = [0.0] * (k + 1)  # index k: no class, priced 0
         best_prices, best_bound = [0.0] * k, None
         scale = self.per_krw
+        # Each line's options by value, highest first (ties in their own order): prices are never
+        # negative, so a line's scan stops at the first option whose whole value is below the
+        # best net found, and picks what the scan in the options' own order would pick.
         opts = [
-            [(o[3] / scale, o[4][0], o[4][1] if len(o[4]) > 1 else k) for o in line_opts]
+            sorted(
+                (
+                    (o[3] / scale, o[4][0], o[4][1] if len(o[4]) > 1 else k, index)
+                    for index, o in enumerate(line_opts)
+                ),
+                key=lambda o: (-o[0], o[3]),
+            )
             for _line, line_opts in self.lines
         ]
         step = max((o[0] for line_opts in opts for o in line_opts), default=0.0) / 2
@@ -704,11 +713,13 @@ class _Search:
             used = [0] * (k + 1)
             bound = sum(p * n for p, n in zip(prices, left, strict=False))
             for line_opts in opts:
-                top, a, b = 0.0, k, k
-                for value, c, d in line_opts:
+                top, a, b, first = 0.0, k, k, -1
+                for value, c, d, index in line_opts:
+                    if value < top:
+                        break
                     net = value - prices[c] - prices[d]
-                    if net > top:
-                        top, a, b = net, c, d
+                    if net > top or (net == top and first >= 0 and index < first):
+                        top, a, b, first = net, c, d, index
                 bound += top
                 used[a] += 1
                 used[b] += 1
