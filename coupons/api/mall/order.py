@@ -22,6 +22,35 @@ MAX_CHOSEN = 100
 # The copies one calculation weighs (a member's usable copies with those named): more is refused
 # with a 400, so one request can never hold a worker for long.
 MAX_COPIES = 200
+
+
+def order_lines(validated: dict) -> list[dict]:
+    """The order lines of a validated cart body (`goodsList`) in service names, as pricing and
+    the use services take them."""
+    return [
+        {
+            "ord_goods_seq": g["ordGoodsSeq"],
+            "goods_no": g["goodsNo"],
+            "itm_no": g.get("itmNo") or None,
+            "cnt": g["cnt"],
+            "sale_prc": g["salePrc"],
+        }
+        for g in validated["goodsList"]
+    ]
+
+
+def delivery_groups(validated: dict) -> list[dict]:
+    """The delivery groups of a validated cart body (`dlvGrpList`) in service names."""
+    return [
+        {
+            "deli_no": g["deliNo"],
+            "dlex_amt": g["dlexAmt"],
+            "ord_goods_seqs": list(g["ordGoodsSeqList"]),
+        }
+        for g in validated.get("dlvGrpList") or []
+    ]
+
+
 MAX_CNT = 9999
 MAX_AMOUNT = 10**12  # KRW: far beyond any order, and Σ amount × rate stays an exact integer
 
@@ -386,24 +415,8 @@ class OrderCpnCalcView(MemberView):
             member=self.member,
             ord_media_cd=v["ordMediaCd"],
             site_no=v["siteNo"],
-            goods_list=[
-                {
-                    "ord_goods_seq": g["ordGoodsSeq"],
-                    "goods_no": g["goodsNo"],
-                    "itm_no": g.get("itmNo") or None,
-                    "cnt": g["cnt"],
-                    "sale_prc": g["salePrc"],
-                }
-                for g in v["goodsList"]
-            ],
-            dlv_grp_list=[
-                {
-                    "deli_no": g["deliNo"],
-                    "dlex_amt": g["dlexAmt"],
-                    "ord_goods_seqs": g["ordGoodsSeqList"],
-                }
-                for g in v.get("dlvGrpList") or []
-            ],
+            goods_list=order_lines(v),
+            dlv_grp_list=delivery_groups(v),
             cpn_isu_nos=chosen or (),
         )
         if len(loaded.copies) > MAX_COPIES:

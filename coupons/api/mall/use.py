@@ -13,6 +13,7 @@ from coupons import codes, use
 from coupons.api.common import call_service, error_responses
 from coupons.api.fields import BIGINT_MAX, INT_MAX, CodeField
 
+from .order import delivery_groups, order_lines
 from .views import BOView
 
 MONEY_MAX = 10**12  # KRW: far above any order, within a bigint
@@ -265,24 +266,8 @@ class CpnUseView(BOView):
             mbr_no=v["mbrNo"],
             ord_media_cd=v["ordMediaCd"],
             site_no=v["siteNo"],
-            goods_list=[
-                {
-                    "ord_goods_seq": g["ordGoodsSeq"],
-                    "goods_no": g["goodsNo"],
-                    "itm_no": g.get("itmNo") or None,
-                    "cnt": g["cnt"],
-                    "sale_prc": g["salePrc"],
-                }
-                for g in v["goodsList"]
-            ],
-            dlv_grp_list=[
-                {
-                    "deli_no": g["deliNo"],
-                    "dlex_amt": g["dlexAmt"],
-                    "ord_goods_seqs": list(g["ordGoodsSeqList"]),
-                }
-                for g in v.get("dlvGrpList", [])
-            ],
+            goods_list=order_lines(v),
+            dlv_grp_list=delivery_groups(v),
             use_list=[
                 {
                     "cpn_isu_no": u["cpnIsuNo"],
