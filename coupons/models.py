@@ -919,3 +919,65 @@ class CouponClaim(models.Model):
 
     def __str__(self):
         return self.clm_no
+
+
+# -- the cost report's daily rollup (SPEC §8) --------------------------------------------------------
+
+
+class CouponDailyStat(models.Model):
+    """The coupon figures of one Asia/Seoul day for one (promotion, channel, MK021 reason), kept
+    current by the transactions that issue, use, restore, revoke and expire (coupons.reports).
+
+    Counts are copies; the amounts are net, signed: a use adds its discount on its day, a restore
+    or a claw-back takes back what it gave back on its own day, so a day may be negative.
+    """
+
+    day = models.DateField(_("일자"))
+    promotion = models.ForeignKey(
+        Promotion,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("프로모션"),
+        db_index=False,
+    )
+    channel = models.CharField(_("발급경로"), max_length=12, choices=codes.Channel.choices)
+    reason_cd = models.CharField(
+        _("발급사유"), max_length=2, blank=True, default="", choices=codes.CsReason.choices
+    )
+    issued = models.PositiveIntegerField(_("발급"), default=0)
+    used = models.PositiveIntegerField(_("사용"), default=0)
+    restored = models.PositiveIntegerField(_("복원"), default=0)
+    revoked = models.PositiveIntegerField(_("회수"), default=0)
+    expired = models.PositiveIntegerField(_("만료"), default=0)
+    # Of the copies issued that day, those in use now (used and not restored): the usage rate's
+    # numerator, so the rate stays within 0..1 and speaks of the period's own copies.
+    issued_in_use = models.PositiveIntegerField(_("발급분 중 사용"), default=0)
+    dc_amt = models.BigIntegerField(_("할인금액(순)"), default=0)
+    our_dc_amt = models.BigIntegerField(_("당사부담(순)"), default=0)
+    entr_dc_amt = models.BigIntegerField(_("협력사부담(순)"), default=0)
+
+    class Meta:
+        verbose_name = _("쿠폰 일별 집계")
+        verbose_name_plural = _("쿠폰 비용 리포트")
+        permissions = [("view_coupon_report", _("쿠폰 비용 리포트 조회"))]
+        ordering = ["day", "promotion", "channel", "reason_cd"]
+        indexes = [
+            # One promotion's figures (its change page, the report's promotion filter).
+            models.Index(fields=["promotion", "day"], name="cpnstat_promo_day_idx"),
+        ]
+        constraints = [
+            # The upserts' conflict target: one row per key, whatever the concurrency.
+            models.UniqueConstraint(
+                fields=["day", "promotion", "channel", "reason_cd"], name="cpnstat_key_uniq"
+            ),
+            models.CheckConstraint(
+                condition=Q(dc_amt=F("our_dc_amt") + F("entr_dc_amt")),
+                name="cpnstat_split_sums",
+            ),
+            models.CheckConstraint(
+                condition=Q(issued_in_use__lte=F("issued")), name="cpnstat_in_use_le_issued"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.day}/{self.promotion_id}/{self.channel}/{self.reason_cd}"
