@@ -18,6 +18,7 @@ from backoffice.jobs.admin import report_job as report_job_outcome
 from backoffice.jobs.models import Job
 from coupons.errors import DomainError
 
+from . import admin_desk  # noqa: F401  (registers the desk's marketplace panel)
 from .models import HttpExchange
 
 
