@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from backoffice.audit.services import audit_record
 
-from . import codes, errors, selectors
+from . import codes, errors, reports, selectors
 from .errors import Conflict, DomainError, IssueRefused
 from .models import IssueIdempotency, Member, MemberCoupon, Promotion
 
@@ -276,6 +276,13 @@ def coupon_issue(
                 MemberCoupon.objects.bulk_create(coupons)
         except IntegrityError as exc:  # a concurrent request of the same round won the unique key
             raise _already_issued(auto_issu_odr) from exc
+        reports.rollup_issued(
+            promotion_id=promotion.pk,
+            channel=channel,
+            reason_cd=reason_cd or "",
+            issued_at=now,
+            qty=qty,
+        )
     for c in coupons:
         c.promotion = promotion
         c.member = member
@@ -633,7 +640,9 @@ def coupon_revoke(*, user, coupon, reason: str, now: datetime | None = None) -> 
     now = now or timezone.now()
     with transaction.atomic():
         current = (
-            MemberCoupon.objects.filter(pk=pk).values("promotion_id", "member_id", "status").first()
+            MemberCoupon.objects.filter(pk=pk)
+            .values("promotion_id", "member_id", "status", "channel", "cs_cpn_pay_caus_cd")
+            .first()
         )
         if current is None:
             raise errors.NotFound(
@@ -662,6 +671,12 @@ def coupon_revoke(*, user, coupon, reason: str, now: datetime | None = None) -> 
                 code=code,
             )
         _release(current["promotion_id"], current["member_id"], 1)
+        reports.rollup_revoked(
+            promotion_id=current["promotion_id"],
+            channel=current["channel"],
+            reason_cd=current["cs_cpn_pay_caus_cd"],
+            revoked_at=now,
+        )
         audit_record(
             action="revoke",
             model=MemberCoupon,
@@ -677,19 +692,59 @@ def coupon_revoke(*, user, coupon, reason: str, now: datetime | None = None) -> 
 def coupons_expire(*, now: datetime | None = None) -> int:
     """Mark every ISSUED copy past its validity EXPIRED in one set-based UPDATE; returns how many."""
     now = now or timezone.now()
-    expired = MemberCoupon.objects.filter(
-        status=codes.CouponStatus.ISSUED, valid_until__lte=now
-    ).update(status=codes.CouponStatus.EXPIRED)
-    if expired:  # one audit row for the whole set, never one per coupon
-        audit_record(
-            action="expire",
-            model=MemberCoupon,
-            object_id="*",
-            object_repr=_("유효기간 만료 %(n)s건") % {"n": f"{expired:,}"},
-            changes={"status": [codes.CouponStatus.ISSUED, codes.CouponStatus.EXPIRED]},
-            extra={"count": expired, "valid_until_lte": now},
-        )
+    with transaction.atomic():
+        expired = _expire_counted(now)
+        if expired:  # one audit row for the whole set, never one per coupon
+            audit_record(
+                action="expire",
+                model=MemberCoupon,
+                object_id="*",
+                object_repr=_("유효기간 만료 %(n)s건") % {"n": f"{expired:,}"},
+                changes={"status": [codes.CouponStatus.ISSUED, codes.CouponStatus.EXPIRED]},
+                extra={"count": expired, "valid_until_lte": now},
+            )
     return expired
+
+
+def _expire_counted(now: datetime) -> int:
+    """The expiring UPDATE and its rollup increments (expired, on each copy's valid_until day),
+    both set-based; returns how many copies expired."""
+    params = [
+        codes.CouponStatus.EXPIRED,
+        codes.CouponStatus.ISSUED,
+        connection.ops.adapt_datetimefield_value(now),
+    ]
+    group = (
+        f"SELECT {reports.day_sql('valid_until')} AS day, promotion_id, channel, "
+        f"cs_cpn_pay_caus_cd AS reason_cd, {reports.delta_select_list(expired='COUNT(*)')} "
+        "FROM {source} GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement: the UPDATE's returned rows feed the grouped upsert.
+            cursor.execute(
+                "WITH x AS (UPDATE coupons_membercoupon SET status = %s "
+                "WHERE status = %s AND valid_until <= %s "
+                "RETURNING promotion_id, channel, cs_cpn_pay_caus_cd, valid_until), "
+                f"s AS ({reports.upsert_select_sql(group.format(source='x'), adds=('expired',))}) "
+                "SELECT COUNT(*) FROM x",
+                params,
+            )
+            return cursor.fetchone()[0]
+        # SQLite: the grouped upsert of the copies about to expire, then the same UPDATE, in one
+        # transaction; SQLite lets no other writer in between.
+        cursor.execute(
+            reports.upsert_select_sql(
+                group.format(source="coupons_membercoupon WHERE status = %s AND valid_until <= %s"),
+                adds=("expired",),
+            ),
+            params[1:],
+        )
+        cursor.execute(
+            "UPDATE coupons_membercoupon SET status = %s WHERE status = %s AND valid_until <= %s",
+            params,
+        )
+        return cursor.rowcount
 
 
 # -- auto-issue (issue_auto_coupons) -------------------------------------------------------------
@@ -1111,6 +1166,13 @@ def _auto_issue_chunk(
                 raise DomainError(
                     _("발급한도를 넘는 자동발급을 취소했습니다."), code=errors.SOLD_OUT
                 )
+            reports.rollup_issued(
+                promotion_id=promotion.pk,
+                channel=codes.Channel.BATCH,
+                reason_cd="",
+                issued_at=now,
+                qty=allowed * qty,
+            )
         result.issued_members += allowed
         result.issued_coupons += allowed * qty
     return stop, issued_before + allowed * qty

@@ -950,8 +950,10 @@ class CouponDailyStat(models.Model):
     revoked = models.PositiveIntegerField(_("회수"), default=0)
     expired = models.PositiveIntegerField(_("만료"), default=0)
     # Of the copies issued that day, those in use now (used and not restored): the usage rate's
-    # numerator, so the rate stays within 0..1 and speaks of the period's own copies.
-    issued_in_use = models.PositiveIntegerField(_("발급분 중 사용"), default=0)
+    # numerator, so the rate stays within 0..1 and speaks of the period's own copies. Signed and
+    # unchecked: a restore of a copy issued before the rollup existed (not yet rebuilt) must
+    # still go through.
+    issued_in_use = models.IntegerField(_("발급분 중 사용"), default=0)
     dc_amt = models.BigIntegerField(_("할인금액(순)"), default=0)
     our_dc_amt = models.BigIntegerField(_("당사부담(순)"), default=0)
     entr_dc_amt = models.BigIntegerField(_("협력사부담(순)"), default=0)
@@ -973,9 +975,6 @@ class CouponDailyStat(models.Model):
             models.CheckConstraint(
                 condition=Q(dc_amt=F("our_dc_amt") + F("entr_dc_amt")),
                 name="cpnstat_split_sums",
-            ),
-            models.CheckConstraint(
-                condition=Q(issued_in_use__lte=F("issued")), name="cpnstat_in_use_le_issued"
             ),
         ]
 

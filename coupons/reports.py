@@ -19,9 +19,12 @@ Every row is a key (day, promotion, channel, MK021 reason of the copy) and its s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from django.db import connection, transaction
 from django.db.models import Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.errors import DomainError
@@ -30,6 +33,8 @@ from . import codes
 from .models import CouponDailyStat
 
 REPORT_MAX_DAYS = 366
+# The report's days are the mall's calendar days, whatever the server's settings.
+REPORT_TZ = ZoneInfo("Asia/Seoul")
 COUNT_KEYS = ("issued", "used", "restored", "revoked", "expired")
 AMOUNT_KEYS = ("dc_amt", "our_dc_amt", "entr_dc_amt")
 # The rollup's columns summed by every grouping (issued_in_use is the usage rate's numerator).
@@ -167,3 +172,262 @@ def coupon_report(
         "by_promotion": by_promotion,
         "by_reason": by_reason,
     }
+
+
+# -- keeping the rollup current (called inside the transactions that change the facts) -----------
+
+STAT_TABLE = CouponDailyStat._meta.db_table
+KEY_COLUMNS = ("day", "promotion_id", "channel", "reason_cd")
+DELTA_COLUMNS = SUMMED
+_UPSERT_HEAD = f"INSERT INTO {STAT_TABLE} ({', '.join(KEY_COLUMNS + DELTA_COLUMNS)}) VALUES "
+# Never a read-modify-write: the database adds the increments to whatever row it holds.
+_UPSERT_TAIL = f" ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET " + ", ".join(
+    f"{col} = {STAT_TABLE}.{col} + excluded.{col}" for col in DELTA_COLUMNS
+)
+# Rows per INSERT statement (a parameter budget well under SQLite's and PostgreSQL's limits).
+_UPSERT_BATCH = 500
+
+
+def report_day(value: datetime) -> date:
+    """The Asia/Seoul calendar day of an aware datetime (the day a figure falls on)."""
+    return timezone.localtime(value, REPORT_TZ).date()
+
+
+class RollupDelta:
+    """Increments of the rollup gathered over one write, saved by one grouped upsert in key
+    order (so two transactions touching the same rows lock them in the same order)."""
+
+    def __init__(self):
+        self._rows: dict[tuple, list[int]] = {}
+
+    def add(self, *, day: date, promotion_id: int, channel: str, reason_cd: str, **deltas) -> None:
+        row = self._rows.setdefault(
+            (day, promotion_id, channel, reason_cd or ""), [0] * len(DELTA_COLUMNS)
+        )
+        for column, value in deltas.items():
+            row[DELTA_COLUMNS.index(column)] += int(value)
+
+    def add_amounts(self, *, sign: int, dc: int, our: int, entr: int, **key) -> None:
+        self.add(**key, dc_amt=sign * dc, our_dc_amt=sign * our, entr_dc_amt=sign * entr)
+
+    def __bool__(self) -> bool:
+        return any(any(values) for values in self._rows.values())
+
+    def save(self) -> None:
+        rows = sorted((key, values) for key, values in self._rows.items() if any(values))
+        self._rows = {}
+        adapt = connection.ops.adapt_datefield_value
+        marks = "(" + ", ".join(["%s"] * (len(KEY_COLUMNS) + len(DELTA_COLUMNS))) + ")"
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), _UPSERT_BATCH):
+                batch = rows[start : start + _UPSERT_BATCH]
+                params = []
+                for (day, promotion_id, channel, reason_cd), values in batch:
+                    params += [adapt(day), promotion_id, channel, reason_cd, *values]
+                cursor.execute(
+                    _UPSERT_HEAD + ", ".join([marks] * len(batch)) + _UPSERT_TAIL, params
+                )
+
+
+def rollup_issued(
+    *, promotion_id: int, channel: str, reason_cd: str, issued_at: datetime, qty: int
+) -> None:
+    """Count `qty` copies issued at `issued_at` (one upsert)."""
+    delta = RollupDelta()
+    delta.add(
+        day=report_day(issued_at),
+        promotion_id=promotion_id,
+        channel=channel,
+        reason_cd=reason_cd,
+        issued=qty,
+    )
+    delta.save()
+
+
+def rollup_revoked(
+    *, promotion_id: int, channel: str, reason_cd: str, revoked_at: datetime
+) -> None:
+    """Count one copy revoked at `revoked_at` (one upsert)."""
+    delta = RollupDelta()
+    delta.add(
+        day=report_day(revoked_at),
+        promotion_id=promotion_id,
+        channel=channel,
+        reason_cd=reason_cd,
+        revoked=1,
+    )
+    delta.save()
+
+
+def day_sql(column: str) -> str:
+    """SQL for the Asia/Seoul calendar day of a timestamp column, on this database."""
+    if connection.vendor == "postgresql":
+        return f"(({column}) AT TIME ZONE 'Asia/Seoul')::date"
+    # SQLite keeps UTC text; Seoul has kept +09:00 without summer time since 1988.
+    hours = int(timezone.now().astimezone(REPORT_TZ).utcoffset().total_seconds() // 3600)
+    return f"date({column}, '{hours:+d} hours')"
+
+
+def upsert_select_sql(select_sql: str, *, adds: tuple[str, ...] = DELTA_COLUMNS) -> str:
+    """`INSERT … <select_sql> ON CONFLICT (key) DO UPDATE` adding the `adds` columns; the select
+    gives the key columns then every delta column, grouped by key (and ordered by it, so the rows
+    are locked in key order)."""
+    return (
+        f"INSERT INTO {STAT_TABLE} ({', '.join(KEY_COLUMNS + DELTA_COLUMNS)}) {select_sql}"
+        f" ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET "
+        + ", ".join(f"{col} = {STAT_TABLE}.{col} + excluded.{col}" for col in adds)
+    )
+
+
+def delta_select_list(**values: str) -> str:
+    """The delta columns of a rollup select, in table order: the given SQL or 0."""
+    return ", ".join(f"{values.get(col, '0')} AS {col}" for col in DELTA_COLUMNS)
+
+
+# -- rebuilding the rollup from the facts ----------------------------------------------------------
+
+
+def _seoul_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=REPORT_TZ)
+
+
+def _rebuild_events_sql(bounds) -> tuple[str, list]:
+    """Every figure as (key, deltas) rows pre-grouped per source, from the facts: copies (issue,
+    revoke, expiry), uses, restores and claw-backs; `bounds(column)` gives each source's period
+    predicate on its event column."""
+    mc, cu, cl = (
+        "coupons_membercoupon",
+        "coupons_couponuse",
+        "coupons_couponuseline",
+    )
+    used, revoked, expired = (
+        codes.CouponStatus.USED,
+        codes.CouponStatus.REVOKED,
+        codes.CouponStatus.EXPIRED,
+    )
+    cart = codes.PromoType.CART
+    parts, params = [], []
+
+    def source(select: str, from_where: str, column: str, extra: list | None = None):
+        where, where_params = bounds(column)
+        parts.append(
+            f"SELECT {day_sql(column)} AS day, m.promotion_id, m.channel, "
+            f"m.cs_cpn_pay_caus_cd AS reason_cd, {select} FROM {from_where}{where} "
+            "GROUP BY 1, 2, 3, 4"
+        )
+        params.extend(extra or [])
+        params.extend(where_params)
+
+    source(
+        delta_select_list(
+            issued="COUNT(*)",
+            issued_in_use="SUM(CASE WHEN m.status = %s THEN 1 ELSE 0 END)",
+        ),
+        f"{mc} m WHERE 1 = 1",
+        "m.issued_at",
+        [used],
+    )
+    source(
+        delta_select_list(revoked="COUNT(*)"),
+        f"{mc} m WHERE m.status = %s AND m.revoked_at IS NOT NULL",
+        "m.revoked_at",
+        [revoked],
+    )
+    source(
+        delta_select_list(expired="COUNT(*)"),
+        f"{mc} m WHERE m.status = %s",
+        "m.valid_until",
+        [expired],
+    )
+    source(
+        delta_select_list(
+            used="COUNT(*)",
+            dc_amt="SUM(u.dc_amt)",
+            our_dc_amt="SUM(u.our_dc_amt)",
+            entr_dc_amt="SUM(u.entr_dc_amt)",
+        ),
+        f"{cu} u JOIN {mc} m ON m.cpn_isu_no = u.member_coupon_id WHERE 1 = 1",
+        "u.used_at",
+    )
+    # A restore gives back what its claw-backs had not: the use less the cart lines clawed back
+    # before it (the lines its own claim cancelled are what it restores).
+    clawed = (
+        f"(SELECT COALESCE(SUM(l.{{col}}), 0) FROM {cl} l WHERE l.use_id = u.id "
+        "AND l.cancelled_at IS NOT NULL AND l.clm_no <> u.restore_clm_no)"
+    )
+    source(
+        delta_select_list(
+            restored="COUNT(*)",
+            dc_amt="-SUM(u.dc_amt - u.clawback_amt)",
+            our_dc_amt=(
+                "-SUM(u.our_dc_amt - CASE WHEN u.clawback_amt > 0 THEN "
+                f"{clawed.format(col='our_dc_amt')} ELSE 0 END)"
+            ),
+            entr_dc_amt=(
+                "-SUM(u.entr_dc_amt - CASE WHEN u.clawback_amt > 0 THEN "
+                f"{clawed.format(col='entr_dc_amt')} ELSE 0 END)"
+            ),
+        ),
+        f"{cu} u JOIN {mc} m ON m.cpn_isu_no = u.member_coupon_id WHERE u.restored_at IS NOT NULL",
+        "u.restored_at",
+    )
+    # A claw-back: the cancelled lines of a cart coupon that stayed used at the time.
+    source(
+        delta_select_list(
+            dc_amt="-SUM(l.dc_amt)",
+            our_dc_amt="-SUM(l.our_dc_amt)",
+            entr_dc_amt="-SUM(l.entr_dc_amt)",
+        ),
+        f"{cl} l JOIN {cu} u ON u.id = l.use_id JOIN {mc} m ON m.cpn_isu_no = u.member_coupon_id "
+        "WHERE u.promo_typ_cd = %s AND l.cancelled_at IS NOT NULL AND l.dc_amt > 0 "
+        "AND (u.restored_at IS NULL OR l.clm_no <> u.restore_clm_no)",
+        "l.cancelled_at",
+        [cart],
+    )
+    return " UNION ALL ".join(parts), params
+
+
+def report_rebuild(*, date_from: date | None = None, date_to: date | None = None) -> int:
+    """Recompute the rollup's rows of the period (every day when no bounds) from the facts with
+    set-based SQL, in one transaction; returns the number of rows written. Writers that change
+    figures meanwhile wait for it on PostgreSQL, then add their increments to the rebuilt rows."""
+    if date_from and date_to and date_from > date_to:
+        raise ReportPeriodError(
+            _("기간의 시작일이 종료일보다 늦습니다."),
+            fields={"date_from": [_("시작일은 종료일과 같거나 앞서야 합니다.")]},
+        )
+    at = connection.ops.adapt_datetimefield_value
+    start = at(_seoul_midnight(date_from)) if date_from else None
+    end = at(_seoul_midnight(date_to + timedelta(days=1))) if date_to else None
+
+    def bounds(column: str) -> tuple[str, list]:
+        sql, params = "", []
+        if start is not None:
+            sql, params = sql + f" AND {column} >= %s", [*params, start]
+        if end is not None:
+            sql, params = sql + f" AND {column} < %s", [*params, end]
+        return sql, params
+
+    events, params = _rebuild_events_sql(bounds)
+    sums = ", ".join(f"SUM({col})" for col in DELTA_COLUMNS)
+    select = (
+        f"SELECT day, promotion_id, channel, reason_cd, {sums} FROM ({events}) e "
+        "GROUP BY day, promotion_id, channel, reason_cd ORDER BY 1, 2, 3, 4"
+    )
+    adapt_day = connection.ops.adapt_datefield_value
+    delete, delete_params = f"DELETE FROM {STAT_TABLE} WHERE 1 = 1", []
+    if date_from:
+        delete, delete_params = delete + " AND day >= %s", [*delete_params, adapt_day(date_from)]
+    if date_to:
+        delete, delete_params = delete + " AND day <= %s", [*delete_params, adapt_day(date_to)]
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Readers go on; writers of figures queue behind the rebuild instead of being lost
+            # between its delete and its insert.
+            cursor.execute(f"LOCK TABLE {STAT_TABLE} IN EXCLUSIVE MODE")
+        cursor.execute(delete, delete_params)
+        cursor.execute(
+            f"INSERT INTO {STAT_TABLE} ({', '.join(KEY_COLUMNS + DELTA_COLUMNS)}) {select}", params
+        )
+        written = cursor.rowcount
+    return written

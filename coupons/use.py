@@ -29,7 +29,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import codes, errors, pricing
+from . import codes, errors, pricing, reports
 from .errors import Conflict, DomainError, NotFound
 from .models import (
     CouponClaim,
@@ -327,6 +327,7 @@ def _record_use(*, ord_no, member, order, benefits, request_hash, user, now) -> 
             for seq, dc, o, e in lines
         )
         rows.append(_use_row(use, lines))
+    _rollup_uses(benefits, now)
     rows.sort(key=lambda r: r["cpnIsuNo"])
     body = {
         "ordNo": ord_no,
@@ -338,6 +339,36 @@ def _record_use(*, ord_no, member, order, benefits, request_hash, user, now) -> 
     record.response = body
     record.save(update_fields=["response"])
     return UseOutcome(order=record, body=body)
+
+
+def _rollup_uses(benefits, now: datetime) -> None:
+    """The report's increments of a use: each copy used (with its discount) today, and in use
+    among the copies of its issue day; one grouped upsert, last in the transaction."""
+    copies = {
+        row["pk"]: row
+        for row in MemberCoupon.objects.filter(pk__in=[b.copy.cpn_isu_no for b in benefits]).values(
+            "pk", "channel", "cs_cpn_pay_caus_cd", "issued_at"
+        )
+    }
+    delta = reports.RollupDelta()
+    for b in benefits:
+        copy = copies[b.copy.cpn_isu_no]
+        key = {
+            "promotion_id": b.copy.terms.promo_id,
+            "channel": copy["channel"],
+            "reason_cd": copy["cs_cpn_pay_caus_cd"],
+        }
+        delta.add_amounts(
+            day=reports.report_day(now),
+            **key,
+            sign=1,
+            dc=b.dc_amt,
+            our=b.our_dc_amt,
+            entr=b.entr_dc_amt,
+        )
+        delta.add(day=reports.report_day(now), **key, used=1)
+        delta.add(day=reports.report_day(copy["issued_at"]), **key, issued_in_use=1)
+    delta.save()
 
 
 # -- restore -----------------------------------------------------------------------------------
@@ -412,6 +443,7 @@ def _record_restore(*, ord_no, clm_no, seqs, request_hash, user, now) -> Restore
         .order_by("member_coupon_id")
     )
     restored, kept, give_back = [], [], {}
+    delta = reports.RollupDelta()
     for use in uses:
         lines = list(use.lines.all())
         cancelling = [
@@ -434,6 +466,7 @@ def _record_restore(*, ord_no, clm_no, seqs, request_hash, user, now) -> Restore
             use.restored_at, use.restore_clm_no, use.restored_status = now, clm_no, status
             use.save(update_fields=["restored_at", "restore_clm_no", "restored_status"])
             restored.append((use, status, amount))
+            _rollup_restore(delta, use, lines, clm_no, status, now)
         elif use.promo_typ_cd == codes.PromoType.CART:
             amount = sum(line.dc_amt for line in cancelling)
             if not amount:
@@ -441,6 +474,14 @@ def _record_restore(*, ord_no, clm_no, seqs, request_hash, user, now) -> Restore
             use.clawback_amt = F("clawback_amt") + amount
             use.save(update_fields=["clawback_amt"])
             kept.append((use, amount, [line.ord_goods_seq for line in cancelling]))
+            delta.add_amounts(
+                day=reports.report_day(now),
+                **_rollup_key(use),
+                sign=-1,
+                dc=amount,
+                our=sum(line.our_dc_amt for line in cancelling),
+                entr=sum(line.entr_dc_amt for line in cancelling),
+            )
         else:
             continue
         give_back[use.promotion_id] = give_back.get(use.promotion_id, 0) + amount
@@ -451,6 +492,7 @@ def _record_restore(*, ord_no, clm_no, seqs, request_hash, user, now) -> Restore
         MemberCoupon.objects.filter(pk=use.member_coupon_id, status=codes.CouponStatus.USED).update(
             status=status, used_at=None, use_ord_no=""
         )
+    delta.save()  # the rollup last, in key order (the lock order of every writer)
     body = {
         "ordNo": ord_no,
         "clmNo": clm_no,
@@ -480,3 +522,33 @@ def _record_restore(*, ord_no, clm_no, seqs, request_hash, user, now) -> Restore
     claim.response = body
     claim.save(update_fields=["response"])
     return RestoreOutcome(claim=claim, body=body)
+
+
+def _rollup_key(use: CouponUse) -> dict:
+    return {
+        "promotion_id": use.promotion_id,
+        "channel": use.member_coupon.channel,
+        "reason_cd": use.member_coupon.cs_cpn_pay_caus_cd,
+    }
+
+
+def _rollup_restore(delta, use: CouponUse, lines, clm_no: str, status: str, now: datetime) -> None:
+    """A restored copy: restored today, giving back what its claw-backs had not (the use less the
+    lines clawed back by earlier claims); no longer in use among its issue day's copies; expired
+    on its valid_until day when it comes back past its validity."""
+    clawed = [line for line in lines if line.cancelled_at is not None and line.clm_no != clm_no]
+    key = _rollup_key(use)
+    our = use.our_dc_amt - (sum(line.our_dc_amt for line in clawed) if use.clawback_amt else 0)
+    entr = use.entr_dc_amt - (sum(line.entr_dc_amt for line in clawed) if use.clawback_amt else 0)
+    delta.add_amounts(
+        day=reports.report_day(now),
+        **key,
+        sign=-1,
+        dc=use.dc_amt - use.clawback_amt,
+        our=our,
+        entr=entr,
+    )
+    delta.add(day=reports.report_day(now), **key, restored=1)
+    delta.add(day=reports.report_day(use.member_coupon.issued_at), **key, issued_in_use=-1)
+    if status == codes.CouponStatus.EXPIRED:
+        delta.add(day=reports.report_day(use.member_coupon.valid_until), **key, expired=1)
