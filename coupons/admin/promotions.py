@@ -20,6 +20,8 @@ from coupons.errors import DomainError
 from coupons.forms import PromotionForm, PromotionTargetFormSet
 from coupons.models import FROZEN_FIELDS, Promotion, PromotionRevision, PromotionTarget
 
+from .reports import can_view_report, promotion_figures
+
 
 def _display(field, value) -> str:
     """A promotion field's value as the change page shows it (code labels, local time, 예/아니오)."""
@@ -369,6 +371,9 @@ class PromotionAdmin(admin.ModelAdmin):
                 extra_context["revision_rows"] = revision_rows(revision)
                 extra_context["revision_is_author"] = revision.author_id == request.user.pk
                 extra_context["revision_can_decide"] = self.has_approve_permission(request)
+            if can_view_report(request.user):
+                # The cost report's figures for this promotion (SPEC §8), above the form.
+                extra_context["report_figures"] = promotion_figures(promotion)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):

@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.exports import csv_response, xlsx_response
@@ -73,7 +73,7 @@ def total_cards(totals: dict) -> list[tuple[str, str, str]]:
         ("issued", _("발급")),
         ("used", _("사용")),
         ("restored", _("복원")),
-        ("revoked", _("회수")),
+        ("revoked", pgettext_lazy("report", "회수")),
         ("expired", _("만료")),
         ("usage_rate", _("사용률")),
         ("dc_amt", _("할인금액")),
@@ -239,14 +239,14 @@ def chart_data(report: dict) -> dict:
             "used": gettext("사용"),
             "mall": gettext("당사 부담"),
             "vendor": gettext("협력사 부담"),
-            "count": gettext("장"),
-            "won": gettext("원"),
+            # the money format of the page, "%(amount)s" replaced by the figure in the browser
+            "won": gettext("%(amount)s원"),
         },
     }
 
 
 EXPORT_HEADERS = (
-    _("구분"),
+    pgettext_lazy("report", "구분"),
     _("일자"),
     _("프로모션번호"),
     _("프로모션명"),
@@ -256,7 +256,7 @@ EXPORT_HEADERS = (
     _("발급"),
     _("사용"),
     _("복원"),
-    _("회수"),
+    pgettext_lazy("report", "회수"),
     _("만료"),
     _("사용률(%)"),
     _("할인금액(원)"),

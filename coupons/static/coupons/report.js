@@ -32,7 +32,7 @@
     }
 
     function won(value) {
-      return number.format(value) + text.won;
+      return text.won.replace("%(amount)s", number.format(value));
     }
 
     function tooltip(format) {
