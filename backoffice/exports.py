@@ -73,9 +73,16 @@ def csv_chunks(*, headers: Sequence[str], rows: Iterable[Sequence]) -> Iterator[
     writer.writerow([csv_cell(h) for h in headers])
     yield "\ufeff".encode() + buffer.take()
     iterator = iter(rows)
-    while batch := list(islice(iterator, CSV_CHUNK_ROWS)):
-        writer.writerows([csv_cell(v) for v in row] for row in batch)
-        yield buffer.take()
+    try:
+        while batch := list(islice(iterator, CSV_CHUNK_ROWS)):
+            writer.writerows([csv_cell(v) for v in row] for row in batch)
+            yield buffer.take()
+    finally:
+        # A client that goes away closes this generator: close the rows too (their cursor and
+        # transaction) now rather than whenever they are collected.
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()
 
 
 def xlsx_write(
@@ -153,7 +160,7 @@ def _display(value: Any) -> str:
     if isinstance(value, bool):
         return "Y" if value else "N"
     if isinstance(value, dt.datetime):
-        return _local(value).strftime("%Y-%m-%d %H:%M:%S")
+        return _local(value).isoformat(" ", "seconds")
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
@@ -161,9 +168,9 @@ def _display(value: Any) -> str:
 
 def _local(value: dt.datetime) -> dt.datetime:
     """An aware datetime in the project's zone (Asia/Seoul), naive, as Excel wants it."""
-    if timezone.is_aware(value):
-        value = timezone.localtime(value, timezone.get_default_timezone())
-    return value.replace(tzinfo=None)
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.get_default_timezone())
+    return value.replace(tzinfo=None, microsecond=0)
 
 
 def _xlsx_cell(ws, value: Any, cell_class):

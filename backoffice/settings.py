@@ -270,6 +270,12 @@ JOB_BACKOFF_MAX_SECONDS = env.float("JOB_BACKOFF_MAX_SECONDS", default=600.0)
 JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=600)  # RUNNING this long = worker died
 JOB_SWEEP_GRACE_SECONDS = env.int("JOB_SWEEP_GRACE_SECONDS", default=30)
 
+# Exports (backoffice/exports.py, coupons/exports.py): CSV streams at any size; an xlsx of more
+# rows than EXPORT_INLINE_MAX_ROWS is written by a job into EXPORT_DIR, kept EXPORT_KEEP_HOURS.
+EXPORT_INLINE_MAX_ROWS = env.int("EXPORT_INLINE_MAX_ROWS", default=100_000)
+EXPORT_DIR = Path(env.str("EXPORT_DIR", default=str(VAR_DIR / "exports")))
+EXPORT_KEEP_HOURS = env.int("EXPORT_KEEP_HOURS", default=24)
+
 # Marketplace clients (marketplaces/http.py, marketplaces/coupang/). Tests shorten the delays.
 MARKETPLACE_HTTP_TIMEOUT = env.float("MARKETPLACE_HTTP_TIMEOUT", default=10.0)
 COUPANG_POLL_INTERVAL_SECONDS = env.float("COUPANG_POLL_INTERVAL_SECONDS", default=1.0)

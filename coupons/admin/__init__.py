@@ -4,7 +4,16 @@ coupons, and CS compensation."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from . import catalog, code_tables, compensation, desk, member_coupons, promotions, reports
+from . import (
+    catalog,
+    code_tables,
+    compensation,
+    coupon_uses,
+    desk,
+    member_coupons,
+    promotions,
+    reports,
+)
 
 admin.site.site_header = _("프로모션 백오피스")
 admin.site.site_title = _("프로모션 백오피스")
@@ -14,6 +23,7 @@ __all__ = [
     "catalog",
     "code_tables",
     "compensation",
+    "coupon_uses",
     "desk",
     "member_coupons",
     "promotions",

@@ -28,6 +28,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from coupons.errors import DomainError
+from coupons.exports import MEMBER_COUPONS, ChangelistExportMixin
 from coupons.issuing import coupon_revoke
 from coupons.models import CouponUse, MemberCoupon
 
@@ -69,7 +70,7 @@ class RevokeForm(forms.Form):
 
 
 @admin.register(MemberCoupon)
-class MemberCouponAdmin(CompensationPagesMixin, admin.ModelAdmin):
+class MemberCouponAdmin(ChangelistExportMixin, CompensationPagesMixin, admin.ModelAdmin):
     list_display = (
         "cpn_isu_no",
         "member_link",
@@ -96,6 +97,7 @@ class MemberCouponAdmin(CompensationPagesMixin, admin.ModelAdmin):
     ordering = ("-cpn_isu_no",)
     list_per_page = 50
     actions = ["revoke_selected"]
+    export_shape = MEMBER_COUPONS  # the CSV / Excel downloads of the list as filtered
     fields = (
         "cpn_isu_no",
         "member",
@@ -269,6 +271,7 @@ class MemberCouponAdmin(CompensationPagesMixin, admin.ModelAdmin):
                 name="coupons_membercoupon_member_history",
             ),
             *self.compensation_urls(wrap),
+            *self.export_urls(wrap),
         ] + super().get_urls()
 
     def revoke_view(self, request):
