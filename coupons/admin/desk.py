@@ -4,8 +4,9 @@ or CS agent, and today's figures.
 Every section is one query bounded by its slice (and a count only when it is longer than shown),
 served by an index: promotions by `promo_status_way_end_idx` (status, method, end: every method is
 named so the end condition is an index range), revisions by the partial `promorev_one_pending`,
-compensation runs by their `created_by` index. Today's figures come from the report selector
-(coupons.reports), never from the member-coupon table itself.
+compensation runs by their `created_by` index. Today's figures and issues by reason come from the
+report selector (coupons.reports, the daily rollup), read once per page and never from the
+member-coupon table itself.
 """
 
 from __future__ import annotations
@@ -23,11 +24,16 @@ from django.utils.translation import gettext_lazy
 from backoffice.desk import DeskItem, desk_section, register_panel
 from coupons import codes
 from coupons.models import CompensationRun, Promotion, PromotionRevision
+from coupons.reports import coupon_report
+
+from .reports import can_view_report, total_cards
 
 # A running promotion is "near its limit" when at most this share of its issue limit or of its
 # budget is left.
 NEAR_LIMIT_PERCENT = 10
 ENDING_WITHIN_DAYS = 7
+# The report's figures the desk shows for today, in this order.
+TODAY_FIGURES = ("issued", "used", "dc_amt", "our_dc_amt", "entr_dc_amt")
 
 
 def _when(value: datetime | None) -> str:
@@ -89,7 +95,12 @@ def promotions_near_limit(*, now: datetime):
     budget left (sold out and spent included), ending soonest first."""
     kept = 100 - NEAR_LIMIT_PERCENT
     return (
-        Promotion.objects.filter(_still_to_run(now), promo_stat_cd=codes.PromoStatus.APPROVED)
+        Promotion.objects.filter(
+            _still_to_run(now),
+            # said on its own, so that a partial index of the limited promotions could serve it
+            Q(issu_lmt_qty__isnull=False) | Q(budget_amt__isnull=False),
+            promo_stat_cd=codes.PromoStatus.APPROVED,
+        )
         .alias(issued_pct=F("issu_qty") * 100, used_pct=F("budget_used") * 100)
         .filter(
             Q(issu_lmt_qty__isnull=False, issued_pct__gte=F("issu_lmt_qty") * kept)
@@ -214,7 +225,77 @@ def _run_item(run: CompensationRun) -> DeskItem:
     )
 
 
+def today_report(request) -> dict:
+    """`coupon_report` of today (Asia/Seoul), read once per request whichever panels use it."""
+    report = getattr(request, "_desk_today_report", None)
+    if report is None:
+        today = timezone.localdate()
+        report = coupon_report(date_from=today, date_to=today)
+        request._desk_today_report = report
+    return report
+
+
+def _report_url(day, **filters) -> str:
+    """The cost report of `day` (within `filters`)."""
+    return _url(
+        "coupons_coupondailystat_changelist",
+        query={"date_from": day.isoformat(), "date_to": day.isoformat(), **filters},
+    )
+
+
+def _reason_item(row: dict, day, *, report: bool) -> DeskItem:
+    start, end = _day_bounds(day)
+    return DeskItem(
+        label=f"{row['reason_cd']} {row['reason_nm']}",
+        url=_url(
+            "coupons_membercoupon_changelist",
+            query={
+                "cs_cpn_pay_caus_cd__exact": row["reason_cd"],
+                "issued_at__gte": start.isoformat(),
+                "issued_at__lt": end.isoformat(),
+            },
+        ),
+        note=_("발급 %(issued)s장 · 사용 %(used)s장 · 할인 %(dc)s원")
+        % {
+            "issued": f"{row['issued']:,}",
+            "used": f"{row['used']:,}",
+            "dc": f"{row['dc_amt']:,}",
+        },
+        links=((_("비용 리포트에서 보기"), _report_url(day, reason_cd=row["reason_cd"])),)
+        if report
+        else (),
+    )
+
+
+def _percent_of(part: int, whole: int) -> str:
+    return f"{part * 100 / whole:.1f}%" if whole else "-"
+
+
 # -- panels ---------------------------------------------------------------------------------------
+def _today(request) -> dict:
+    report = today_report(request)
+    totals, day = report["totals"], report["date_from"]
+    # the report page's own labels and formats, so both read the same
+    cards = {key: (label, value) for key, label, value in total_cards(totals)}
+    shares = {
+        "our_dc_amt": _percent_of(totals["our_dc_amt"], totals["dc_amt"]),
+        "entr_dc_amt": _percent_of(totals["entr_dc_amt"], totals["dc_amt"]),
+    }
+    return {
+        "day": date_format(day, "Y-m-d"),
+        "report_url": _report_url(day),
+        "figures": [
+            {
+                "key": key,
+                "label": cards[key][0],
+                "value": cards[key][1],
+                "detail": shares.get(key, ""),
+            }
+            for key in TODAY_FIGURES
+        ],
+    }
+
+
 def _approvals(request) -> dict:
     user, now = request.user, timezone.now()
     promotions = promotions_awaiting_approval(user=user, now=now)
@@ -287,6 +368,8 @@ def _watch(request) -> dict:
 
 def _compensation(request) -> dict:
     runs = compensation_runs_of(user=request.user)
+    report = today_report(request)
+    reasons = [row for row in report["by_reason"] if row["reason_cd"]]
     return {
         "sections": [
             desk_section(
@@ -301,6 +384,17 @@ def _compensation(request) -> dict:
                     query={"created_by__exact": request.user.pk},
                 ),
             ),
+            desk_section(
+                key="desk-today-reasons",
+                title=_("오늘 사유별 보상 발급 (MK021)"),
+                rows=reasons,
+                count=lambda: len(reasons),
+                item=lambda row: _reason_item(
+                    row, report["date_from"], report=can_view_report(request.user)
+                ),
+                empty=_("오늘 발급된 보상쿠폰이 없습니다."),
+                limit=len(codes.CsReason.values),
+            ),
         ]
     }
 
@@ -309,6 +403,14 @@ def _can(permission: str):
     return lambda user: user.is_active and user.has_perm(permission)
 
 
+register_panel(
+    "today",
+    title=gettext_lazy("오늘의 쿠폰"),
+    allowed=can_view_report,
+    build=_today,
+    template="admin/desk/today.html",
+    order=0,
+)
 register_panel(
     "approvals",
     title=gettext_lazy("내 승인 대기"),
@@ -332,6 +434,7 @@ register_panel(
 )
 
 __all__ = [
+    "today_report",
     "compensation_runs_of",
     "promotions_awaiting_approval",
     "promotions_ending_soon",

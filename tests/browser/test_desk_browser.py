@@ -19,6 +19,7 @@ from coupons.compensation import compensation_issue
 from coupons.issuing import coupon_issue
 from coupons.management.commands.load_demo import DEMO_USERS
 from coupons.models import Member, Promotion
+from coupons.reports import coupon_report
 from marketplaces.coupang.models import CoupangCoupon
 from tests.coupons.issuing_factories import ensure_codes
 from tests.factories import promotion_data
@@ -112,6 +113,13 @@ def test_md_sees_their_desk_and_opens_a_promotion_to_approve(page, live_server, 
         "#desk-coupang-confirm"
     )
     assert page.locator("#desk-compensation").count() == 0
+    # today's figures are the report's (demo orders and this test's issues included)
+    day = timezone.localdate()
+    totals = coupon_report(date_from=day, date_to=day)["totals"]
+    assert totals["issued"] >= 11 and totals["used"] >= 1
+    assert page.inner_text("#desk-today-issued dd") == f"{totals['issued']:,}"
+    assert page.inner_text("#desk-today-used dd") == f"{totals['used']:,}"
+    assert page.inner_text("#desk-today-dc_amt dd") == f"{totals['dc_amt']:,}원"
     assert page.locator("#desk-apps a", has_text="프로모션(쿠폰)").count() >= 1
     _fits(page)
     _shot(page, "desk-md")
@@ -134,8 +142,21 @@ def test_cs_sees_their_runs_and_opens_one(page, live_server, admin_login, demo):
     assert "완료 · 배송지연 · 대상 2명 · 발급 2명 · 실패 0명" in runs
     for md_only in ("#desk-approvals", "#desk-marketplaces", "#desk-watch"):
         assert page.locator(md_only).count() == 0
+    reasons = page.inner_text("#desk-today-reasons")
+    assert "02 배송지연" in reasons and "발급 2장" in reasons
     _fits(page)
     _shot(page, "desk-cs")
+
+    page.click("#desk-today-reasons li a:has-text('02 배송지연')")
+    page.wait_for_selector("#result_list")
+    assert page.locator("#result_list tbody tr").count() == 2
+    assert page.locator("#result_list td.field-cs_cpn_pay_caus_cd").all_inner_texts() == [
+        "배송지연",
+        "배송지연",
+    ]
+    _shot(page, "desk-cs-reason-coupons")
+
+    page.goto(f"{live_server.url}/admin/")
 
     page.click(f"#desk-compensation-runs a:has-text('#{run.pk} ')")
     page.wait_for_url(re.compile(rf".*/compensation/{run.pk}/$"))

@@ -4,6 +4,7 @@ that open where the item is acted on, and a query count that does not grow with 
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, timedelta
 from html.parser import HTMLParser
@@ -20,9 +21,11 @@ from coupons import codes, services
 from coupons.compensation import compensation_issue
 from coupons.issuing import coupon_issue
 from coupons.models import CompensationRun, Promotion
+from coupons.use import coupons_use
 from marketplaces.coupang.models import CoupangCoupon
 from marketplaces.esm.models import EsmSponsorship
 from tests.coupons.issuing_factories import ensure_codes, member
+from tests.coupons.use_factories import cart_promotion, give, goods, order_system_user, use_kwargs
 from tests.factories import promotion_data, user
 
 pytestmark = pytest.mark.django_db
@@ -248,7 +251,7 @@ def runs(people):
         cpn_issu_main_cd=codes.Issuer.CS,
         cpn_issu_way_cd=codes.IssueMethod.TARGETED,
     )
-    for mbr_no in ("300000001", "300000002"):
+    for mbr_no in ("300000001", "300000002", "300000003"):
         member(mbr_no)
 
     def run(by, mbr_nos, reason):
@@ -263,7 +266,7 @@ def runs(people):
     return {
         "first": run(cs, ["300000001", "999999999"], codes.CsReason.LATE_DELIVERY),
         "second": run(cs, ["300000002"], codes.CsReason.DEFECTIVE),
-        "other": run(cs2, ["300000001"], codes.CsReason.OTHER),
+        "other": run(cs2, ["300000003"], codes.CsReason.OTHER),
         "promotion": promotion,
     }
 
@@ -416,6 +419,78 @@ def test_empty_sections_say_so_in_one_line(client, people):
         "desk-ending": "7일 안에 종료되는 프로모션이 없습니다.",
     }
     assert all(not s["items"] for s in page.sections.values())
+
+
+# -- today's figures ------------------------------------------------------------------------------
+def _figures(html: str) -> dict[str, str]:
+    """{key: the figure as shown, its detail after a "|"} of the today panel."""
+    found = re.findall(
+        r'<div class="desk-figure" id="desk-today-([a-z_]+)">\s*<dt>[^<]*</dt>\s*<dd>(.*?)</dd>',
+        html,
+        re.S,
+    )
+    return {key: re.sub(r"<small>(.*?)</small>", r"|\1", value).strip() for key, value in found}
+
+
+@pytest.fixture
+def today(people, runs):
+    """Today: two copies of a cart coupon (mall 60 % / vendor 40 %) and one of them used on an
+    order at 3,000 KRW, besides the runs' three CS copies (reasons 02, 01 and 12)."""
+    goods("G1", 15000)
+    goods("G2", 20000)
+    buyer = member("410000001")
+    first, _second = give(buyer, cart_promotion(promo_nm="장바구니 3천원"), qty=2)
+    coupons_use(
+        **use_kwargs("ORD-DESK-1", buyer, [{"cpn_isu_no": first.pk, "dc_amt": 3000}]),
+        user=order_system_user(),
+    )
+    return runs
+
+
+def test_today_figures_come_from_the_report(client, people, today):
+    client.force_login(people["md"])
+    html = client.get(INDEX).content.decode()
+    assert _figures(html) == {
+        "issued": "5",
+        "used": "1",
+        "dc_amt": "3,000원",
+        "our_dc_amt": "1,800원|60.0%",
+        "entr_dc_amt": "1,200원|40.0%",
+    }
+    day = timezone.localdate().isoformat()
+    report = reverse("admin:coupons_coupondailystat_changelist")
+    assert f'href="{report}?date_from={day}&amp;date_to={day}"' in html
+    assert client.get(f"{report}?date_from={day}&date_to={day}").status_code == 200
+
+
+def test_cs_agent_sees_todays_issues_by_reason_linked_to_the_coupons(client, people, today):
+    client.force_login(people["cs"])
+    page = desk(client)
+    section = page.sections["desk-today-reasons"]
+    assert [(i["label"], i["note"]) for i in section["items"]] == [
+        ("01 상품불량", "발급 1장 · 사용 0장 · 할인 0원"),
+        ("02 배송지연", "발급 1장 · 사용 0장 · 할인 0원"),
+        ("12 기타", "발급 1장 · 사용 0장 · 할인 0원"),
+    ]
+    listed = client.get(section["items"][1]["href"])
+    assert listed.status_code == 200
+    coupons = list(listed.context["cl"].result_list)
+    assert [(c.member_id, c.cs_cpn_pay_caus_cd) for c in coupons] == [("300000001", "02")]
+
+
+def test_with_nothing_today_the_figures_are_zero_and_the_reasons_say_so(client, people):
+    client.force_login(people["cs"])
+    html = client.get(INDEX).content.decode()
+    assert _figures(html) == {
+        "issued": "0",
+        "used": "0",
+        "dc_amt": "0원",
+        "our_dc_amt": "0원|-",
+        "entr_dc_amt": "0원|-",
+    }
+    assert (
+        desk(client).sections["desk-today-reasons"]["empty"] == "오늘 발급된 보상쿠폰이 없습니다."
+    )
 
 
 # -- who sees what --------------------------------------------------------------------------------
@@ -623,8 +698,9 @@ def test_the_desk_query_count_does_not_grow_with_the_data(client, people):
     _more_of_everything(people, SECTION_ITEMS + 1)
     # every section is longer than shown: each now costs its slice and its count
     page = desk(client)
+    # (today's reasons are the MK021 codes at most, all shown)
     assert {k: s["count"] > SECTION_ITEMS for k, s in page.sections.items()} == {
-        k: True for k in page.sections
+        k: k != "desk-today-reasons" for k in page.sections
     }
     first = _queries(client)
     _more_of_everything(people, 15)
