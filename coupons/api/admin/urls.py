@@ -3,7 +3,7 @@ compensation, mounted under /api/v1/admin/ (SPEC §4)."""
 
 from django.urls import path
 
-from . import catalog, compensation, coupon_uses, member_coupons, promotions, revisions
+from . import catalog, compensation, coupon_uses, member_coupons, promotions, reports, revisions
 
 urlpatterns = [
     path("promotions/", promotions.PromotionListCreateView.as_view(), name="admin-promotions"),
@@ -60,4 +60,5 @@ urlpatterns = [
     ),
     path("coupon-uses/", coupon_uses.CouponUseListView.as_view(), name="admin-coupon-uses"),
     path("compensations/", compensation.CompensationView.as_view(), name="admin-compensations"),
+    path("reports/coupons/", reports.CouponReportView.as_view(), name="admin-report-coupons"),
 ]
