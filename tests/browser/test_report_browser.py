@@ -183,8 +183,13 @@ def _read_downloads(page, report) -> None:
 def test_md_reads_the_report_its_charts_and_downloads_then_a_promotions_figures(
     page, live_server, admin_login, demo
 ):
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
     _sign_in(page, live_server, admin_login, "md")
     _check_page(page, demo)
+    # everything the page needs (Chart.js included) comes from this server
+    assert any(url.endswith("/coupons/vendor/chartjs/chart.umd.min.js") for url in requested)
+    assert [url for url in requested if not url.startswith(live_server.url)] == []
     # light theme: the charts took the admin's light colours
     assert _css(page, "--body-quiet-color") == "#666"
     assert {c["tickColour"] for c in _charts(page).values()} == {"#666"}
@@ -221,6 +226,14 @@ def test_cs_reads_the_report_in_light_and_dark(page, live_server, admin_login, d
         arg=dark_quiet,
     )
     assert {c["tickColour"] for c in _charts(page).values()} == {dark_quiet}
+    # the admin's theme toggle (data-theme on <html>) repaints them too
+    while page.evaluate("document.documentElement.dataset.theme") != "light":
+        page.click("button.theme-toggle")
+    page.wait_for_function(
+        "() => Chart.getChart(document.getElementById('chart-reason-discount'))"
+        ".options.scales.x.ticks.color === '#666'"
+    )
+    page.click("button.theme-toggle")  # light -> auto: the system's dark again
     # and a page opened dark draws dark from the start
     page.reload()
     page.wait_for_selector("#report-totals")

@@ -479,3 +479,17 @@ def test_the_figures_block_is_only_for_report_readers(client, on_d3, data):
     response = client.get(reverse("admin:coupons_promotion_change", args=[data["a"].pk]))
     assert response.status_code == 200
     assert 'id="promotion-figures"' not in response.content.decode()
+
+
+def test_a_long_lived_promotion_shows_its_latest_366_days(client, md, data):
+    old = approved_promotion(
+        promo_nm="오래된 쿠폰",
+        promo_str_dtm=at(D3 - dt.timedelta(days=400), 9),
+        promo_end_dtm=at(D3 + dt.timedelta(days=30), 9),
+    )
+    block = figures_block(
+        client.get(reverse("admin:coupons_promotion_change", args=[old.pk])).content.decode()
+    )
+    assert "2030-03-04 ~ 2031-03-04" in text(block)
+    assert "기간이 길어 최근 기간만 보여줍니다." in text(block)
+    assert f"?promo_no={old.promo_no}&amp;date_from=2030-03-04&amp;date_to=2031-03-04" in block
