@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from coupons import codes, pricing
+from coupons import codes, pricing, reports
 from coupons.catalog import exhibitions_upsert, goods_upsert, members_upsert
 from coupons.issuing import coupon_issue
 from coupons.models import CouponOrder, Member, Promotion
@@ -368,6 +368,7 @@ class Command(BaseCommand):
                     promotion_approve(user=users["admin"][0], promotion=promotion)
                 created += 1
             orders = _demo_orders(users["order"][0])
+            reports.report_rebuild()  # the report's figures for demo data older than its rollup
         self.stdout.write(
             f"demo data: members {m.created} new / {m.updated} kept, goods {g.created} new / {g.updated} kept, "
             f"exhibitions {e.created + e.updated}, promotions {created} new ({Promotion.objects.count()} in all), "
