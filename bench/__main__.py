@@ -1,4 +1,4 @@
-"""`make bench`: build the data set on PostgreSQL, run the four scenarios, print and save figures.
+"""`make bench`: build the data set on PostgreSQL, run the scenarios, print and save figures.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench make bench
     DATABASE_URL=... .venv/bin/python -m bench --small        # a quick run on a small data set
@@ -26,8 +26,8 @@ def main(argv=None) -> int:
     parser.add_argument("--small", action="store_true", help="a small data set (minutes → seconds)")
     parser.add_argument(
         "--only",
-        default="auto,downloads,reads,admin,pricing",
-        help="comma-separated scenarios: auto, downloads, reads, admin, pricing",
+        default="auto,downloads,reads,admin,pricing,reports",
+        help="comma-separated scenarios: auto, downloads, reads, admin, pricing, reports",
     )
     parser.add_argument(
         "--workers", type=int, default=4, help="gunicorn workers for the HTTP scenarios"
@@ -51,7 +51,7 @@ def main(argv=None) -> int:
         )
         return 2
 
-    from bench import dataset, scenarios
+    from bench import dataset, reports, scenarios
 
     sizes = dataset.Sizes.small() if args.small else dataset.Sizes()
     started = time.perf_counter()
@@ -75,6 +75,7 @@ def main(argv=None) -> int:
         ("reads", scenarios.reads),
         ("admin", scenarios.admin),
         ("pricing", scenarios.pricing),
+        ("reports", reports.run),
     ]
     with scenarios.Server(workers=args.workers) as server:
         for name, run in runners:

@@ -16,11 +16,16 @@ from django.utils import timezone
 
 from coupons import codes
 from coupons.models import Promotion
+from coupons.reports import report_rebuild
 from coupons.services import promotion_create
 
 MEMBER_BASE = 100_000_000
 GOODS_BASE = 3_000_000
 PROMO_BASE = 5_000_000
+# The data set's orders (one per used copy) and claims are numbered from the copy / the use.
+USE_ORDER_PREFIX = "BENCH-O"
+USE_CLAIM_PREFIX = "BENCH-C"
+RESTORE_EVERY = 10  # one use in ten is cancelled a day later and its copy restored
 
 
 @dataclass
@@ -116,6 +121,19 @@ def build(sizes: Sizes, log=print) -> dict:
         _build_coupons(sizes)
         timings["coupons"] = time.perf_counter() - t
         log(f"  member coupons: {sizes.coupons:,} in {timings['coupons']:.1f}s")
+    # Uses are added to a data set built before they were part of it, as to a new one.
+    built_uses = False
+    if not _count("coupons_couponorder", "WHERE ord_no LIKE %s", [USE_ORDER_PREFIX + "%"]):
+        t = time.perf_counter()
+        uses, restores = _build_uses()
+        timings["uses"] = time.perf_counter() - t
+        built_uses = True
+        log(f"  uses: {uses:,} ({restores:,} restored) in {timings['uses']:.1f}s")
+    if built_uses or not _count("coupons_coupondailystat"):
+        t = time.perf_counter()
+        rows = report_rebuild()
+        timings["report rollup"] = time.perf_counter() - t
+        log(f"  report rollup: {rows:,} rows in {timings['report rollup']:.1f}s")
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
     return timings
@@ -237,3 +255,98 @@ def _build_coupons(sizes: Sizes) -> None:
         cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
         for _, definition in indexes:
             cur.execute(definition)
+
+
+def _build_uses() -> tuple[int, int]:
+    """Orders, uses and lines of every used copy of the data set (1 in 20 copies, issued over the
+    last 60 days), used within three days of issue, 1 to 3 units of the promotion's discount,
+    split by its rates; one use in RESTORE_EVERY cancelled a day later (the copy back to ISSUED,
+    or EXPIRED past its validity); the promotions' used budget to match. Set-based SQL in one
+    transaction; returns (uses, restores)."""
+    order, claim = USE_ORDER_PREFIX, USE_CLAIM_PREFIX
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            f"""
+            INSERT INTO coupons_couponorder (ord_no, member_id, request_hash, response, used_at)
+            SELECT '{order}' || mc.cpn_isu_no, mc.member_id, '', '{{}}'::jsonb,
+                   LEAST(mc.issued_at + make_interval(hours => (mc.cpn_isu_no %% 72)::int),
+                         now() - interval '1 minute')
+            FROM coupons_membercoupon mc
+            WHERE mc.system_user_no = 'BENCH' AND mc.status = 'USED'
+            ORDER BY mc.cpn_isu_no
+            """,
+            [],
+        )
+        cur.execute(
+            f"""
+            INSERT INTO coupons_couponuse
+                (order_id, ord_no, member_coupon_id, promotion_id, member_id, promo_typ_cd,
+                 ord_goods_seq, deli_no, dc_amt, our_dc_amt, entr_dc_amt, used_at, clawback_amt,
+                 restored_at, restore_clm_no, restored_status)
+            SELECT o.id, o.ord_no, mc.cpn_isu_no, mc.promotion_id, mc.member_id, p.promo_typ_cd,
+                   1, '', d.dc, d.dc * p.our_chrg_rate / 100, d.dc - d.dc * p.our_chrg_rate / 100,
+                   o.used_at, 0, NULL, '', ''
+            FROM coupons_couponorder o
+            JOIN coupons_membercoupon mc ON mc.cpn_isu_no = substr(o.ord_no, {len(order) + 1})::bigint
+            JOIN coupons_promotion p ON p.id = mc.promotion_id,
+            LATERAL (SELECT COALESCE(p.dc_rate_amt, 1000) * (1 + mc.cpn_isu_no %% 3) AS dc) d
+            WHERE o.ord_no LIKE '{order}%%'
+            ORDER BY o.id
+            """,
+            [],
+        )
+        uses = cur.rowcount
+        cur.execute(
+            f"""
+            INSERT INTO coupons_couponuseline
+                (use_id, ord_goods_seq, dc_amt, our_dc_amt, entr_dc_amt, clm_no, cancelled_at)
+            SELECT id, 1, dc_amt, our_dc_amt, entr_dc_amt, '', NULL
+            FROM coupons_couponuse WHERE ord_no LIKE '{order}%%' ORDER BY id
+            """,
+            [],
+        )
+        # The restores: the use, its line, then the copy (as coupons.use does it).
+        cur.execute(
+            f"""
+            UPDATE coupons_couponuse u
+            SET restored_at = LEAST(u.used_at + interval '1 day', now() - interval '1 second'),
+                restore_clm_no = '{claim}' || u.id,
+                restored_status = CASE WHEN mc.valid_until >
+                    LEAST(u.used_at + interval '1 day', now() - interval '1 second')
+                    THEN 'ISSUED' ELSE 'EXPIRED' END
+            FROM coupons_membercoupon mc
+            WHERE mc.cpn_isu_no = u.member_coupon_id AND u.ord_no LIKE '{order}%%'
+              AND u.id %% {RESTORE_EVERY} = 0
+            """,
+            [],
+        )
+        restores = cur.rowcount
+        cur.execute(
+            """
+            UPDATE coupons_couponuseline l SET clm_no = u.restore_clm_no, cancelled_at = u.restored_at
+            FROM coupons_couponuse u
+            WHERE u.id = l.use_id AND u.restore_clm_no LIKE %s
+            """,
+            [claim + "%"],
+        )
+        cur.execute(
+            """
+            UPDATE coupons_membercoupon mc
+            SET used_at = CASE WHEN u.restored_at IS NULL THEN u.used_at END,
+                use_ord_no = CASE WHEN u.restored_at IS NULL THEN u.ord_no ELSE '' END,
+                status = CASE WHEN u.restored_at IS NULL THEN 'USED' ELSE u.restored_status END
+            FROM coupons_couponuse u
+            WHERE u.member_coupon_id = mc.cpn_isu_no AND u.ord_no LIKE %s
+            """,
+            [order + "%"],
+        )
+        cur.execute(
+            """
+            UPDATE coupons_promotion p SET budget_used = p.budget_used + k.amount
+            FROM (SELECT promotion_id, sum(dc_amt) AS amount FROM coupons_couponuse
+                  WHERE ord_no LIKE %s AND restored_at IS NULL GROUP BY promotion_id) k
+            WHERE p.id = k.promotion_id
+            """,
+            [order + "%"],
+        )
+    return uses, restores
