@@ -8,6 +8,10 @@ a person to confirm what the marketplace did.
   WING, then adopt the couponId or resend), and ESM settings whose last write's outcome is unknown
   (remote state UNKNOWN) with no job open to find out (an ESM read settles it).
 
+The two "to confirm" lists filter on a status column no index holds: the tables are the
+back-office's own list of pushed objects (thousands, not millions), and a partial index on each
+(`local_status = 'NEEDS_RECONCILE'`, `remote_state = 'UNKNOWN'`) would serve them should they grow.
+
 Registered by one line in `marketplaces/admin.py`.
 """
 
