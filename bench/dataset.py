@@ -122,14 +122,26 @@ def build(sizes: Sizes, log=print) -> dict:
         timings["coupons"] = time.perf_counter() - t
         log(f"  member coupons: {sizes.coupons:,} in {timings['coupons']:.1f}s")
     # Uses are added to a data set built before they were part of it, as to a new one.
-    built_uses = False
+    facts_changed = False
     if not _count("coupons_couponorder", "WHERE ord_no LIKE %s", [USE_ORDER_PREFIX + "%"]):
         t = time.perf_counter()
         uses, restores = _build_uses()
         timings["uses"] = time.perf_counter() - t
-        built_uses = True
+        facts_changed = True
         log(f"  uses: {uses:,} ({restores:,} restored) in {timings['uses']:.1f}s")
-    if built_uses or not _count("coupons_coupondailystat"):
+    # The first builder left revoked copies without a revoke time; the report counts a revoke on
+    # its day, so give them one (two days after issue).
+    if _count(
+        "coupons_membercoupon",
+        "WHERE system_user_no = 'BENCH' AND status = 'REVOKED' AND revoked_at IS NULL",
+    ):
+        _exec(
+            "UPDATE coupons_membercoupon SET revoked_at = LEAST(issued_at + interval '2 days', "
+            "now() - interval '1 second'), revoke_reason = 'bench' "
+            "WHERE system_user_no = 'BENCH' AND status = 'REVOKED' AND revoked_at IS NULL"
+        )
+        facts_changed = True
+    if facts_changed or not _count("coupons_coupondailystat"):
         t = time.perf_counter()
         rows = report_rebuild()
         timings["report rollup"] = time.perf_counter() - t

@@ -23,7 +23,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -62,36 +61,23 @@ def report_max_days() -> int:
     return REPORT_MAX_DAYS
 
 
-def _figures(sums: dict | None) -> dict:
-    sums = sums or {}
-    figures = {key: int(sums.get(key) or 0) for key in (*COUNT_KEYS, *AMOUNT_KEYS)}
-    issued, in_use = figures["issued"], int(sums.get("issued_in_use") or 0)
-    figures["usage_rate"] = round(in_use / issued, 4) if issued else None
-    # The documented key order: counts, rate, amounts.
-    return {key: figures[key] for key in (*COUNT_KEYS, "usage_rate", *AMOUNT_KEYS)}
+def _figures(sums) -> dict:
+    """The figures dict of one group's sums (a sequence in SUMMED order)."""
+    issued, used, restored, revoked, expired, in_use, dc, our, entr = sums
+    return {
+        "issued": issued,
+        "used": used,
+        "restored": restored,
+        "revoked": revoked,
+        "expired": expired,
+        "usage_rate": round(in_use / issued, 4) if issued else None,
+        "dc_amt": dc,
+        "our_dc_amt": our,
+        "entr_dc_amt": entr,
+    }
 
 
-def _has_figures(sums: dict) -> bool:
-    return any(sums.get(key) for key in SUMMED)
-
-
-def _filtered(date_from: date, date_to: date, filters: ReportFilters):
-    query = Q(day__gte=date_from, day__lte=date_to)
-    if filters.promotion_id is not None:
-        query &= Q(promotion_id=filters.promotion_id)
-    if filters.promo_typ_cd:
-        query &= Q(promotion__promo_typ_cd=filters.promo_typ_cd)
-    if filters.cpn_issu_main_cd:
-        query &= Q(promotion__cpn_issu_main_cd=filters.cpn_issu_main_cd)
-    if filters.channel:
-        query &= Q(channel=filters.channel)
-    if filters.reason_cd:
-        query &= Q(reason_cd=filters.reason_cd)
-    return CouponDailyStat.objects.filter(query).order_by()
-
-
-def _sums():
-    return {key: Sum(key) for key in SUMMED}
+ZERO_SUMS = (0,) * len(SUMMED)
 
 
 def reason_name(reason_cd: str) -> str:
@@ -120,50 +106,107 @@ def check_period(*, date_from: date, date_to: date) -> None:
         raise ReportPeriodError(message, fields={"date_to": [message]})
 
 
+def _report_sql(date_from: date, date_to: date, filters: ReportFilters) -> tuple[str, list]:
+    """One statement: the period's rollup rows within the filters, summed by day, by promotion
+    and by reason (one scan with GROUPING SETS on PostgreSQL, three on SQLite), the promotions'
+    names joined to their sums after the grouping."""
+    adapt = connection.ops.adapt_datefield_value
+    where, params = ["s.day >= %s", "s.day <= %s"], [adapt(date_from), adapt(date_to)]
+    if filters.promotion_id is not None:
+        where.append("s.promotion_id = %s")
+        params.append(filters.promotion_id)
+    promo_where, promo_params = [], []
+    if filters.promo_typ_cd:
+        promo_where.append("promo_typ_cd = %s")
+        promo_params.append(filters.promo_typ_cd)
+    if filters.cpn_issu_main_cd:
+        promo_where.append("cpn_issu_main_cd = %s")
+        promo_params.append(filters.cpn_issu_main_cd)
+    if promo_where:
+        where.append(
+            "s.promotion_id IN (SELECT id FROM coupons_promotion WHERE "
+            + " AND ".join(promo_where)
+            + ")"
+        )
+        params += promo_params
+    if filters.channel:
+        where.append("s.channel = %s")
+        params.append(filters.channel)
+    if filters.reason_cd:
+        where.append("s.reason_cd = %s")
+        params.append(filters.reason_cd)
+    sums = ", ".join(f"CAST(SUM(s.{col}) AS BIGINT) AS {col}" for col in SUMMED)
+    source = f"FROM {STAT_TABLE} s WHERE {' AND '.join(where)}"
+    if connection.vendor == "postgresql":
+        grouped = (
+            "SELECT CASE GROUPING(s.day, s.promotion_id, s.reason_cd) WHEN 3 THEN 'd' "
+            "WHEN 5 THEN 'p' ELSE 'r' END AS kind, s.day, s.promotion_id, s.reason_cd, "
+            f"{sums} {source} "
+            "GROUP BY GROUPING SETS ((s.day), (s.promotion_id), (s.reason_cd))"
+        )
+    else:
+        grouped = " UNION ALL ".join(
+            f"SELECT '{kind}' AS kind, {day} AS day, {promo} AS promotion_id, "
+            f"{reason} AS reason_cd, {sums} {source} GROUP BY {by}"
+            for kind, day, promo, reason, by in (
+                ("d", "s.day", "NULL", "NULL", "s.day"),
+                ("p", "NULL", "s.promotion_id", "NULL", "s.promotion_id"),
+                ("r", "NULL", "NULL", "s.reason_cd", "s.reason_cd"),
+            )
+        )
+        params = params * 3
+    columns = ", ".join(f"g.{col}" for col in SUMMED)
+    sql = (
+        f"SELECT g.kind, g.day, g.promotion_id, g.reason_cd, {columns}, "
+        f"p.promo_no, p.promo_nm, p.promo_typ_cd FROM ({grouped}) g "
+        "LEFT JOIN coupons_promotion p ON p.id = g.promotion_id"
+    )
+    return sql, params
+
+
 def coupon_report(
     *, date_from: date, date_to: date, filters: ReportFilters = ReportFilters()
 ) -> dict:
     """Figures of the period (both ends included, Asia/Seoul days) within the filters: totals,
-    by day (every day, zero-filled), by promotion (dc_amt desc, then promo_no) and by MK021
-    reason, read from the rollup in three queries whatever the period. Raises ReportPeriodError."""
+    by day (every day, zero-filled), by promotion (those with any figure, dc_amt desc, then
+    promo_no) and by MK021 reason ("" = no CS compensation), from the rollup in one query
+    whatever the period. Raises ReportPeriodError. See the module's docstring for definitions."""
     check_period(date_from=date_from, date_to=date_to)
-    rows = _filtered(date_from, date_to, filters)
-
-    per_day = {row["day"]: row for row in rows.values("day").annotate(**_sums())}
-    by_day, totals = [], dict.fromkeys(SUMMED, 0)
+    sql, params = _report_sql(date_from, date_to, filters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    n = len(SUMMED)
+    per_day, by_promotion, by_reason = {}, [], []
+    for kind, day, promotion_id, reason_cd, *rest in rows:
+        sums, (promo_no, promo_nm, promo_typ_cd) = rest[:n], rest[n:]
+        if not any(sums):
+            continue
+        if kind == "d":
+            per_day[day if isinstance(day, date) else date.fromisoformat(day)] = sums
+        elif kind == "p":
+            by_promotion.append(
+                {
+                    "promotion_id": promotion_id,
+                    "promo_no": promo_no,
+                    "promo_nm": promo_nm,
+                    "promo_typ_cd": promo_typ_cd,
+                    **_figures(sums),
+                }
+            )
+        else:
+            by_reason.append(
+                {"reason_cd": reason_cd, "reason_nm": reason_name(reason_cd), **_figures(sums)}
+            )
+    by_promotion.sort(key=lambda row: (-row["dc_amt"], row["promo_no"]))
+    by_reason.sort(key=lambda row: row["reason_cd"])
+    by_day, totals = [], [0] * n
     day = date_from
     while day <= date_to:
-        sums = per_day.get(day) or {}
-        for key in SUMMED:
-            totals[key] += int(sums.get(key) or 0)
+        sums = per_day.get(day, ZERO_SUMS)
+        totals = [a + b for a, b in zip(totals, sums, strict=True)]
         by_day.append({"day": day, **_figures(sums)})
         day += timedelta(days=1)
-
-    by_promotion = [
-        {
-            "promotion_id": row["promotion_id"],
-            "promo_no": row["promotion__promo_no"],
-            "promo_nm": row["promotion__promo_nm"],
-            "promo_typ_cd": row["promotion__promo_typ_cd"],
-            **_figures(row),
-        }
-        for row in rows.values(
-            "promotion_id",
-            "promotion__promo_no",
-            "promotion__promo_nm",
-            "promotion__promo_typ_cd",
-        ).annotate(**_sums())
-        if _has_figures(row)
-    ]
-    by_promotion.sort(key=lambda row: (-row["dc_amt"], row["promo_no"]))
-
-    by_reason = [
-        {"reason_cd": row["reason_cd"], "reason_nm": reason_name(row["reason_cd"]), **_figures(row)}
-        for row in sorted(
-            rows.values("reason_cd").annotate(**_sums()), key=lambda row: row["reason_cd"]
-        )
-        if _has_figures(row)
-    ]
     return {
         "date_from": date_from,
         "date_to": date_to,

@@ -4,13 +4,15 @@ and who may read it (merchandiser and CS agent; not the order system, not anonym
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from coupons.reports import REPORT_TZ
+from coupons.api.admin.reports import ReportOut, report_body
+from coupons.reports import REPORT_TZ, coupon_report
 from coupons.roles import CS_AGENT, MERCHANDISER
 from tests.coupons.api.conftest import make_user, token_client
 from tests.coupons.test_reports import story  # noqa: F401 (the operations' fixture)
@@ -110,6 +112,11 @@ def test_filter_by_promo_no(story, md):  # noqa: F811
         issued=3, used=2, restored=2, revoked=1, expired=2, usageRate=0.0
     )
     assert [p["promoNo"] for p in r.json()["byPromotion"]] == [story["g"].promo_no]
+
+
+def test_the_answer_has_the_documented_shape(story):  # noqa: F811
+    report = coupon_report(date_from=date(2026, 3, 1), date_to=date(2026, 4, 30))
+    assert report_body(report) == json.loads(json.dumps(ReportOut(report).data))
 
 
 def test_the_default_period_is_the_last_31_days_ending_today(md):
