@@ -16,11 +16,13 @@ import datetime as dt
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from itertools import islice
 from typing import IO, Any
 from urllib.parse import quote
 
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
@@ -32,7 +34,7 @@ WIDTH_SAMPLE_ROWS = 200  # rows looked at (and held) to size the columns
 MAX_COLUMN_WIDTH = 60
 
 # OWASP CSV injection: a cell starting with one of these is a formula to Excel / LibreOffice.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset("=+-@\t\r")
 # Characters XML 1.0 (and so .xlsx) cannot hold; openpyxl raises on them.
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SHEET_NAME_ILLEGAL = re.compile(r"[\[\]:*?/\\]")
@@ -71,11 +73,23 @@ def csv_chunks(*, headers: Sequence[str], rows: Iterable[Sequence]) -> Iterator[
     buffer = _LineBuffer()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([csv_cell(h) for h in headers])
+    by_type, formula_first = _CSV_BY_TYPE, _FORMULA_FIRST
     yield "\ufeff".encode() + buffer.take()
     iterator = iter(rows)
     try:
         while batch := list(islice(iterator, CSV_CHUNK_ROWS)):
-            writer.writerows([csv_cell(v) for v in row] for row in batch)
+            # str, int and None (most cells) are handled inline, without a call per cell
+            writer.writerows(
+                [
+                    ("'" + v if v[:1] in formula_first else v)
+                    if (kind := type(v)) is str
+                    else v
+                    if kind is int or v is None
+                    else by_type.get(kind, _csv_other)(v)
+                    for v in row
+                ]
+                for row in batch
+            )
             yield buffer.take()
     finally:
         # A client that goes away closes this generator: close the rows too (their cursor and
@@ -146,21 +160,103 @@ def xlsx_write(
     return count
 
 
+@contextmanager
+def fast_timestamps(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """While an export reads, PostgreSQL timestamps are parsed by datetime.fromisoformat (the same
+    aware UTC datetimes Django's loader gives, at a twentieth of its cost); elsewhere a no-op."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    from django.db.backends.postgresql.psycopg_any import BaseTzLoader, is_psycopg3
+
+    if not is_psycopg3:
+        yield
+        return
+    from psycopg.postgres import types
+    from psycopg.pq import Format
+
+    # Django's timestamptz loader is psycopg's pure-Python one (~18 µs a value): at ten million
+    # rows of three to five timestamps that alone is minutes.
+    connection.ensure_connection()
+    adapters = connection.connection.adapters
+    oid = types["timestamptz"].oid
+    previous = adapters.get_loader(oid, Format.TEXT)
+
+    class IsoTzLoader(BaseTzLoader):
+        timezone = connection.timezone  # as Django's, so its cursors keep this loader
+
+        def load(self, data):
+            try:
+                # the session's TimeZone is UTC (Django sets it) and DateStyle ISO: 2026-12-01 01:05:07.123+00
+                value = dt.datetime.fromisoformat(bytes(data).decode())
+            except ValueError:  # anything else (infinity, BC dates, another DateStyle)
+                return super().load(data)
+            tz = self.timezone
+            if value.tzinfo is tz or value.tzinfo is None:  # +00 parses to datetime.UTC itself
+                return value
+            return value.replace(tzinfo=tz)
+
+    adapters.register_loader(oid, IsoTzLoader)
+    try:
+        yield
+    finally:
+        if connection.connection is not None and connection.connection.adapters is adapters:
+            adapters.register_loader(oid, previous)
+
+
 def csv_cell(value: Any) -> str:
     """One value as CSV text, a formula-looking text prefixed with an apostrophe (OWASP)."""
-    text = _display(value)
-    if isinstance(value, str) and text.startswith(_FORMULA_STARTS):
-        return "'" + text
-    return text
+    return _CSV_BY_TYPE.get(type(value), _csv_other)(value)
+
+
+def _csv_text(text: str) -> str:
+    return "'" + text if text[:1] in _FORMULA_FIRST else text
+
+
+def _csv_datetime(value: dt.datetime) -> str:
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.get_default_timezone())
+    return value.isoformat(" ", "seconds")[:19]  # without the offset: local time, as _local
+
+
+def _csv_other(value: Any) -> str:
+    # Subclasses (SafeString, lazy translations once evaluated, IntEnum ...) and anything else.
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return _csv_text(str(value))
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    if isinstance(value, dt.datetime):
+        return _csv_datetime(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+# The exact types an export's rows hold, looked up once per cell: at ten million rows of twenty
+# columns an isinstance() chain per cell is most of the time.
+_CSV_BY_TYPE: dict[type, Callable[[Any], str]] = {
+    str: _csv_text,
+    int: str,
+    type(None): lambda _value: "",
+    bool: lambda value: "Y" if value else "N",
+    dt.datetime: _csv_datetime,
+    dt.date: dt.date.isoformat,
+    Decimal: str,
+    float: repr,
+}
 
 
 def _display(value: Any) -> str:
+    """A value as text, as the CSV shows it (without the formula prefix): sizes xlsx columns."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "Y" if value else "N"
     if isinstance(value, dt.datetime):
-        return _local(value).isoformat(" ", "seconds")
+        return _csv_datetime(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)

@@ -39,6 +39,7 @@ from backoffice.exports import (
     XLSX_CONTENT_TYPE,
     content_disposition,
     csv_response,
+    fast_timestamps,
     xlsx_response,
     xlsx_write,
 )
@@ -97,14 +98,15 @@ class ExportShape:
                     row[i] = by_code.get(row[i], row[i])
                 yield shape_row(row) if shape_row else row
 
-        if not hold_transaction:
-            # Autocommit: PostgreSQL declares the cursor WITH HOLD (it keeps the rows in a
-            # temporary file on its side), so the job's progress commits while it reads.
-            yield from shaped(values.iterator(chunk_size=CHUNK_ROWS))
-            return
-        # In a transaction PostgreSQL sends the rows as they are fetched (no WITH HOLD copy).
-        with transaction.atomic(using=values.db):
-            yield from shaped(values.iterator(chunk_size=CHUNK_ROWS))
+        with fast_timestamps(values.db):
+            if not hold_transaction:
+                # Autocommit: PostgreSQL declares the cursor WITH HOLD (it keeps the rows in a
+                # temporary file on its side), so the job's progress commits while it reads.
+                yield from shaped(values.iterator(chunk_size=CHUNK_ROWS))
+                return
+            # In a transaction PostgreSQL sends the rows as they are fetched (no WITH HOLD copy).
+            with transaction.atomic(using=values.db):
+                yield from shaped(values.iterator(chunk_size=CHUNK_ROWS))
 
 
 _ISSUED_BY = 11  # the 발급자 column of MEMBER_COUPONS

@@ -271,3 +271,39 @@ def test_xlsx_sheet_names_are_made_legal():
 
     assert book.sheetnames == ["a b c" + "가" * 26]
     assert read_xlsx(xlsx_response(filename="x", headers=["a"], rows=[])).sheetnames == ["Sheet1"]
+
+
+def test_csv_guards_str_subclasses_too():
+    from django.utils.safestring import mark_safe
+
+    rows = read_csv(csv_response(filename="x", headers=["값"], rows=[(mark_safe("=1+1"),)]))
+
+    assert rows[1] == ["'=1+1"]
+
+
+@pytest.mark.pg
+@pytest.mark.django_db
+def test_fast_timestamps_reads_what_djangos_loader_reads():
+    from django.db import connection
+
+    from backoffice.jobs.models import Job
+
+    job = Job.objects.create(target_type="t", target_id="1", operation="o")
+    Job.objects.filter(pk=job.pk).update(
+        created_at=dt.datetime(2026, 12, 1, 0, 30, 5, 123456, tzinfo=UTC),
+        finished_at=dt.datetime(1, 1, 1, tzinfo=UTC),
+    )
+    fields = ("created_at", "finished_at", "next_attempt_at")
+    expected = Job.objects.filter(pk=job.pk).values_list(*fields).get()
+    loader = connection.connection.adapters.get_loader(1184, 0)  # timestamptz, text
+
+    with exports.fast_timestamps():
+        assert connection.connection.adapters.get_loader(1184, 0).__name__ == "IsoTzLoader"
+        fast = Job.objects.filter(pk=job.pk).values_list(*fields).get()
+
+    assert fast == expected
+    assert fast[0] == dt.datetime(2026, 12, 1, 0, 30, 5, 123456, tzinfo=UTC)
+    assert fast[0].tzinfo is expected[0].tzinfo
+    assert fast[2] is None
+    # the connection has Django's loader back
+    assert connection.connection.adapters.get_loader(1184, 0) is loader
