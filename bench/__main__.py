@@ -26,8 +26,8 @@ def main(argv=None) -> int:
     parser.add_argument("--small", action="store_true", help="a small data set (minutes → seconds)")
     parser.add_argument(
         "--only",
-        default="auto,downloads,reads,admin,pricing,reports",
-        help="comma-separated scenarios: auto, downloads, reads, admin, pricing, reports",
+        default="auto,downloads,reads,admin,pricing,reports,exports",
+        help="comma-separated scenarios: auto, downloads, reads, admin, pricing, reports, exports",
     )
     parser.add_argument(
         "--workers", type=int, default=4, help="gunicorn workers for the HTTP scenarios"
@@ -51,7 +51,7 @@ def main(argv=None) -> int:
         )
         return 2
 
-    from bench import dataset, reports, scenarios
+    from bench import dataset, exports, reports, scenarios
 
     sizes = dataset.Sizes.small() if args.small else dataset.Sizes()
     started = time.perf_counter()
@@ -76,6 +76,7 @@ def main(argv=None) -> int:
         ("admin", scenarios.admin),
         ("pricing", scenarios.pricing),
         ("reports", reports.run),
+        ("exports", exports.exports),
     ]
     with scenarios.Server(workers=args.workers) as server:
         for name, run in runners:
