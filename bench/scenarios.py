@@ -143,7 +143,11 @@ def _live_promotion(**fields) -> Promotion:
 
 def _drop_promotion(promotion: Promotion, *, vacuum: bool = False) -> None:
     with connection.cursor() as cur:
-        for table in ("coupons_membercoupon", "coupons_memberpromotioncounter"):
+        for table in (
+            "coupons_membercoupon",
+            "coupons_memberpromotioncounter",
+            "coupons_coupondailystat",  # the report's rollup of those copies (a FK to the row)
+        ):
             cur.execute(f"DELETE FROM {table} WHERE promotion_id = %s", [promotion.pk])
         cur.execute("DELETE FROM coupons_promotion WHERE id = %s", [promotion.pk])
         if vacuum:
