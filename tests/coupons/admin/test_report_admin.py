@@ -493,3 +493,20 @@ def test_a_long_lived_promotion_shows_its_latest_366_days(client, md, data):
     assert "2030-03-04 ~ 2031-03-04" in text(block)
     assert "기간이 길어 최근 기간만 보여줍니다." in text(block)
     assert f"?promo_no={old.promo_no}&amp;date_from=2030-03-04&amp;date_to=2031-03-04" in block
+
+
+def test_the_page_lists_the_costliest_promotions_and_the_downloads_all(
+    client, md, data, monkeypatch
+):
+    from coupons.admin.reports import CouponReportAdmin
+
+    a = data["a"]
+    monkeypatch.setattr(CouponReportAdmin, "promotions_shown", 1)  # the page's size, not a rule
+    body = client.get(reverse(REPORT), PERIOD).content.decode()
+    rows = cells(body, "report-by-promotion")
+    assert [row[0] for row in rows] == [f"{a.promo_no} 리포트 A 상품쿠폰"]
+    assert "할인금액이 큰 1개만 보여 줍니다 (전체 3개)." in body
+
+    download = client.get(reverse("admin:coupons_coupondailystat_download", args=["csv"]), PERIOD)
+    text = b"".join(download.streaming_content).decode("utf-8-sig")
+    assert all(p.promo_no in text for p in (data["a"], data["b"], data["c"]))
