@@ -282,6 +282,14 @@ class Promotion(models.Model):
             models.Index(fields=["auto_issu_typ_cd", "promo_stat_cd"], name="promo_autotype_idx"),
             # The all-goods promotions, a goods-detail lookup's candidates besides its targets.
             models.Index(fields=["id"], condition=Q(all_goods_yn=True), name="promo_all_goods_idx"),
+            # The desk's "near the limit or budget" section: the approved promotions that have
+            # either, by end. Neither issu_qty nor budget_used is in it, so issuing pays nothing.
+            models.Index(
+                fields=["promo_end_dtm"],
+                condition=Q(promo_stat_cd="APPROVED")
+                & (Q(issu_lmt_qty__isnull=False) | Q(budget_amt__isnull=False)),
+                name="promo_limited_end_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

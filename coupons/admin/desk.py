@@ -4,10 +4,9 @@ or CS agent, and today's figures.
 Every section is one query bounded by its slice (and a count only when it is longer than shown),
 served by an index: promotions by `promo_status_way_end_idx` (status, method, end: every method is
 named so the end condition is an index range), revisions by the partial `promorev_one_pending`,
-compensation runs by their `created_by` index. The exception is the near-limit section: no index
-holds the share left, so it reads the running promotions that have a limit or a budget (on the
-benchmark's 10,000 promotions the planner scans the table, about 3 ms; a partial index on
-`promo_end_dtm` WHERE APPROVED AND (limit OR budget) set would narrow it to those). Today's figures
+compensation runs by their `created_by` index. The near-limit section: no index
+holds the share left, so it reads the running promotions that have a limit or a budget, by the
+partial `promo_limited_end_idx` (APPROVED with a limit or a budget, by end). Today's figures
 and issues by reason come from the report selector (coupons.reports, the daily rollup), read once
 per page and never from the member-coupon table itself.
 """
