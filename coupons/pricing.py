@@ -38,7 +38,10 @@ the shipping coupon is independent and chosen apart; for no cart coupon and for 
 promotion, a depth-first search over the lines tries every (goods, stackable) pair of every line
 and prunes only a branch whose upper bound is below the best total found. The tie-breaks are one
 integer score (total, then count, then a bit per copy by expiry rank), so any two choices compare
-exactly. tests/coupons/test_pricing_best.py checks it against brute force.
+exactly. Of several assignments with the same score (equal lines, say) it returns the first in its
+own order, which the cart and the copies alone decide: the same cart always gets the same picks.
+tests/coupons/test_pricing_best.py checks it against brute force and pins the picks of a cart with
+such ties.
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from functools import cached_property
+from operator import itemgetter
 
 from django.db.models import Q
 from django.utils import timezone
@@ -194,6 +199,11 @@ class Line:
         keys.update((codes.TargetType.EXHIBITION, no) for no in self.exhibitions)
         return keys
 
+    @cached_property
+    def scope_keys(self) -> frozenset[tuple[str, str]]:
+        """`target_keys` kept once: pricing asks every line's scope many times."""
+        return frozenset(self.target_keys())
+
 
 @dataclass(frozen=True)
 class DeliveryGroup:
@@ -212,7 +222,14 @@ class Order:
     groups: tuple[DeliveryGroup, ...] = ()
 
     def line(self, seq: int) -> Line | None:
-        return next((line for line in self.lines if line.ord_goods_seq == seq), None)
+        return self._line_by_seq.get(seq)
+
+    @cached_property
+    def _line_by_seq(self) -> dict[int, Line]:
+        by_seq: dict[int, Line] = {}
+        for line in self.lines:
+            by_seq.setdefault(line.ord_goods_seq, line)  # the first of equals, as a scan finds
+        return by_seq
 
     def group(self, deli_no: str) -> DeliveryGroup | None:
         return next((g for g in self.groups if g.deli_no == deli_no), None)
@@ -365,6 +382,12 @@ def cut(amount: int, unit: int = CUT_UNIT) -> int:
 
 def copy_refusal(order: Order, copy: Copy) -> Refusal | None:
     """Why `copy` cannot be used in `order` at all (before any line is looked at), or None."""
+    return _refusal(order, copy, timezone.localtime(order.now))
+
+
+def _refusal(order: Order, copy: Copy, local_now: datetime) -> Refusal | None:
+    """`copy_refusal` with the order's local time given (read once for many copies: it goes
+    through the active time zone's thread-local lookup)."""
     t = copy.terms
     no = copy.cpn_isu_no
     if copy.mbr_no != order.mbr_no:
@@ -373,7 +396,7 @@ def copy_refusal(order: Order, copy: Copy) -> Refusal | None:
         return Refusal(no, COUPON_NOT_USABLE, _("사용할 수 있는 상태의 쿠폰이 아닙니다."))
     if not copy.valid_from <= order.now < copy.valid_until:
         return Refusal(no, NOT_IN_VALIDITY, _("쿠폰 유효기간이 아닙니다."))
-    if not Promotion.usable_at(t, timezone.localtime(order.now)):
+    if not Promotion.usable_at(t, local_now):
         return Refusal(no, OUT_OF_TIME_WINDOW, _("쿠폰 사용 요일/시간이 아닙니다."))
     if not Promotion.allows_medium(t, order.ord_media_cd):
         return Refusal(no, MEDIUM_NOT_ELIGIBLE, _("이 주문매체에서 사용할 수 없는 쿠폰입니다."))
@@ -384,16 +407,16 @@ def copy_refusal(order: Order, copy: Copy) -> Refusal | None:
     return None
 
 
-def in_scope(terms: Terms, line: Line, keys: set | None = None) -> bool:
+def in_scope(terms: Terms, line: Line, keys: frozenset | set | None = None) -> bool:
     """The promotion applies to the line's goods: its site, no exclusion, all goods or a target
     (`keys`: the line's `target_keys`, when the caller has them already)."""
     if terms.site_nos and line.site_no and line.site_no not in terms.site_nos:
         return False
     if keys is None:
-        keys = line.target_keys()
-    if terms.excludes & keys:
+        keys = line.scope_keys
+    if not terms.excludes.isdisjoint(keys):
         return False
-    return terms.all_goods_yn or bool(terms.applies & keys)
+    return terms.all_goods_yn or not terms.applies.isdisjoint(keys)
 
 
 def _capped(terms: Terms, dc: int, base: int) -> int:
@@ -503,6 +526,7 @@ def evaluate(
     refusals: list[Refusal] = []
     benefits: list[Benefit] = []
     seen: set[int] = set()
+    local_now = timezone.localtime(order.now)
 
     def take(no: int, types: tuple[str, ...]) -> Copy | None:
         copy = copies.get(no)
@@ -513,7 +537,7 @@ def evaluate(
             refusals.append(Refusal(no, NOT_COMBINABLE, _("같은 쿠폰을 두 번 쓸 수 없습니다.")))
             return None
         seen.add(no)
-        refused = copy_refusal(order, copy)
+        refused = _refusal(order, copy, local_now)
         if refused is not None:
             refusals.append(refused)
             return None
@@ -630,62 +654,82 @@ class _Search:
     and every remaining line takes its best option net of those prices, plus the price of every
     copy still left. Any prices ≥ 0 give a valid bound, so the search stays exact; good prices make
     it tight, and the search then visits few nodes. Scores are the choice score of `_score_parts`
-    (an option's copy bits bounded by its class's earliest copy)."""
+    (an option's copy bits bounded by its class's earliest copy).
+
+    A branch is cut only when it cannot beat the best found so far, so the search returns the
+    first assignment of the best score in its own order (the lines by what they can give, each
+    line's options by their net under the prices, then no option): the bounds decide how long it
+    takes, the order which of several equal assignments it returns. What depends only on the
+    cart's lines and the copies (the options, the prices, that order, each option's net and each
+    line's best net) is computed once here and shared by the search of the lines alone and of
+    every cart promotion."""
 
     def __init__(self, order: Order, goods: list[_Class], stack: list[_Class], per_krw, per_cpn):
         self.order = order
         self.per_krw, self.per_cpn = per_krw, per_cpn
-        self.classes = goods + stack
+        self.classes = classes = goods + stack
         n_goods = len(goods)
+        # what a class's earliest copy adds to a score beside its value (its bit, one coupon more)
+        bonus = [c.weights[0] - per_cpn for c in classes]
         lines = []
-        self.keys = {line.ord_goods_seq: line.target_keys() for line in order.lines}
         for line in order.lines:
             a = line.amount
-            keys = self.keys[line.ord_goods_seq]
-            g_opts = [(-1, 0)]
-            for ci, c in enumerate(goods):
-                if in_scope(c.terms, line, keys) and line_min_met(c.terms, line):
-                    dc = line_discount(c.terms, line, a)
-                    if dc > 0:
-                        g_opts.append((ci, dc))
-            k_cls = [
-                n_goods + ki
-                for ki, c in enumerate(stack)
-                if in_scope(c.terms, line, keys) and line_min_met(c.terms, line)
-            ]
-            # options: (value, goods class | -1, stackable class | -1, score bound, classes)
+            keys = line.scope_keys
+            fits = [in_scope(c.terms, line, keys) and line_min_met(c.terms, line) for c in classes]
+            stack_fit = [ki for ki in range(n_goods, len(classes)) if fits[ki]]
+            # options: (value, goods class | -1, stackable class | -1, score bound, first class,
+            # second class | -1); a stackable alone first, then each goods coupon alone and with
+            # each stackable on what it leaves
             opts = []
-            for gi, gdc in g_opts:
-                if gi >= 0:
-                    opts.append(self._option(gdc, gi, -1))
-                for ki in k_cls:
-                    kdc = line_discount(self.classes[ki].terms, line, a - gdc)
+            for ki in stack_fit:
+                kdc = line_discount(classes[ki].terms, line, a)
+                if kdc > 0:
+                    opts.append((kdc, -1, ki, kdc * per_krw + bonus[ki], ki, -1))
+            for gi in range(n_goods):
+                if not fits[gi]:
+                    continue
+                gdc = line_discount(classes[gi].terms, line, a)
+                if gdc <= 0:
+                    continue
+                opts.append((gdc, gi, -1, gdc * per_krw + bonus[gi], gi, -1))
+                for ki in stack_fit:
+                    kdc = line_discount(classes[ki].terms, line, a - gdc)
                     if kdc > 0:
-                        opts.append(self._option(gdc + kdc, gi, ki))
+                        value = gdc + kdc
+                        bound = value * per_krw + bonus[gi] + bonus[ki]
+                        opts.append((value, gi, ki, bound, gi, ki))
             if opts:
                 lines.append((line, opts))
         # the lines that can give the most first: the bound then closes early and few states
         # are met twice (the order of the lines changes nothing but the search's length)
         lines.sort(key=lambda lo: -max(o[0] for o in lo[1]))
         self.lines = lines
-        self.left = [len(c.copies) for c in self.classes]
-        self.used = [0] * len(self.classes)
-        self.prices = self._prices()
+        self.left = left = [len(c.copies) for c in classes]
+        self.prices = prices = self._prices()
+        # A state's copies used as one integer (a digit per class), for the memo's key.
+        self.digit, span = [], 1
+        for n_copies in left:
+            self.digit.append(span)
+            span *= n_copies + 1
+        self.span = span
+        # Each line's options best net first (net: score bound less its classes' prices), as
+        # (first class, second class | -1, net, value × per_krw, value, state digits, coupons,
+        # pick); each line's best net (0: no option) and their sums from each line on.
+        self.ranked, tops = [], []
+        for line, opts in lines:
+            rows = []
+            for value, gi, ki, bound, c1, c2 in opts:
+                net = bound - prices[c1] - (prices[c2] if c2 >= 0 else 0)
+                digits = self.digit[c1] + (self.digit[c2] if c2 >= 0 else 0)
+                pick = (line.ord_goods_seq, gi, ki)
+                rows.append((c1, c2, net, value * per_krw, value, digits, 1 + (c2 >= 0), pick))
+            rows.sort(key=lambda r: -r[2])
+            self.ranked.append(rows)
+            tops.append(max(0, rows[0][2]))
+        self.suffix = _suffix_sums(tops)
+        self.spare = sum(p * k for p, k in zip(prices, left, strict=True))
         self._alone: list | None = None
-
-    def _option(self, value: int, gi: int, ki: int) -> tuple:
-        classes = tuple(c for c in (gi, ki) if c >= 0)
-        bound = value * self.per_krw + sum(
-            self.classes[c].weights[0] - self.per_cpn for c in classes
-        )
-        return (value, gi, ki, bound, classes)
-
-    def _line_bests(self, weigh, prices) -> list[int]:
-        """Each line's best option score net of `prices` (0 for no option), `weigh` scoring them."""
-        return [
-            max(0, *(weigh(i, o) - sum(prices[c] for c in o[4]) for o in opts))
-            for i, (_line, opts) in enumerate(self.lines)
-        ]
+        self._values: dict | None = None
 
     def _prices(self) -> list[int]:
         """Prices of one copy of each class (in score units) that make the Lagrangian bound of the
@@ -698,17 +742,19 @@ class _Search:
         # Each line's options by value, highest first (ties in their own order): prices are never
         # negative, so a line's scan stops at the first option whose whole value is below the
         # best net found, and picks what the scan in the options' own order would pick.
+        # (A sort by value alone, reversed, keeps equals in their own order: it is stable.)
         opts = [
             sorted(
-                (
-                    (o[3] / scale, o[4][0], o[4][1] if len(o[4]) > 1 else k, index)
+                [
+                    (o[3] / scale, o[4], o[5] if o[5] >= 0 else k, index)
                     for index, o in enumerate(line_opts)
-                ),
-                key=lambda o: (-o[0], o[3]),
+                ],
+                key=itemgetter(0),
+                reverse=True,
             )
             for _line, line_opts in self.lines
         ]
-        step = max((o[0] for line_opts in opts for o in line_opts), default=0.0) / 2
+        step = max((line_opts[0][0] for line_opts in opts), default=0.0) / 2
         for _round in range(60):
             used = [0] * (k + 1)
             bound = sum(p * n for p, n in zip(prices, left, strict=False))
@@ -735,81 +781,98 @@ class _Search:
             step *= 0.85
         return [int(p * scale) for p in best_prices]
 
-    def _dfs(self, bounds, leaf, best: list) -> None:
-        """Every assignment of the lines, best option first, pruned by the Lagrangian `bounds`:
-        each (weigh, prices, const, scale) bounds scale × the best score by Σ weigh(i, option) of
-        the choices + each remaining line's best net of `prices` + Σ price × copies left + const.
-        `leaf(score, total, d_e, count, picks)` prices a complete assignment and improves `best`
-        (its score is best[5]) in place."""
-        lines, eligible = self.lines, self.eligible
-        n = len(lines)
-        used, left, classes = self.used, self.left, self.classes
-        per_krw, per_cpn = self.per_krw, self.per_cpn
-        systems = []
-        for weigh, prices, const, scale in bounds:
-            tops = self._line_bests(weigh, prices)
-            suffix = [0] * (n + 1)
-            for i in range(n - 1, -1, -1):
-                suffix[i] = suffix[i + 1] + tops[i]
-            spare = sum(p * k for p, k in zip(prices, left, strict=True)) + const
-            systems.append((weigh, prices, suffix, scale, spare))
-        weigh0, prices0 = bounds[0][0], bounds[0][1]
-        order = [
-            sorted(opts, key=lambda o, i=i: -(weigh0(i, o) - sum(prices0[c] for c in o[4])))
-            for i, (_line, opts) in enumerate(lines)
-        ]
-        # each option with what it adds to each bound system (its units net of its prices)
-        moves = [
-            [
-                (o, [w(i, o) - sum(p[c] for c in o[4]) for (w, p, _x, _y, _z) in systems])
-                for o in order[i]
-            ]
-            for i in range(n)
-        ]
-        checks = [(suffix, scale) for (_w, _p, suffix, scale, _s) in systems]
+    def _dfs(self, leaf, best: list, const: int, rate_cart: tuple[int, int] | None = None) -> None:
+        """Every assignment of the lines, best option first, pruned by the Lagrangian bound:
+        the score of the choices made, with each option net of its classes' prices, + each
+        remaining line's best net + Σ price × copies left + `const` (what the cart can add) never
+        exceeds what any completion scores. `rate_cart` (off, const) adds a second bound, in
+        PERCENT × score units, where a won off one of the cart's lines also costs `off`, and
+        `const` is then what the cart adds at most. `leaf(score, total, d_e, count, picks)`
+        prices a complete assignment and improves `best` (its score is best[5]) in place."""
+        n = len(self.lines)
+        eligible = self.eligible
+        left, span, suffix0 = self.left, self.span, self.suffix
+        per_cpn = self.per_cpn
+        root0 = self.spare + const
+        if rate_cart is None:  # the second bound is the first (scale 1): it never cuts more
+            scale1, suffix1, root1 = 1, suffix0, root0
+        else:
+            off, const1 = rate_cart
+            scale1, root1 = PERCENT, PERCENT * self.spare + const1
+        # each line's options with what they add to each bound, to the cart's base, ...
+        moves = []
+        tops1 = []
+        for i, rows in enumerate(self.ranked):
+            e = eligible[i]
+            row = []
+            for c1, c2, net, vk, value, digits, cnt, pick in rows:
+                a1 = net if rate_cart is None else PERCENT * net - off * value * e
+                row.append((c1, c2, net, a1, vk, value, value * e, digits, cnt, pick))
+            moves.append(row)
+            if rate_cart is not None:
+                tops1.append(max(0, *(r[3] for r in row)))
+        if rate_cart is not None:
+            suffix1 = _suffix_sums(tops1)
+        # ... and the score each class's next copy adds (its bit, one coupon more)
+        adds = [[w - per_cpn for w in c.weights] for c in self.classes]
+        used = [0] * len(self.classes)
         picks: list = [None] * n
+        seen: dict = {}
 
-        def dfs(i, done, score, total, d_e, count):
-            # done: per bound system, its units of the choices made so far and the copies' prices
-            for (suffix, scale), d in zip(checks, done, strict=True):
-                if d + suffix[i] <= best[5] * scale:
-                    return
+        # A child is cut by the bounds before it is entered (what the search reaches is that of
+        # checking them on entry, without the calls).
+        def dfs(i, d0, d1, score, total, d_e, count, state):
             if i == n:
                 leaf(score, total, d_e, count, picks)
                 return
             # What the lines from i on can add depends only on (i, copies used, d_e): a state met
             # before and searched through is pruned when what it could add cannot beat the best.
-            key = (i, tuple(used), d_e)
+            key = (state + i * span, d_e)
             known = seen.get(key)
             if known is not None and score + known <= best[5]:
                 return
-            line = lines[i][0]
-            for o, adds in moves[i]:
-                value, gi, ki, _b, cls = o
-                if used[cls[0]] >= left[cls[0]] or (len(cls) > 1 and used[cls[1]] >= left[cls[1]]):
+            next0, next1 = suffix0[i + 1], suffix1[i + 1]
+            for c1, c2, a0, a1, vk, value, ev, digits, cnt, pick in moves[i]:
+                u1 = used[c1]
+                if u1 >= left[c1]:
                     continue
-                add = 0
-                for c in cls:
-                    add += classes[c].weights[used[c]] - per_cpn
-                    used[c] += 1
-                picks[i] = (line.ord_goods_seq, gi, ki)
+                if c2 >= 0:
+                    u2 = used[c2]
+                    if u2 >= left[c2]:
+                        continue
+                e0, e1 = d0 + a0, d1 + a1
+                top = best[5]
+                if e0 + next0 <= top or e1 + next1 <= top * scale1:
+                    continue
+                add = adds[c1][u1]
+                used[c1] = u1 + 1
+                if c2 >= 0:
+                    add += adds[c2][u2]
+                    used[c2] = u2 + 1
+                picks[i] = pick
                 dfs(
                     i + 1,
-                    [d + x for d, x in zip(done, adds, strict=True)],
-                    score + value * per_krw + add,
+                    e0,
+                    e1,
+                    score + vk + add,
                     total + value,
-                    d_e + value * eligible[i],
-                    count + len(cls),
+                    d_e + ev,
+                    count + cnt,
+                    state + digits,
                 )
-                for c in cls:
-                    used[c] -= 1
+                used[c1] = u1
+                if c2 >= 0:
+                    used[c2] = u2
             picks[i] = None
-            dfs(i + 1, done, score, total, d_e, count)
+            top = best[5]
+            if d0 + next0 > top and d1 + next1 > top * scale1:
+                dfs(i + 1, d0, d1, score, total, d_e, count, state)
             # every completion of this state is now known to reach no more than the best
             seen[key] = best[5] - score
 
-        seen: dict = {}
-        dfs(0, [s[4] for s in systems], 0, 0, 0, 0)
+        top = best[5]
+        if root0 + suffix0[0] > top and root1 + suffix1[0] > top * scale1:
+            dfs(0, root0, root1, 0, 0, 0, 0, 0)
 
     def best_without_cart(self) -> list:
         """[total, score, picks, None, count] of the lines alone (searched once, then kept)."""
@@ -826,7 +889,7 @@ class _Search:
             if score > best[5]:
                 best[:] = [total, score, [p for p in picks if p], None, count, score]
 
-        self._dfs([(lambda _i, o: o[3], self.prices, 0, 1)], leaf, best)
+        self._dfs(leaf, best, 0)
         return best[:5]
 
     def run(self, cart: _Class, best: list) -> None:
@@ -835,15 +898,12 @@ class _Search:
         t = cart.terms
         alone = self.best_without_cart()  # before `eligible` is set (its search resets it)
         # every in-scope line counts toward the cart's base, with a line coupon or not
-        in_cart = [ln for ln in self.order.lines if in_scope(t, ln, self.keys[ln.ord_goods_seq])]
+        in_cart = [ln for ln in self.order.lines if in_scope(t, ln, ln.scope_keys)]
         full = sum(ln.amount for ln in in_cart)
         qty = sum(ln.cnt for ln in in_cart)
         if not in_cart or qty < t.min_buy_qty or full < t.min_buy_amt:
             return
         scoped = {ln.ord_goods_seq for ln in in_cart}
-        self.eligible = eligible = [
-            1 if line.ord_goods_seq in scoped else 0 for line, _ in self.lines
-        ]
         rate = t.dc_rate_amt if _is_rate(t) else 0
         ceiling = t.max_dc_amt if rate else t.dc_rate_amt
         cart_score = -self.per_cpn + cart.weights[0]
@@ -852,8 +912,9 @@ class _Search:
         # The best of the lines alone with this cart on what it leaves is a legal choice; when
         # the cart then gives its ceiling no choice beats it (its lines' score is the largest,
         # the cart's the largest), else it is the search's first incumbent.
-        value = {(line.ord_goods_seq, o[1], o[2]): o[0] for line, opts in self.lines for o in opts}
-        base = full - sum(value[p] for p in alone[2] if p[0] in scoped)
+        if self._values is None:
+            self._values = {r[7]: r[4] for rows in self.ranked for r in rows}
+        base = full - sum(self._values[p] for p in alone[2] if p[0] in scoped)
         seed = cart_discount(t, base) if base >= t.min_buy_amt else 0
         top = min(ceiling, full) if ceiling is not None else full
         if seed > 0:
@@ -864,6 +925,7 @@ class _Search:
                 if found[5] > (best[1] if best[0] >= 0 else -1):
                     best[:] = found[:5]
                 return
+        self.eligible = [1 if line.ord_goods_seq in scoped else 0 for line, _ in self.lines]
 
         def leaf(score, total, d_e, count, picks):
             base = full - d_e
@@ -877,21 +939,21 @@ class _Search:
                 found[:] = [total + cdc, s, [p for p in picks if p], cart, count + 1, s]
 
         # the cart gives at most its ceiling (or its whole base) ...
-        bounds = [(lambda _i, o: o[3], self.prices, top * per_krw + cart_score, 1)]
-        if rate:
-            # ... and, for a rate, a won off one of its lines costs rate % of the cart (× 100)
-            off = rate * per_krw
-            bounds.append(
-                (
-                    lambda i, o: PERCENT * o[3] - off * o[0] * eligible[i],
-                    [PERCENT * p for p in self.prices],
-                    full * off + PERCENT * cart_score,
-                    PERCENT,
-                )
-            )
-        self._dfs(bounds, leaf, found)
+        const = top * per_krw + cart_score
+        # ... and, for a rate, a won off one of its lines costs rate % of the cart (× 100)
+        off = rate * per_krw
+        rate_cart = (off, full * off + PERCENT * cart_score) if rate else None
+        self._dfs(leaf, found, const, rate_cart)
         if found[5] > (best[1] if best[0] >= 0 else -1):
             best[:] = found[:5]
+
+
+def _suffix_sums(values: Sequence[int]) -> list[int]:
+    """[Σ values[i:] for i in 0..len(values)]."""
+    sums = [0] * (len(values) + 1)
+    for i in range(len(values) - 1, -1, -1):
+        sums[i] = sums[i + 1] + values[i]
+    return sums
 
 
 class _Solver:
@@ -899,15 +961,24 @@ class _Solver:
 
     def __init__(self, order: Order, copies: Iterable[Copy]):
         self.order = order
+        local_now = timezone.localtime(order.now)
         self.usable = sorted(
-            (c for c in copies if copy_refusal(order, c) is None), key=lambda c: c.expiry_key
+            (c for c in copies if _refusal(order, c, local_now) is None),
+            key=lambda c: c.expiry_key,
         )
         n = len(self.usable)
         self.per_krw, self.per_cpn = _score_parts(n)
         self.weight = {c.cpn_isu_no: 1 << (n - 1 - r) for r, c in enumerate(self.usable)}
+        # by promotion (equal terms); the copies of one promotion share one Terms object when
+        # loaded, so it is hashed once per object, not once per copy
         by_promo: dict[Terms, _Class] = {}
+        by_object: dict[int, _Class] = {}
         for c in self.usable:
-            by_promo.setdefault(c.terms, _Class(terms=c.terms, copies=[])).copies.append(c)
+            cls = by_object.get(id(c.terms))
+            if cls is None:
+                cls = by_promo.setdefault(c.terms, _Class(terms=c.terms, copies=[]))
+                by_object[id(c.terms)] = cls
+            cls.copies.append(c)
         for cls in by_promo.values():
             cls.weights = [self.weight[c.cpn_isu_no] for c in cls.copies]
         self.of_type = {
