@@ -104,7 +104,9 @@ def test_the_job_writes_the_file_and_only_its_requester_downloads_it(
     md = staff("md", "Merchandiser")
     client.force_login(md)
 
-    token = job_token(client.get(reverse(EXPORT, args=["xlsx"])))
+    # the job replays the list's filters and sort (by member, then newest first)
+    params = {"status__exact": "ISSUED", "o": "1.-0"}  # a merchandiser has no action column
+    token = job_token(client.get(reverse(EXPORT, args=["xlsx"]), params))
     assert jobs_join_inprocess(60)
 
     job = Job.objects.get(target_id=token)
@@ -125,9 +127,10 @@ def test_the_job_writes_the_file_and_only_its_requester_downloads_it(
     assert list(sheets) == ["회원쿠폰"]
     rows = sheets["회원쿠폰"]
     assert rows[0][:3] == ("쿠폰발급번호", "회원번호", "프로모션번호")
-    assert [r[0] for r in rows[1:]] == list(
-        MemberCoupon.objects.order_by("-cpn_isu_no").values_list("pk", flat=True)
+    assert [(r[0], r[1]) for r in rows[1:]] == list(
+        MemberCoupon.objects.order_by("member_id", "-cpn_isu_no").values_list("pk", "member_id")
     )
+    assert [r[1] for r in rows[1:]] == ["100", "100", "100", "200", "200"]
 
     # someone else's export is not found, for another merchandiser as for anyone
     client.force_login(staff("md2", "Merchandiser"))
