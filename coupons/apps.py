@@ -16,8 +16,12 @@ class CouponsConfig(AppConfig):
             compensation_job,
             compensation_job_failed,
         )
+        from .exports import JOB_OPERATION as EXPORT_OPERATION
+        from .exports import JOB_TARGET as EXPORT_TARGET
+        from .exports import export_job
         from .roles import sync_role_permissions
 
         register(JOB_TARGET, JOB_OPERATION, compensation_job, on_failure=compensation_job_failed)
+        register(EXPORT_TARGET, EXPORT_OPERATION, export_job)
 
         post_migrate.connect(sync_role_permissions, sender=self, dispatch_uid="coupons.roles")

@@ -45,7 +45,6 @@ from backoffice.exports import (
 )
 from backoffice.jobs.errors import JobFailed
 from backoffice.jobs.models import Job
-from backoffice.jobs.registry import register
 from backoffice.jobs.services import job_enqueue, job_heartbeat
 
 from . import codes
@@ -287,9 +286,6 @@ def _replayed_request(model_admin, query: str, user) -> HttpRequest:
     request.GET = QueryDict(query)
     request.user = user
     return request
-
-
-register(JOB_TARGET, JOB_OPERATION, export_job)
 
 
 # -- the admin side ---------------------------------------------------------------------------------
