@@ -10,10 +10,12 @@ the conditions are SQL (`Exists` / correlated subqueries), never a Python loop o
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import connections
 from django.db.models import (
     Exists,
     F,
@@ -79,6 +81,79 @@ class Eligibility:
     for_use: bool = False
     # The channels the promotion must be issuable by (any of them); empty: not checked.
     channels: tuple[str, ...] = ()
+
+
+# -- fixed-shape queries compiled once ---------------------------------------------------------
+class CompiledQuery:
+    """A fixed-shape `values_list` query compiled once per database connection, then run with new
+    values: the hot reads spend more time compiling a queryset than PostgreSQL spends running it.
+
+    `build(**slots)` returns the queryset with each slot's sentinel string where a value goes (an
+    exact match or a LIKE pattern: `code_in`); the compiled SQL, the parameters with their slots
+    and the columns' converters (the ORM's own, so a row reads as `values_list` would read it) are
+    kept per connection. Only string values can fill a slot; anything else is part of the shape.
+    """
+
+    def __init__(self, build: Callable[..., QuerySet], *slots: str):
+        self.build = build
+        self.slots = slots
+        self._compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    @staticmethod
+    def _sentinel(slot: str) -> str:
+        # Control characters: never in a real value, untouched by LIKE escaping.
+        return f"\x1f{slot}\x1e"
+
+    def _compile(self, connection):
+        qs = self.build(**{slot: self._sentinel(slot) for slot in self.slots})
+        compiler = qs.query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        slotted = []
+        for param in params:
+            for slot in self.slots:
+                sentinel = self._sentinel(slot)
+                if param == sentinel:
+                    slotted.append((slot, None))
+                    break
+                if isinstance(param, str) and sentinel in param:
+                    slotted.append((slot, param))
+                    break
+            else:
+                slotted.append((None, param))
+        converters = compiler.get_converters([col for col, _, _ in compiler.select])
+        compiled = (sql, slotted, list(converters.items()))
+        self._compiled[connection] = compiled
+        return compiled
+
+    def rows(self, using: str = "default", **values: str) -> list[tuple]:
+        """The query's rows (tuples, converted as `values_list` converts them) for these values."""
+        connection = connections[using]
+        compiled = self._compiled.get(connection) or self._compile(connection)
+        sql, slotted, converters = compiled
+        params = []
+        for slot, pattern in slotted:
+            if slot is None:
+                params.append(pattern)
+            elif pattern is None:
+                params.append(values[slot])
+            else:
+                like = connection.ops.prep_for_like_query(values[slot])
+                params.append(pattern.replace(self._sentinel(slot), like))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if not converters:
+            return rows
+        out = []
+        for row in rows:
+            row = list(row)
+            for pos, (fns, expression) in converters:
+                value = row[pos]
+                for fn in fns:
+                    value = fn(value, expression, connection)
+                row[pos] = value
+            out.append(tuple(row))
+        return out
 
 
 # -- the one eligibility rule ------------------------------------------------------------------
@@ -616,58 +691,96 @@ def coupon_box(*, member: Member, sort_gb: str, site_no: str | None = None) -> Q
     return qs.order_by("-issued_at", "-cpn_isu_no")
 
 
-def _box_state(
-    status: str, valid_from, valid_until, promotion: Promotion, now: datetime, local_now
-) -> tuple[str, bool]:
-    """(status the member sees, usable right now): ISSUED past its validity is EXPIRED even
-    before the expire job; usable means ISSUED, inside its validity and its weekday/time window
-    (`Promotion.usable_at`, the same rule as `usage_window_q`)."""
-    if status == codes.CouponStatus.ISSUED and valid_until <= now:
-        return codes.CouponStatus.EXPIRED, False
-    usable = (
-        status == codes.CouponStatus.ISSUED
-        and valid_from <= now < valid_until
-        and promotion.usable_at(local_now)
+# The columns of a coupon-box row, in the order `coupon_box_page` reads them.
+BOX_COLUMNS = (
+    "cpn_isu_no",
+    "status",
+    "issued_at",
+    "valid_from",
+    "valid_until",
+    "used_at",
+    "use_ord_no",
+    "promotion__promo_no",
+    "promotion__promo_nm",
+    "promotion__promo_typ_cd",
+    "promotion__fix_amt_fxrt_gb_cd",
+    "promotion__dc_rate_amt",
+    "promotion__min_buy_qty",
+    "promotion__min_buy_amt",
+    "promotion__max_dc_amt",
+    "promotion__ord_media_cds",
+    "promotion__weekdays",
+    "promotion__time_from",
+    "promotion__time_to",
+)
+_BOX_WINDOW = slice(BOX_COLUMNS.index("promotion__weekdays"), len(BOX_COLUMNS))
+_BOX_QUERIES = {
+    (sort_gb, with_site): CompiledQuery(
+        lambda member, site, sort_gb=sort_gb, with_site=with_site: coupon_box(
+            member=member, sort_gb=sort_gb, site_no=site if with_site else None
+        ).values_list(*BOX_COLUMNS),
+        "member",
+        "site",
     )
-    return status, usable
+    for sort_gb in codes.SortGb.values
+    for with_site in (False, True)
+}
+
+
+def _usable_at(weekdays, time_from, time_to, local_now) -> bool:
+    """`Promotion.usable_at` on the three columns it reads (no instance per row)."""
+    if weekdays and str(local_now.isoweekday()) not in weekdays:
+        return False
+    if time_from is not None and not time_from <= local_now.time() < time_to:
+        return False
+    return True
 
 
 def coupon_box_page(
     *,
-    member: Member,
+    member: Member | str,
     sort_gb: str,
     site_no: str | None = None,
     offset: int,
     limit: int,
     now: datetime | None = None,
-) -> tuple[int, int, list[MemberCoupon]]:
-    """(all not revoked, usable now, the page's coupons with `cpn_stat_cd` and `usable_now`).
+) -> tuple[int, int, list[dict]]:
+    """(all not revoked, usable now, the page's rows): each row a dict of `BOX_COLUMNS` with
+    `cpn_stat_cd` (ISSUED past its validity is EXPIRED even before the expire job) and
+    `usable_now` (ISSUED, inside its validity and its weekday/time window, the same rule as
+    `usage_window_q`).
 
-    Two plain queries on the box index; the status and the usable flag are decided in Python on
-    the few columns they need, since building them as SQL expressions cost more than the reads.
+    One statement, compiled once, on the box index: the member's rows with the page's columns,
+    counted and paged here (a box holds tens of copies; a second query for the page cost more
+    than reading them). No model instance, one local time per request.
     """
     now = now or timezone.now()
     local_now = timezone.localtime(now)
-    box = coupon_box(member=member, sort_gb=sort_gb, site_no=site_no)
-    facts = box.order_by().values_list(
-        "status",
-        "valid_from",
-        "valid_until",
-        "promotion__weekdays",
-        "promotion__time_from",
-        "promotion__time_to",
-    )
-    total = usable = 0
-    for status, valid_from, valid_until, weekdays, time_from, time_to in facts:
-        total += 1
-        window = Promotion(weekdays=weekdays, time_from=time_from, time_to=time_to)
-        usable += _box_state(status, valid_from, valid_until, window, now, local_now)[1]
-    page = list(box[offset : offset + limit]) if offset < total else []
-    for coupon in page:
-        coupon.cpn_stat_cd, coupon.usable_now = _box_state(
-            coupon.status, coupon.valid_from, coupon.valid_until, coupon.promotion, now, local_now
-        )
-    return total, usable, page
+    mbr_no = member if isinstance(member, str) else member.mbr_no
+    query = _BOX_QUERIES[
+        (sort_gb if sort_gb in codes.SortGb.values else codes.SortGb.NEWEST, bool(site_no))
+    ]
+    rows = query.rows(member=mbr_no, site=site_no or "")
+    issued = codes.CouponStatus.ISSUED
+    usable = 0
+    for row in rows:
+        if row[1] == issued and row[3] <= now < row[4] and _usable_at(*row[_BOX_WINDOW], local_now):
+            usable += 1
+    page = []
+    for row in rows[offset : offset + limit]:
+        item = dict(zip(BOX_COLUMNS, row, strict=True))
+        status = row[1]
+        if status == issued and row[4] <= now:
+            item["cpn_stat_cd"], item["usable_now"] = codes.CouponStatus.EXPIRED, False
+        else:
+            item["cpn_stat_cd"] = status
+            item["usable_now"] = (
+                status == issued
+                and row[3] <= now < row[4]
+                and _usable_at(*row[_BOX_WINDOW], local_now)
+            )
+        page.append(item)
+    return len(rows), usable, page
 
 
 # -- auto-issue types ----------------------------------------------------------------------------

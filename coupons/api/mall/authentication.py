@@ -13,12 +13,25 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from coupons.models import Member
+from coupons.selectors import CompiledQuery
 
 MEMBER_ONLY = "MEMBER_ONLY"
 # The member-number shape accepted from `sub` (Member.mbr_no is at most 20 characters).
 MAX_MBR_NO = 20
 # Leeway for clock skew between the identity service and us.
 LEEWAY_SECONDS = 30
+# Every member endpoint reads the token's member first: its full row, compiled once per connection.
+MEMBER_FIELDS = tuple(f.attname for f in Member._meta.concrete_fields)
+MEMBER_BY_NO = CompiledQuery(
+    lambda mbr_no: Member.objects.filter(mbr_no=mbr_no).order_by().values_list(*MEMBER_FIELDS),
+    "mbr_no",
+)
+
+
+def member_by_no(mbr_no: str, *, using: str = "default") -> Member | None:
+    """The member `mbr_no` (every column, as `Member.objects.get` would load it), or None."""
+    rows = MEMBER_BY_NO.rows(using, mbr_no=mbr_no)
+    return Member.from_db(using, MEMBER_FIELDS, rows[0]) if rows else None
 
 
 class MemberOnly(exceptions.AuthenticationFailed):
@@ -95,7 +108,7 @@ class MemberJWTAuthentication(authentication.BaseAuthentication):
         sub = claims.get("sub")
         if not isinstance(sub, str) or not sub or len(sub) > MAX_MBR_NO or "\x00" in sub:
             raise MemberOnly()
-        member = Member.objects.filter(mbr_no=sub).first()
+        member = member_by_no(sub)
         if member is None:
             raise MemberOnly("알 수 없는 회원입니다.")
         return MemberUser(member), claims

@@ -20,7 +20,6 @@ from coupons.api.common import (
     error_responses,
     idempotency_key,
     issue_responses,
-    local_iso,
 )
 from coupons.api.names import api_name
 from coupons.errors import DomainError
@@ -87,6 +86,9 @@ BOX_ROW_FIELDS = (
 )
 # Codes stored as "" that the mall API answers as null.
 BLANK_AS_NULL = {"fix_amt_fxrt_gb_cd"}
+BLANK_CODE_NAME = api_name("fix_amt_fxrt_gb_cd")
+# (column of a coupon-box row, its API name) for the promotion's columns (selectors.BOX_COLUMNS).
+BOX_PROMOTION_NAMES = tuple((f"promotion__{f}", api_name(f)) for f in BOX_ROW_FIELDS)
 
 
 def _promotion_columns(p: Promotion, fields) -> dict:
@@ -493,30 +495,37 @@ class CpnIssuListView(MemberView):
         v = data.validated_data
         now = timezone.now()
         total, usable, page = selectors.coupon_box_page(
-            member=self.member,
+            member=request.user.mbr_no,
             sort_gb=v["sortGb"],
             site_no=v.get("siteNo"),
             now=now,
             offset=(v["pageIdx"] - 1) * v["rowsPerPage"],
             limit=v["rowsPerPage"],
         )
-        rows = [
-            {
-                api_name("cpn_isu_no"): c.cpn_isu_no,
-                **_promotion_columns(c.promotion, BOX_ROW_FIELDS),
-                api_name("ord_media_cds"): list(c.promotion.ord_media_cds),
-                api_name("issued_at"): local_iso(c.issued_at),
-                api_name("valid_from"): local_iso(c.valid_from),
-                api_name("valid_until"): local_iso(c.valid_until),
-                api_name("status"): c.cpn_stat_cd,
-                # useYn is "used" as the platform's storefront reads it; usePsbYn "usable now"
-                "useYn": "Y" if c.status == codes.CouponStatus.USED else "N",
-                "useDtm": local_iso(c.used_at),
-                "ordNo": c.use_ord_no or None,
-                "usePsbYn": "Y" if c.usable_now else "N",
-            }
-            for c in page
-        ]
+        tz = timezone.get_current_timezone()  # the zone once per request, not per timestamp
+        used = codes.CouponStatus.USED
+        rows = []
+        for c in page:
+            row = {api_name("cpn_isu_no"): c["cpn_isu_no"]}
+            for field, api in BOX_PROMOTION_NAMES:
+                row[api] = c[field]
+            row[BLANK_CODE_NAME] = row[BLANK_CODE_NAME] or None
+            used_at = c["used_at"]
+            row.update(
+                {
+                    api_name("ord_media_cds"): c["promotion__ord_media_cds"],
+                    api_name("issued_at"): c["issued_at"].astimezone(tz).isoformat(),
+                    api_name("valid_from"): c["valid_from"].astimezone(tz).isoformat(),
+                    api_name("valid_until"): c["valid_until"].astimezone(tz).isoformat(),
+                    api_name("status"): c["cpn_stat_cd"],
+                    # useYn is "used" as the platform's storefront reads it; usePsbYn "usable now"
+                    "useYn": "Y" if c["status"] == used else "N",
+                    "useDtm": used_at.astimezone(tz).isoformat() if used_at is not None else None,
+                    "ordNo": c["use_ord_no"] or None,
+                    "usePsbYn": "Y" if c["usable_now"] else "N",
+                }
+            )
+            rows.append(row)
         # The rows are built in the shape of CpnIssuListOut (the schema) directly: the coupon box
         # is the hottest read of the mall and a serializer pass over it costs more than its query.
         body = {
