@@ -13,10 +13,13 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
 
 from django.db import connections
 from django.db.models import (
+    Case,
+    CharField,
     Exists,
     F,
     IntegerField,
@@ -25,6 +28,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -84,48 +88,71 @@ class Eligibility:
 
 
 # -- fixed-shape queries compiled once ---------------------------------------------------------
+def _adapt(value, connection):
+    """A slot's value as the ORM passes it to the database (datetimes and times adapted)."""
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, dt_time):
+        return connection.ops.adapt_timefield_value(value)
+    return value
+
+
 class CompiledQuery:
     """A fixed-shape `values_list` query compiled once per database connection, then run with new
-    values: the hot reads spend more time compiling a queryset than PostgreSQL spends running it.
+    values: the hot reads spend more time building and compiling a queryset than PostgreSQL
+    spends running it.
 
-    `build(**slots)` returns the queryset with each slot's sentinel string where a value goes (an
-    exact match or a LIKE pattern: `code_in`); the compiled SQL, the parameters with their slots
-    and the columns' converters (the ORM's own, so a row reads as `values_list` would read it) are
-    kept per connection. Only string values can fill a slot; anything else is part of the shape.
+    `build(**slots)` returns the queryset with each slot's sentinel where its value goes: a string
+    (an exact match or inside a LIKE pattern: `code_in`), an integer, a datetime or a time of day,
+    by the slot's declared type. The compiled SQL, the parameters with their slots and the columns' converters
+    (the ORM's own, so a row reads as `values_list` reads it) are kept per connection. Anything
+    the shape depends on (which terms a Q has) belongs in the cache key of the caller, not in a slot.
     """
 
-    def __init__(self, build: Callable[..., QuerySet], *slots: str):
+    def __init__(self, build: Callable[..., QuerySet], **slots: type):
         self.build = build
-        self.slots = slots
+        self.sentinels = {}
+        for n, (slot, kind) in enumerate(slots.items()):
+            if kind is str:
+                # Control characters and digits: never in a real value, untouched by LIKE escaping.
+                self.sentinels[slot] = f"\x1f{n}\x1e"
+            elif kind is datetime:
+                self.sentinels[slot] = datetime(1901, 2, 3, 4, 5, 6, 700001 + n, tzinfo=UTC)
+            elif kind is dt_time:
+                self.sentinels[slot] = dt_time(4, 5, 6, 700001 + n)
+            elif kind is int:
+                self.sentinels[slot] = -987_654_321_000 - n
+            else:
+                raise TypeError(f"slot {slot}: str, int, datetime or time, not {kind}")
         self._compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-    @staticmethod
-    def _sentinel(slot: str) -> str:
-        # Control characters: never in a real value, untouched by LIKE escaping.
-        return f"\x1f{slot}\x1e"
-
     def _compile(self, connection):
-        qs = self.build(**{slot: self._sentinel(slot) for slot in self.slots})
+        qs = self.build(**self.sentinels)
         compiler = qs.query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
+        adapted = {slot: _adapt(v, connection) for slot, v in self.sentinels.items()}
         slotted = []
         for param in params:
-            for slot in self.slots:
-                sentinel = self._sentinel(slot)
+            for slot, sentinel in adapted.items():
                 if param == sentinel:
                     slotted.append((slot, None))
                     break
-                if isinstance(param, str) and sentinel in param:
+                if isinstance(param, str) and isinstance(sentinel, str) and sentinel in param:
                     slotted.append((slot, param))
                     break
             else:
+                if isinstance(param, str) and "\x1f" in param:  # a sentinel the ORM rewrote
+                    raise ValueError(f"a slot's sentinel changed on its way to SQL: {param!r}")
                 slotted.append((None, param))
+        if any(isinstance(v, str) and v in sql for v in adapted.values()):
+            # A value compiled into the SQL text could not be replaced: not a fixed shape.
+            raise ValueError("a slot's value is in the SQL text, not among its parameters")
         converters = compiler.get_converters([col for col, _, _ in compiler.select])
         compiled = (sql, slotted, list(converters.items()))
         self._compiled[connection] = compiled
         return compiled
 
-    def rows(self, using: str = "default", **values: str) -> list[tuple]:
+    def rows(self, using: str = "default", **values) -> list[tuple]:
         """The query's rows (tuples, converted as `values_list` converts them) for these values."""
         connection = connections[using]
         compiled = self._compiled.get(connection) or self._compile(connection)
@@ -135,10 +162,10 @@ class CompiledQuery:
             if slot is None:
                 params.append(pattern)
             elif pattern is None:
-                params.append(values[slot])
+                params.append(_adapt(values[slot], connection))
             else:
                 like = connection.ops.prep_for_like_query(values[slot])
-                params.append(pattern.replace(self._sentinel(slot), like))
+                params.append(pattern.replace(self.sentinels[slot], like))
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
@@ -323,8 +350,13 @@ def issuable_q(now: datetime, *, prefix: str = "") -> Q:
 def usage_window_q(now: datetime, *, prefix: str = "") -> Q:
     """Same rule as `Promotion.usable_at`: the weekday list and the time-of-day window (Asia/Seoul)."""
     local = timezone.localtime(now)
-    weekday = str(local.isoweekday())
-    at = local.time().replace(microsecond=0)
+    return usage_window_at_q(
+        str(local.isoweekday()), local.time().replace(microsecond=0), prefix=prefix
+    )
+
+
+def usage_window_at_q(weekday: str, at, *, prefix: str = "") -> Q:
+    """`usage_window_q` for an ISO weekday ("1"–"7") and a local time of day already known."""
     return (Q(**{f"{prefix}weekdays": ""}) | code_in(f"{prefix}weekdays", weekday)) & (
         Q(**{f"{prefix}time_from__isnull": True})
         | Q(**{f"{prefix}time_from__lte": at, f"{prefix}time_to__gt": at})
@@ -508,6 +540,26 @@ def eligible_promotions(e: Eligibility, queryset: QuerySet | None = None) -> Que
 
 
 # -- goods detail (cpnType 10 / 20) ------------------------------------------------------------
+def _usable_coupons_qs(
+    *, mbr_no: str, goods: Goods | None, ord_media_cd, sort_gb: str, now, weekday: str, at
+) -> QuerySet:
+    e = Eligibility(now=now, goods=goods, ord_media_cd=ord_media_cd, for_issue=False)
+    qs = (
+        MemberCoupon.objects.filter(
+            member_id=mbr_no,
+            status=codes.CouponStatus.ISSUED,
+            valid_from__lte=now,
+            valid_until__gt=now,
+            promotion__promo_typ_cd__in=GOODS_DETAIL_TYPES,
+        )
+        .filter(promotion_eligibility_q(e, prefix="promotion__", ref="promotion_id"))
+        .filter(usage_window_at_q(weekday, at, prefix="promotion__"))
+    )
+    if sort_gb == codes.SortGb.EXPIRING:
+        return qs.order_by("valid_until", "cpn_isu_no")
+    return qs.order_by("-issued_at", "-cpn_isu_no")
+
+
 def usable_coupons_for_goods(
     *,
     member: Member,
@@ -519,28 +571,16 @@ def usable_coupons_for_goods(
     """The member's ISSUED, currently valid copies whose promotion applies to `goods` and the
     medium, inside the coupon's weekday/time window; newest first (10) or expiring first (20)."""
     now = now or timezone.now()
-    e = Eligibility(
-        now=now,
+    local = timezone.localtime(now)
+    return _usable_coupons_qs(
+        mbr_no=member.mbr_no,
         goods=goods,
-        member=member,
         ord_media_cd=ord_media_cd,
-        for_issue=False,
-        for_use=True,
-    )
-    qs = (
-        MemberCoupon.objects.filter(
-            member=member,
-            status=codes.CouponStatus.ISSUED,
-            valid_from__lte=now,
-            valid_until__gt=now,
-            promotion__promo_typ_cd__in=GOODS_DETAIL_TYPES,
-        )
-        .filter(promotion_eligibility_q(e, prefix="promotion__", ref="promotion_id"))
-        .select_related("promotion")
-    )
-    if sort_gb == codes.SortGb.EXPIRING:
-        return qs.order_by("valid_until", "cpn_isu_no")
-    return qs.order_by("-issued_at", "-cpn_isu_no")
+        sort_gb=sort_gb,
+        now=now,
+        weekday=str(local.isoweekday()),
+        at=local.time().replace(microsecond=0),
+    ).select_related("promotion")
 
 
 def downloadable_coupons_for_goods(
@@ -570,110 +610,234 @@ def downloadable_coupons_for_goods(
     return qs.order_by("-created_at", "-promo_no")
 
 
-def page_by_ids(queryset: QuerySet, *, offset: int, limit: int, fetch) -> tuple[int, list]:
-    """(total, one page) of an expensive ordered query, compiled and run once: its primary keys
-    in order, then the page's rows by key through `fetch(keys) -> QuerySet`."""
-    keys = list(queryset.values_list("pk", flat=True))
-    page_keys = keys[offset : offset + limit]
-    if not page_keys:
-        return len(keys), []
-    rows = {row.pk: row for row in fetch(page_keys)}
-    return len(keys), [rows[k] for k in page_keys if k in rows]
-
-
-def usable_coupons_page(
-    *,
-    member: Member,
-    goods: Goods,
-    ord_media_cd: str | None,
-    sort_gb: str,
-    offset: int,
-    limit: int,
-    now: datetime | None = None,
-) -> tuple[int, list[MemberCoupon]]:
-    """(total, page) of `usable_coupons_for_goods`, with each coupon's promotion."""
-    qs = usable_coupons_for_goods(
-        member=member, goods=goods, ord_media_cd=ord_media_cd, sort_gb=sort_gb, now=now
-    )
-    return page_by_ids(
-        qs,
-        offset=offset,
-        limit=limit,
-        fetch=lambda keys: MemberCoupon.objects.filter(pk__in=keys).select_related("promotion"),
-    )
-
-
-def downloadable_coupons_page(
-    *,
-    member: Member,
-    goods: Goods,
-    ord_media_cd: str | None,
-    sort_gb: str,
-    offset: int,
-    limit: int,
-    now: datetime | None = None,
-) -> tuple[int, list[Promotion]]:
-    """(total, page) of `downloadable_coupons_for_goods`, each promotion annotated `mbr_held`."""
-    qs = downloadable_coupons_for_goods(
-        member=member, goods=goods, ord_media_cd=ord_media_cd, sort_gb=sort_gb, now=now
-    )
-    return page_by_ids(
-        qs,
-        offset=offset,
-        limit=limit,
-        fetch=lambda keys: Promotion.objects.filter(pk__in=keys).annotate(
-            mbr_held=member_held_subquery(member.mbr_no)
-        ),
-    )
-
-
 def download_allowance(promotion: Promotion) -> int:
     """How many more copies the member may download: the per-member allowance left, capped by the
     promotion's remaining total (needs the `mbr_held` annotation)."""
-    left = promotion.mbr_issu_lmt_qty - getattr(promotion, "mbr_held", 0)
-    if promotion.issu_lmt_qty is not None:
-        left = min(left, promotion.issu_lmt_qty - promotion.issu_qty)
+    return _allowance(
+        promotion.mbr_issu_lmt_qty,
+        getattr(promotion, "mbr_held", 0),
+        promotion.issu_lmt_qty,
+        promotion.issu_qty,
+    )
+
+
+def _allowance(mbr_issu_lmt_qty, mbr_held, issu_lmt_qty, issu_qty) -> int:
+    left = mbr_issu_lmt_qty - mbr_held
+    if issu_lmt_qty is not None:
+        left = min(left, issu_lmt_qty - issu_qty)
     return max(left, 0)
 
 
-def with_targets(promotions: list[Promotion]) -> list[Promotion]:
-    """Attach each promotion's targets (one query) and their names (one query per named kind:
-    goods and exhibitions) as `target_rows` [(aply_gb_cd, aply_typ_cd, tgt_no, tgt_nm)]."""
-    ids = [p.pk for p in promotions]
-    by_promo: dict[int, list[PromotionTarget]] = {pk: [] for pk in ids}
-    targets = (
-        list(
-            PromotionTarget.objects.filter(promotion_id__in=ids).order_by(
-                "aply_gb_cd", "aply_typ_cd", "tgt_no"
-            )
-        )
-        if ids
-        else []
+# -- goods detail, compiled once per shape -----------------------------------------------------
+# The promotion columns of a goods-detail row (their API names: names.API_NAMES), in order.
+GOODS_ROW_FIELDS = (
+    "promo_no",
+    "promo_nm",
+    "promo_typ_cd",
+    "cpn_issu_main_cd",
+    "cpn_issu_way_cd",
+    "fix_amt_fxrt_gb_cd",
+    "dc_rate_amt",
+    "min_buy_amt",
+    "min_buy_qty",
+    "max_dc_amt",
+)
+# A goods-detail row: (promotion id, *GOODS_ROW_FIELDS, valid from, valid until, then
+# cpn_isu_no (cpnType 10) or the download allowance (cpnType 20)).
+_GOODS_COLUMNS = ("goods_no", "site_no", "disp_ctg_no", "entr_no", "brand_no")
+_GOODS_BY_NO = CompiledQuery(
+    lambda goods_no: (
+        Goods.objects.filter(goods_no=goods_no).order_by().values_list(*_GOODS_COLUMNS)
+    ),
+    goods_no=str,
+)
+# The slots of a goods-detail query: the goods' codes, the member, now (and its local weekday
+# and time for the usable list).
+_GOODS_SLOTS = dict(
+    goods_no=str,
+    goods_site=str,
+    ctg=str,
+    entr=str,
+    brand=str,
+    mbr_no=str,
+    member_site=str,
+    now=datetime,
+)
+_GOODS_DETAIL_QUERIES: dict[tuple, CompiledQuery] = {}
+_TARGET_QUERIES: dict[int, CompiledQuery] = {}
+
+
+def goods_codes(goods_no: str) -> tuple[str, str, str, str, str] | None:
+    """(goods_no, site_no, disp_ctg_no, entr_no, brand_no) of a goods, or None when unknown."""
+    rows = _GOODS_BY_NO.rows(goods_no=goods_no)
+    return rows[0] if rows else None
+
+
+def _sentinel_goods(shape, slots) -> Goods | None:
+    has_goods, has_site, has_brand = shape
+    if not has_goods:
+        return None
+    return Goods(
+        goods_no=slots["goods_no"],
+        site_no=slots["goods_site"] if has_site else "",
+        disp_ctg_no=slots["ctg"],
+        entr_no=slots["entr"],
+        brand_no=slots["brand"] if has_brand else "",
     )
-    for t in targets:
-        by_promo[t.promotion_id].append(t)
-    goods_nos = {t.tgt_no for t in targets if t.aply_typ_cd == codes.TargetType.GOODS}
-    exh_nos = {t.tgt_no for t in targets if t.aply_typ_cd == codes.TargetType.EXHIBITION}
-    names: dict[tuple[str, str], str] = {}
-    if goods_nos:
-        names.update(
-            ((codes.TargetType.GOODS, no), nm)
-            for no, nm in Goods.objects.filter(goods_no__in=goods_nos).values_list(
-                "goods_no", "goods_nm"
+
+
+def _usable_query(key) -> CompiledQuery:
+    goods_shape, ord_media_cd, sort_gb = key[1:]
+
+    def build(*, weekday, at, **slots):
+        return _usable_coupons_qs(
+            mbr_no=slots["mbr_no"],
+            goods=_sentinel_goods(goods_shape, slots),
+            ord_media_cd=ord_media_cd,
+            sort_gb=sort_gb,
+            now=slots["now"],
+            weekday=weekday,
+            at=at,
+        ).values_list(
+            "promotion_id",
+            *(f"promotion__{f}" for f in GOODS_ROW_FIELDS),
+            "valid_from",
+            "valid_until",
+            "cpn_isu_no",
+        )
+
+    return CompiledQuery(build, **_GOODS_SLOTS, weekday=str, at=dt_time)
+
+
+def _downloadable_query(key) -> CompiledQuery:
+    goods_shape, ord_media_cd, sort_gb, grade_cd, has_member_site = key[1:]
+
+    def build(**slots):
+        member = Member(
+            mbr_no=slots["mbr_no"],
+            grade_cd=grade_cd,
+            site_no=slots["member_site"] if has_member_site else "",
+        )
+        return downloadable_coupons_for_goods(
+            member=member,
+            goods=_sentinel_goods(goods_shape, slots),
+            ord_media_cd=ord_media_cd,
+            sort_gb=sort_gb,
+            now=slots["now"],
+        ).values_list(
+            "pk",
+            *GOODS_ROW_FIELDS,
+            "vali_basis_cd",
+            "vali_days",
+            "vali_strt_dtm",
+            "vali_end_dtm",
+            "mbr_issu_lmt_qty",
+            "mbr_held",
+            "issu_lmt_qty",
+            "issu_qty",
+        )
+
+    return CompiledQuery(build, **_GOODS_SLOTS)
+
+
+def _compiled(key, make) -> CompiledQuery:
+    query = _GOODS_DETAIL_QUERIES.get(key)
+    if query is None:
+        query = _GOODS_DETAIL_QUERIES.setdefault(key, make(key))
+    return query
+
+
+def goods_detail_page(
+    *,
+    cpn_type: str,
+    mbr_no: str,
+    grade_cd: str,
+    member_site_no: str | None,
+    goods: tuple[str, str, str, str, str] | None,
+    ord_media_cd: str,
+    sort_gb: str,
+    offset: int,
+    limit: int,
+    now: datetime,
+) -> tuple[int, list[tuple], dict[int, list[tuple]]]:
+    """(total, the page's rows, each row's promotion targets) of goodsDetailCpnList: the member's
+    usable copies for the goods (cpnType 10, `usable_coupons_for_goods`) or what they could
+    download (20, `downloadable_coupons_for_goods`, the allowance left per row).
+
+    A row is (promotion id, *GOODS_ROW_FIELDS, valid from, valid until, then the copy's number
+    (10) or the allowance (20)); targets are (aply_gb_cd, aply_typ_cd, tgt_no, tgt_nm). Two
+    statements, each compiled once per shape (which goods codes are set, the medium, the sort, the
+    grade): the rows of the whole list (its length is the total), the page's targets with names.
+    """
+    codes_ = goods or ("", "", "", "", "")
+    goods_shape = (goods is not None, bool(codes_[1]), bool(codes_[4]))
+    values = dict(
+        goods_no=codes_[0],
+        goods_site=codes_[1],
+        ctg=codes_[2],
+        entr=codes_[3],
+        brand=codes_[4],
+        mbr_no=mbr_no,
+        member_site=member_site_no or "",
+        now=now,
+    )
+    if cpn_type == codes.CpnType.USABLE:
+        local = timezone.localtime(now)
+        query = _compiled(("usable", goods_shape, ord_media_cd, sort_gb), _usable_query)
+        rows = query.rows(
+            **values, weekday=str(local.isoweekday()), at=local.time().replace(microsecond=0)
+        )
+        page = rows[offset : offset + limit]
+    else:
+        key = ("download", goods_shape, ord_media_cd, sort_gb, grade_cd, bool(member_site_no))
+        rows = _compiled(key, _downloadable_query).rows(**values)
+        page = []
+        n = len(GOODS_ROW_FIELDS) + 1
+        for row in rows[offset : offset + limit]:
+            basis, days, vali_from, vali_until, mbr_lmt, held, lmt, qty = row[n:]
+            if basis == codes.ValidityBasis.DAYS:  # Promotion.validity_for(now)
+                vali_from, vali_until = now, now + timedelta(days=days or 0)
+            page.append((*row[:n], vali_from, vali_until, _allowance(mbr_lmt, held, lmt, qty)))
+    return len(rows), page, page_targets([row[0] for row in page])
+
+
+def _targets_query(count: int) -> CompiledQuery:
+    def build(**ids):
+        goods_nm = Goods.objects.filter(goods_no=OuterRef("tgt_no")).values("goods_nm")[:1]
+        exhibition_nm = Exhibition.objects.filter(exhibition_no=OuterRef("tgt_no")).values(
+            "exhibition_nm"
+        )[:1]
+        return (
+            PromotionTarget.objects.filter(promotion_id__in=list(ids.values()))
+            .annotate(
+                name=Case(
+                    When(aply_typ_cd=codes.TargetType.GOODS, then=Subquery(goods_nm)),
+                    When(aply_typ_cd=codes.TargetType.EXHIBITION, then=Subquery(exhibition_nm)),
+                    default=Value(None),
+                    output_field=CharField(),
+                )
             )
+            .order_by("promotion_id", "aply_gb_cd", "aply_typ_cd", "tgt_no")
+            .values_list("promotion_id", "aply_gb_cd", "aply_typ_cd", "tgt_no", "name")
         )
-    if exh_nos:
-        exhibitions = Exhibition.objects.filter(exhibition_no__in=exh_nos)
-        names.update(
-            ((codes.TargetType.EXHIBITION, no), nm)
-            for no, nm in exhibitions.values_list("exhibition_no", "exhibition_nm")
-        )
-    for p in promotions:
-        p.target_rows = [
-            (t.aply_gb_cd, t.aply_typ_cd, t.tgt_no, names.get((t.aply_typ_cd, t.tgt_no)))
-            for t in by_promo.get(p.pk, [])
-        ]
-    return promotions
+
+    return CompiledQuery(build, **{f"p{i}": int for i in range(count)})
+
+
+def page_targets(promotion_ids: list[int]) -> dict[int, list[tuple]]:
+    """Each promotion's targets (aply_gb_cd, aply_typ_cd, tgt_no, tgt_nm), ordered; the name of
+    a goods or an exhibition target (None for other kinds, or when the mirror lacks it). One
+    statement, compiled once per number of promotions."""
+    by_promo: dict[int, list[tuple]] = {pk: [] for pk in promotion_ids}
+    ids = list(by_promo)
+    if not ids:
+        return by_promo
+    query = _TARGET_QUERIES.get(len(ids))
+    if query is None:
+        query = _TARGET_QUERIES.setdefault(len(ids), _targets_query(len(ids)))
+    for promotion_id, *target in query.rows(**{f"p{i}": pk for i, pk in enumerate(ids)}):
+        by_promo[promotion_id].append(tuple(target))
+    return by_promo
 
 
 # -- coupon box (cpnIssuList) ------------------------------------------------------------------
@@ -719,8 +883,8 @@ _BOX_QUERIES = {
         lambda member, site, sort_gb=sort_gb, with_site=with_site: coupon_box(
             member=member, sort_gb=sort_gb, site_no=site if with_site else None
         ).values_list(*BOX_COLUMNS),
-        "member",
-        "site",
+        member=str,
+        site=str,
     )
     for sort_gb in codes.SortGb.values
     for with_site in (False, True)
