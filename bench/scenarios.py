@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -63,8 +64,9 @@ def _free_port() -> int:
 class Server:
     """gunicorn serving the project on loopback, the way production runs it."""
 
-    def __init__(self, workers: int = 4):
+    def __init__(self, workers: int = 4, env: dict | None = None):
         self.workers = workers
+        self.extra_env = env or {}  # e.g. another DATABASE_URL (bench/load.py's small data set)
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = None
@@ -76,6 +78,7 @@ class Server:
             "CONN_MAX_AGE": "600",
             "DEBUG": "false",
             "LOG_LEVEL": "ERROR",
+            **self.extra_env,
         }
         self.proc = subprocess.Popen(
             [
@@ -442,20 +445,25 @@ PRICING_PLAN = [
 PRICING_LINES = 30
 
 
-def pricing(*, sizes, server, n: int = 21) -> list[dict]:
-    """orderCpnCalc's work in process (load_order + price_order), a 30-line cart and a member
-    holding 50 usable copies; the pure best choice timed apart."""
+@contextmanager
+def pricing_cart(*, members: int = 1):
+    """The 30-line cart and `members` members each holding the 50 usable copies (PRICING_PLAN);
+    yields (members, cart) — cart is load_order's keyword arguments but the member — and drops
+    the promotions afterwards. bench/load.py sends the same cart to orderCpnCalc."""
     from coupons import issuing
-    from coupons import pricing as pricing_
     from coupons.models import Goods, Member
 
     rng = random.Random(17)
     for stale in Promotion.objects.filter(promo_nm="bench pricing"):  # an interrupted run's
         stale.targets.all().delete()
         _drop_promotion(stale)
-    member, _ = Member.objects.get_or_create(
-        mbr_no="BENCHPRICE", defaults={"grade_cd": codes.Grade.GOLD, "site_no": "1"}
-    )
+    holders = [
+        Member.objects.get_or_create(
+            mbr_no="BENCHPRICE" + (f"{k:03d}" if k else ""),
+            defaults={"grade_cd": codes.Grade.GOLD, "site_no": "1"},
+        )[0]
+        for k in range(members)
+    ]
     goods = []
     for i in range(1, PRICING_LINES + 1):
         g, _ = Goods.objects.update_or_create(
@@ -484,9 +492,10 @@ def pricing(*, sizes, server, n: int = 21) -> list[dict]:
             promotion = _live_promotion(**data)
             for gb, typ, no in targets:
                 promotion.targets.create(aply_gb_cd=gb, aply_typ_cd=typ, tgt_no=no)
-            issuing.coupon_issue(
-                member=member, promotion=promotion, qty=copies, channel=codes.Channel.DOWNLOAD
-            )
+            for member in holders:
+                issuing.coupon_issue(
+                    member=member, promotion=promotion, qty=copies, channel=codes.Channel.DOWNLOAD
+                )
             promotions.append(promotion)
         goods_list = [
             {
@@ -507,13 +516,23 @@ def pricing(*, sizes, server, n: int = 21) -> list[dict]:
             }
             for v in range(5)
         ]
-        load = dict(
-            member=member,
-            ord_media_cd="20",
-            site_no="1",
-            goods_list=goods_list,
-            dlv_grp_list=groups,
+        yield (
+            holders,
+            dict(ord_media_cd="20", site_no="1", goods_list=goods_list, dlv_grp_list=groups),
         )
+    finally:
+        for promotion in promotions:
+            promotion.targets.all().delete()
+            _drop_promotion(promotion)
+
+
+def pricing(*, sizes, server, n: int = 21) -> list[dict]:
+    """orderCpnCalc's work in process (load_order + price_order), a 30-line cart and a member
+    holding 50 usable copies; the pure best choice timed apart."""
+    from coupons import pricing as pricing_
+
+    with pricing_cart() as (members, cart):
+        load = dict(member=members[0], **cart)
         loaded = pricing_.load_order(**load)
         usable = [c for c in loaded.copies if pricing_.copy_refusal(loaded.order, c) is None]
         whole, pure = [], []
@@ -529,10 +548,6 @@ def pricing(*, sizes, server, n: int = 21) -> list[dict]:
             f"  {len(loaded.order.lines)} lines, {len(usable)} usable copies; best total "
             f"{result.best.total_dc_amt:,} KRW with {len(result.best.benefits)} coupons"
         )
-    finally:
-        for promotion in promotions:
-            promotion.targets.all().delete()
-            _drop_promotion(promotion)
     best_p50 = pct(pure, 50) * 1000
     return [
         figure(
