@@ -141,7 +141,8 @@ class CompiledQuery:
                     slotted.append((slot, param))
                     break
             else:
-                if isinstance(param, str) and "\x1f" in param:  # a sentinel the ORM rewrote
+                if any(str(v) in str(param) for v in adapted.values()):
+                    # A sentinel the ORM rewrote (a LIKE pattern of an integer, …): not slotted.
                     raise ValueError(f"a slot's sentinel changed on its way to SQL: {param!r}")
                 slotted.append((None, param))
         if any(isinstance(v, str) and v in sql for v in adapted.values()):
