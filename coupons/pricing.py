@@ -64,6 +64,8 @@ LINE_TYPES = (codes.PromoType.GOODS, codes.PromoType.STACKABLE)
 PRICED_TYPES = (*LINE_TYPES, codes.PromoType.CART, codes.PromoType.FREE_SHIPPING)
 CUT_UNIT = 10  # KRW: rate discounts are cut down to this
 PERCENT = 100
+# read once: an enum member looked up on its class costs more than the comparison it serves
+_RATE = str(codes.DiscountKind.RATE)
 
 # Refusal codes of a copy (orderCpnCalc's refused copies, cpnUse's check).
 UNKNOWN_COUPON = "UNKNOWN_COUPON"
@@ -420,13 +422,17 @@ def in_scope(terms: Terms, line: Line, keys: frozenset | set | None = None) -> b
 
 
 def _capped(terms: Terms, dc: int, base: int) -> int:
-    if terms.max_dc_amt is not None:
-        dc = min(dc, terms.max_dc_amt)
-    return max(min(dc, base), 0)
+    """`dc` at most `maxDcAmt` and `base`, and not below 0 (comparisons: the search asks often)."""
+    cap = terms.max_dc_amt
+    if cap is not None and dc > cap:
+        dc = cap
+    if dc > base:
+        dc = base
+    return dc if dc > 0 else 0
 
 
 def _is_rate(terms: Terms) -> bool:
-    return terms.fix_amt_fxrt_gb_cd == codes.DiscountKind.RATE
+    return terms.fix_amt_fxrt_gb_cd == _RATE
 
 
 def line_min_met(terms: Terms, line: Line) -> bool:
@@ -562,12 +568,10 @@ def evaluate(
     goods = one_per(assignment.goods, _("상품할인쿠폰은 주문상품당 한 장입니다."))
     stack = one_per(assignment.stackable, _("중복할인쿠폰은 주문상품당 한 장입니다."))
     after: dict[int, int] = {}
+    line_coupons = ((goods, (codes.PromoType.GOODS,)), (stack, (codes.PromoType.STACKABLE,)))
     for line in order.lines:
         base = line.amount
-        for pick, types in (
-            (goods, (codes.PromoType.GOODS,)),
-            (stack, (codes.PromoType.STACKABLE,)),
-        ):
+        for pick, types in line_coupons:
             no = pick.get(line.ord_goods_seq)
             if no is None:
                 continue
@@ -799,7 +803,8 @@ class _Search:
         else:
             off, const1 = rate_cart
             scale1, root1 = PERCENT, PERCENT * self.spare + const1
-        # each line's options with what they add to each bound, to the cart's base, ...
+        # each line's options (still best net first) with what they add to each bound, and the
+        # rest: their score, value, part of the cart's base, state digits, coupons and pick
         moves = []
         tops1 = []
         for i, rows in enumerate(self.ranked):
@@ -807,7 +812,7 @@ class _Search:
             row = []
             for c1, c2, net, vk, value, digits, cnt, pick in rows:
                 a1 = net if rate_cart is None else PERCENT * net - off * value * e
-                row.append((c1, c2, net, a1, vk, value, value * e, digits, cnt, pick))
+                row.append((c1, c2, net, a1, (vk, value, value * e, digits, cnt, pick)))
             moves.append(row)
             if rate_cart is not None:
                 tops1.append(max(0, *(r[3] for r in row)))
@@ -819,8 +824,11 @@ class _Search:
         picks: list = [None] * n
         seen: dict = {}
 
-        # A child is cut by the bounds before it is entered (what the search reaches is that of
-        # checking them on entry, without the calls).
+        # A child is cut by the bounds before it is entered (the search reaches what checking
+        # them on entry would reach, without the calls): what an option adds to a bound must
+        # pass `room`, the best's score less the bound so far and the remaining lines' best nets.
+        # The options are in the order of what they add to the first bound, so the first that
+        # fails it ends the line's loop.
         def dfs(i, d0, d1, score, total, d_e, count, state):
             if i == n:
                 leaf(score, total, d_e, count, picks)
@@ -831,8 +839,14 @@ class _Search:
             known = seen.get(key)
             if known is not None and score + known <= best[5]:
                 return
-            next0, next1 = suffix0[i + 1], suffix1[i + 1]
-            for c1, c2, a0, a1, vk, value, ev, digits, cnt, pick in moves[i]:
+            next0, next1 = suffix0[i + 1] + d0, suffix1[i + 1] + d1
+            top = best[5]
+            room0, room1 = top - next0, top * scale1 - next1
+            for c1, c2, a0, a1, rest in moves[i]:
+                if a0 <= room0:
+                    break
+                if a1 <= room1:
+                    continue
                 u1 = used[c1]
                 if u1 >= left[c1]:
                     continue
@@ -840,10 +854,7 @@ class _Search:
                     u2 = used[c2]
                     if u2 >= left[c2]:
                         continue
-                e0, e1 = d0 + a0, d1 + a1
-                top = best[5]
-                if e0 + next0 <= top or e1 + next1 <= top * scale1:
-                    continue
+                vk, value, ev, digits, cnt, pick = rest
                 add = adds[c1][u1]
                 used[c1] = u1 + 1
                 if c2 >= 0:
@@ -852,8 +863,8 @@ class _Search:
                 picks[i] = pick
                 dfs(
                     i + 1,
-                    e0,
-                    e1,
+                    d0 + a0,
+                    d1 + a1,
                     score + vk + add,
                     total + value,
                     d_e + ev,
@@ -863,9 +874,10 @@ class _Search:
                 used[c1] = u1
                 if c2 >= 0:
                     used[c2] = u2
+                top = best[5]
+                room0, room1 = top - next0, top * scale1 - next1
             picks[i] = None
-            top = best[5]
-            if d0 + next0 > top and d1 + next1 > top * scale1:
+            if room0 < 0 and room1 < 0:  # no option: the lines after it must still beat the best
                 dfs(i + 1, d0, d1, score, total, d_e, count, state)
             # every completion of this state is now known to reach no more than the best
             seen[key] = best[5] - score
