@@ -51,10 +51,21 @@ def refuse(code: str, message: str) -> IssueRefused:
 # -- lookups ------------------------------------------------------------------------------------
 
 
+# Every download reads its promotion by number: the full row, compiled once per connection.
+_PROMOTION_FIELDS = tuple(f.attname for f in Promotion._meta.concrete_fields)
+_PROMOTION_BY_NO = selectors.CompiledQuery(
+    lambda promo_no: (
+        Promotion.objects.filter(promo_no=promo_no).order_by().values_list(*_PROMOTION_FIELDS)
+    ),
+    promo_no=str,
+)
+
+
 def _resolve_promotion(promotion) -> Promotion:
     if isinstance(promotion, Promotion):
         return promotion
-    found = Promotion.objects.filter(promo_no=str(promotion or "").strip()).first()
+    rows = _PROMOTION_BY_NO.rows(promo_no=str(promotion or "").strip())
+    found = Promotion.from_db("default", _PROMOTION_FIELDS, rows[0]) if rows else None
     if found is None:
         raise refuse(
             errors.UNKNOWN_PROMOTION, _("존재하지 않는 프로모션입니다: %(no)s") % {"no": promotion}

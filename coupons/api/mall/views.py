@@ -267,7 +267,8 @@ class CpnDownView(MemberView):
             ord_media_cd=v.get("ordMediaCd"),
             idempotency_key=idempotency_key(request),
         )
-        return Response(s.IssueOut(outcome.as_dict()).data, status=outcome.http_status)
+        # as_dict() is IssueOut's shape and types already (tests/coupons/api/mall/test_lean_rows.py).
+        return Response(outcome.as_dict(), status=outcome.http_status)
 
 
 EX_AUTO_ROW = {

@@ -180,3 +180,28 @@ def test_compiled_query_refuses_a_value_it_cannot_slot():
     with pytest.raises(ValueError):
         query.rows(mbr_no=1)
     assert connections["default"].vendor  # the connection is still usable
+
+
+def test_cpn_down_bytes_are_the_serializers(make_promotion):
+    member = make_member()
+    once = make_promotion(promo_nm="once")
+    twice = make_promotion(promo_nm="twice", mbr_issu_lmt_qty=2)
+    client = member_client(member)
+    bodies = [
+        {"promoNoList": [once.promo_no, twice.promo_no, twice.promo_no]},
+        {"promoNoList": [once.promo_no]},  # refused: the member holds it
+        {"promoNoList": ["C9999999"]},  # unknown
+    ]
+    statuses = []
+    for body in bodies:
+        r = client.post("/v1/marketing/cpnDown", body, format="json")
+        statuses.append(r.status_code)
+        assert r.content == JSONRenderer().render(s.IssueOut(r.json()).data)
+    assert statuses == [200, 409, 404]
+    r = client.post(
+        "/v1/marketing/cpnDown", bodies[1], format="json", HTTP_IDEMPOTENCY_KEY="k-lean-1"
+    )
+    again = client.post(
+        "/v1/marketing/cpnDown", bodies[1], format="json", HTTP_IDEMPOTENCY_KEY="k-lean-1"
+    )
+    assert again.content == r.content == JSONRenderer().render(s.IssueOut(r.json()).data)
