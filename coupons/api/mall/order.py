@@ -196,14 +196,34 @@ class OrderCpnCalcOut(BenefitInfoOut):
 
 
 # -- shaping -----------------------------------------------------------------------------------
-def _benefit_row(b: pricing.Benefit, is_max: bool) -> dict:
+class _Shaper:
+    """One answer's shaping: each copy's validity end rendered once (a cart of 30 lines shows a
+    copy in hundreds of rows) and the best choice's places computed once (`Pricing.is_max`
+    rebuilds them per call)."""
+
+    def __init__(self, p: pricing.Pricing):
+        self._iso: dict[int, str | None] = {}
+        best = p.best.places()
+        self.is_max = lambda b: b.place in best
+
+    def valid_until(self, copy) -> str | None:
+        iso = self._iso.get(copy.cpn_isu_no, _MISSING)
+        if iso is _MISSING:
+            iso = self._iso[copy.cpn_isu_no] = local_iso(copy.valid_until)
+        return iso
+
+
+_MISSING = object()
+
+
+def _benefit_row(b: pricing.Benefit, is_max: bool, shaper: _Shaper) -> dict:
     t = b.copy.terms
     row = {
         "promoNo": t.promo_no,
         "promoNm": t.promo_nm,
         "promoTypCd": t.promo_typ_cd,
         "cpnIsuNo": b.copy.cpn_isu_no,
-        "valiEndDtm": local_iso(b.copy.valid_until),
+        "valiEndDtm": shaper.valid_until(b.copy),
         "dcAmt": b.dc_amt,
         "dcAmtPerCnt": b.dc_amt_per_cnt,
         "ourDcAmt": b.our_dc_amt,
@@ -233,6 +253,7 @@ def _info(
     carts: list,
     ships: list,
     is_max,
+    shaper: _Shaper,
 ) -> dict:
     by_group: dict[str, list] = {g.deli_no: [] for g in order.groups}
     for b in ships:
@@ -247,19 +268,21 @@ def _info(
                 "cnt": line.cnt,
                 "amtBeforeDiscount": line.amount,
                 "benefitList": [
-                    _benefit_row(b, is_max(b)) for b in goods.get(line.ord_goods_seq, ())
+                    _benefit_row(b, is_max(b), shaper) for b in goods.get(line.ord_goods_seq, ())
                 ],
             }
             for line in order.lines
         ],
-        "orderBenefitList": [_benefit_row(b, is_max(b)) for b in carts],
+        "orderBenefitList": [_benefit_row(b, is_max(b), shaper) for b in carts],
         "dlvCouponInfo": {
             "dlvCpnCnt": len({b.copy.cpn_isu_no for b in ships}),
             "dlvGrpInfo": [
                 {
                     "deliNo": g.deli_no,
                     "dlexAmt": g.dlex_amt,
-                    "benefitList": [_benefit_row(b, is_max(b)) for b in by_group[g.deli_no]],
+                    "benefitList": [
+                        _benefit_row(b, is_max(b), shaper) for b in by_group[g.deli_no]
+                    ],
                 }
                 for g in order.groups
             ],
@@ -267,7 +290,7 @@ def _info(
     }
 
 
-def _choice_info(order: pricing.Order, choice: pricing.Choice, is_max) -> dict:
+def _choice_info(order: pricing.Order, choice: pricing.Choice, is_max, shaper: _Shaper) -> dict:
     goods: dict[int, list] = {}
     for b in choice.of_type(*pricing.LINE_TYPES):
         goods.setdefault(b.ord_goods_seq, []).append(b)
@@ -278,22 +301,25 @@ def _choice_info(order: pricing.Order, choice: pricing.Choice, is_max) -> dict:
         choice.of_type(codes.PromoType.CART),
         choice.of_type(codes.PromoType.FREE_SHIPPING),
         is_max,
+        shaper,
     )
 
 
 def pricing_body(p: pricing.Pricing) -> dict:
     """orderCpnCalc's answer, in the storefront's names (SPEC §7)."""
+    shaper = _Shaper(p)
     body = _info(
         p.order,
         p.total_dc_amt,
         dict(p.goods_benefits),
         list(p.cart_benefits),
         list(p.shipping_benefits),
-        p.is_max,
+        shaper.is_max,
+        shaper,
     )
-    body["maxBenefitInfo"] = _choice_info(p.order, p.best, lambda b: True)
+    body["maxBenefitInfo"] = _choice_info(p.order, p.best, lambda b: True, shaper)
     if p.selected is not None:
-        body["selectedBenefitInfo"] = _choice_info(p.order, p.selected, p.is_max)
+        body["selectedBenefitInfo"] = _choice_info(p.order, p.selected, shaper.is_max, shaper)
     body["refusedCpnList"] = [
         {"cpnIsuNo": r.cpn_isu_no, "code": r.code, "message": r.message} for r in p.refusals
     ]
