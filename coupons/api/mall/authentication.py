@@ -24,7 +24,7 @@ LEEWAY_SECONDS = 30
 MEMBER_FIELDS = tuple(f.attname for f in Member._meta.concrete_fields)
 MEMBER_BY_NO = CompiledQuery(
     lambda mbr_no: Member.objects.filter(mbr_no=mbr_no).order_by().values_list(*MEMBER_FIELDS),
-    "mbr_no",
+    mbr_no=str,
 )
 
 
