@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -94,7 +94,6 @@ class Run:
     errors: dict[str, int]
     client_cpu: float = 0.0  # seconds of CPU wrk used
     unexpected: int = 0  # answers outside the scenario's expected statuses, and socket errors
-    notes: list[str] = field(default_factory=list)
 
     @property
     def rps(self) -> float:
@@ -158,14 +157,17 @@ def wrk(
     socket_errors = errors["connect"] + errors["read"] + errors["write"] + errors["timeout"]
     run = Run(
         requests=data["requests"],
-        # a burst's own time: wrk's duration runs on until the SIGINT
-        seconds=(data["burst_us"] if burst else data["duration_us"]) / 1e6,
+        # a burst's own time: wrk's duration runs on until the SIGINT (or -d, if a request of
+        # the burst never got its answer)
+        seconds=(data["burst_us"] if burst and data["burst_us"] else data["duration_us"]) / 1e6,
         p50_ms=data["latency_us"]["p50"] / 1000,
         p99_ms=data["latency_us"]["p99"] / 1000,
         statuses=statuses,
         errors=errors,
         client_cpu=(after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
-        unexpected=sum(n for s, n in statuses.items() if s not in expect) + socket_errors,
+        unexpected=sum(n for s, n in statuses.items() if s not in expect)
+        + socket_errors
+        + (burst - data["requests"] if burst else 0),
     )
     return run
 
@@ -417,7 +419,7 @@ def first_come(
             server.url,
             lines,
             connections=connections,
-            duration=120,
+            duration=60,  # an upper bound: a burst whose every request is answered ends then
             burst=len(lines),
             expect=(200, 409),
         )

@@ -33,6 +33,7 @@ local step = 1
 local stop_after = 0
 local responses = 0
 local started = nil
+local sent = 0
 statuses = {}
 burst_us = 0
 
@@ -79,12 +80,23 @@ function init(args)
    if #requests_ == 0 then
       error("no request lines for thread " .. thread_no .. " in " .. args[1])
    end
+   if stop_after > 0 then
+      -- a burst sends each line once: a connection with none left waits (an hour) instead of
+      -- repeating one, so no request is in flight when the thread stops
+      delay = function()
+         if sent >= #requests_ then
+            return 3600000
+         end
+         return 0
+      end
+   end
 end
 
 function request()
    if not started then
       started = now_us()
    end
+   sent = sent + 1
    local r = requests_[next_]
    next_ = next_ + 1
    if next_ > #requests_ then
