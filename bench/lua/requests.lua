@@ -34,6 +34,7 @@ local stop_after = 0
 local responses = 0
 local started = nil
 local sent = 0
+local verified = true
 statuses = {}
 burst_us = 0
 
@@ -80,6 +81,7 @@ function init(args)
    if #requests_ == 0 then
       error("no request lines for thread " .. thread_no .. " in " .. args[1])
    end
+   verified = thread_no ~= 1
    if stop_after > 0 then
       -- a burst sends each line once: a connection with none left waits (an hour) instead of
       -- repeating one, so no request is in flight when the thread stops
@@ -93,6 +95,11 @@ function init(args)
 end
 
 function request()
+   if not verified then
+      -- wrk calls the first thread's request() once before the run to check it: not a request
+      verified = true
+      return requests_[1]
+   end
    if not started then
       started = now_us()
    end
