@@ -662,8 +662,9 @@ class _Search:
 
     A branch is cut only when it cannot beat the best found so far, so the search returns the
     first assignment of the best score in its own order (the lines by what they can give, each
-    line's options by their net under the prices, then no option): the bounds decide how long it
-    takes, the order which of several equal assignments it returns. What depends only on the
+    line's options by their net under the prices, then no option; with a cart coupon, the best of
+    the lines alone comes first): the bounds decide how long it takes, the order which of several
+    equal assignments it returns. Other prices would give another order. What depends only on the
     cart's lines and the copies (the options, the prices, that order, each option's net and each
     line's best net) is computed once here and shared by the search of the lines alone and of
     every cart promotion."""
@@ -789,9 +790,9 @@ class _Search:
         """Every assignment of the lines, best option first, pruned by the Lagrangian bound:
         the score of the choices made, with each option net of its classes' prices, + each
         remaining line's best net + Σ price × copies left + `const` (what the cart can add) never
-        exceeds what any completion scores. `rate_cart` (off, const) adds a second bound, in
-        PERCENT × score units, where a won off one of the cart's lines also costs `off`, and
-        `const` is then what the cart adds at most. `leaf(score, total, d_e, count, picks)`
+        exceeds what any completion scores. `rate_cart` (off, its const) adds a second bound, in
+        PERCENT × score units, where a won off one of the cart's lines also costs `off` and the
+        cart adds at most its const. `leaf(score, total, d_e, count, picks)`
         prices a complete assignment and improves `best` (its score is best[5]) in place."""
         n = len(self.lines)
         eligible = self.eligible
