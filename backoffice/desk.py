@@ -15,10 +15,20 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import urlencode
 
 # At most this many items of a section are shown; the rest are behind its "more" link.
 SECTION_ITEMS = 10
 SECTIONS_TEMPLATE = "admin/desk/sections.html"
+
+
+def admin_url(name: str, *args, query: dict | None = None, fragment: str = "") -> str:
+    """The admin URL `admin:<name>` with its args, then `query` and `fragment` when given."""
+    url = reverse(f"admin:{name}", args=args)
+    if query:
+        url += "?" + urlencode(query)
+    return url + (f"#{fragment}" if fragment else "")
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,10 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from backoffice.desk import DeskItem, desk_section, register_panel
+from backoffice.desk import DeskItem, admin_url, desk_section, register_panel
 from backoffice.jobs.models import Job
 
 from .coupang.models import CoupangCoupon
@@ -45,10 +44,6 @@ def _when(value) -> str:
 def _short(text: str) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= ERROR_CHARS else text[: ERROR_CHARS - 1] + "…"
-
-
-def _changelist(name: str, query: dict) -> str:
-    return reverse(f"admin:{name}") + "?" + urlencode(query)
 
 
 # -- selectors -----------------------------------------------------------------------------------
@@ -192,9 +187,9 @@ def _marketplaces(request) -> dict:
                 count=failed.count,
                 items=_job_items,
                 empty=_("실패한 작업이 없습니다."),
-                more_url=_changelist(
+                more_url=admin_url(
                     "jobs_job_changelist",
-                    {
+                    query={
                         "status__in": ",".join(FAILED_STATUSES),
                         "target_type__in": ",".join(MARKETPLACE_TARGETS),
                     },
@@ -211,9 +206,9 @@ def _marketplaces(request) -> dict:
                 count=coupons.count,
                 item=_coupang_item,
                 empty=_("확인할 쿠팡 쿠폰이 없습니다."),
-                more_url=_changelist(
+                more_url=admin_url(
                     "marketplaces_coupangcoupon_changelist",
-                    {"local_status__exact": CoupangCoupon.LocalStatus.NEEDS_RECONCILE},
+                    query={"local_status__exact": CoupangCoupon.LocalStatus.NEEDS_RECONCILE},
                 ),
             )
         )
@@ -227,9 +222,9 @@ def _marketplaces(request) -> dict:
                 count=sponsorships.count,
                 item=_esm_item,
                 empty=_("확인할 ESM 설정이 없습니다."),
-                more_url=_changelist(
+                more_url=admin_url(
                     "marketplaces_esmsponsorship_changelist",
-                    {"remote_state__exact": EsmSponsorship.RemoteState.UNKNOWN},
+                    query={"remote_state__exact": EsmSponsorship.RemoteState.UNKNOWN},
                 ),
             )
         )

@@ -16,14 +16,12 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from backoffice.desk import DeskItem, desk_section, register_panel
+from backoffice.desk import DeskItem, admin_url, desk_section, register_panel
 from coupons import codes
 from coupons.models import CompensationRun, Promotion, PromotionRevision
 from coupons.reports import coupon_report
@@ -40,13 +38,6 @@ TODAY_FIGURES = ("issued", "used", "dc_amt", "our_dc_amt", "entr_dc_amt")
 
 def _when(value: datetime | None) -> str:
     return date_format(timezone.localtime(value), "Y-m-d H:i") if value else "-"
-
-
-def _url(name: str, *args, query: dict | None = None, fragment: str = "") -> str:
-    url = reverse(f"admin:{name}", args=args)
-    if query:
-        url += "?" + urlencode(query)
-    return url + (f"#{fragment}" if fragment else "")
 
 
 def _minute(value: datetime) -> str:
@@ -133,7 +124,7 @@ def _approval_item(p: Promotion) -> DeskItem:
     editor = p.updated_by.get_username() if p.updated_by_id else "-"
     return DeskItem(
         label=_promotion_label(p),
-        url=_url("coupons_promotion_change", p.pk),
+        url=admin_url("coupons_promotion_change", p.pk),
         note=_("%(type)s · %(start)s ~ %(end)s · 최종수정 %(editor)s (%(at)s)")
         % {
             "type": p.get_promo_typ_cd_display(),
@@ -150,7 +141,7 @@ def _revision_item(r: PromotionRevision) -> DeskItem:
     return DeskItem(
         label=_("%(promotion)s — 수정안 #%(no)s")
         % {"promotion": _promotion_label(r.promotion), "no": r.pk},
-        url=_url("coupons_promotion_change", r.promotion_id, fragment="pending-revision"),
+        url=admin_url("coupons_promotion_change", r.promotion_id, fragment="pending-revision"),
         note=_("작성 %(author)s (%(at)s) · 변경 항목 %(n)s개")
         % {"author": r.author.get_username(), "at": _when(r.updated_at), "n": changed},
     )
@@ -186,7 +177,7 @@ def _limit_item(p: Promotion) -> DeskItem:
     parts.append(_("%(end)s 종료") % {"end": _when(p.promo_end_dtm)})
     return DeskItem(
         label=_promotion_label(p),
-        url=_url("coupons_promotion_change", p.pk),
+        url=admin_url("coupons_promotion_change", p.pk),
         note=" · ".join(parts),
         warn=spent,
     )
@@ -202,7 +193,7 @@ def _ending_item(p: Promotion, now: datetime) -> DeskItem:
     )
     return DeskItem(
         label=_promotion_label(p),
-        url=_url("coupons_promotion_change", p.pk),
+        url=admin_url("coupons_promotion_change", p.pk),
         note=_("%(end)s 종료 (D-%(days)s) · %(issued)s")
         % {"end": _when(p.promo_end_dtm), "days": days, "issued": issued},
     )
@@ -211,7 +202,7 @@ def _ending_item(p: Promotion, now: datetime) -> DeskItem:
 def _run_item(run: CompensationRun) -> DeskItem:
     return DeskItem(
         label=f"#{run.pk} {_promotion_label(run.promotion)}",
-        url=_url("coupons_membercoupon_compensation_run", run.pk),
+        url=admin_url("coupons_membercoupon_compensation_run", run.pk),
         note=_(
             "%(status)s · %(reason)s · 대상 %(total)s명 · 발급 %(issued)s명 · 실패 %(refused)s명 · %(at)s"
         )
@@ -239,7 +230,7 @@ def today_report(request) -> dict:
 
 def _report_url(day, **filters) -> str:
     """The cost report of `day` (within `filters`)."""
-    return _url(
+    return admin_url(
         "coupons_coupondailystat_changelist",
         query={"date_from": day.isoformat(), "date_to": day.isoformat(), **filters},
     )
@@ -249,7 +240,7 @@ def _reason_item(row: dict, day, *, report: bool) -> DeskItem:
     start, end = _day_bounds(day)
     return DeskItem(
         label=f"{row['reason_cd']} {row['reason_nm']}",
-        url=_url(
+        url=admin_url(
             "coupons_membercoupon_changelist",
             query={
                 "cs_cpn_pay_caus_cd__exact": row["reason_cd"],
@@ -311,7 +302,7 @@ def _approvals(request) -> dict:
                 count=promotions.count,
                 item=_approval_item,
                 empty=_("승인할 프로모션이 없습니다."),
-                more_url=_url(
+                more_url=admin_url(
                     "coupons_promotion_changelist",
                     query={"promo_stat_cd__exact": codes.PromoStatus.DRAFT},
                 ),
@@ -342,7 +333,7 @@ def _watch(request) -> dict:
                 count=near.count,
                 item=_limit_item,
                 empty=_("한도나 예산에 가까운 프로모션이 없습니다."),
-                more_url=_url(
+                more_url=admin_url(
                     "coupons_promotion_changelist",
                     query={"promo_stat_cd__exact": approved, "period": "current"},
                 ),
@@ -355,7 +346,7 @@ def _watch(request) -> dict:
                 item=lambda p: _ending_item(p, now),
                 empty=_("%(days)s일 안에 종료되는 프로모션이 없습니다.")
                 % {"days": ENDING_WITHIN_DAYS},
-                more_url=_url(
+                more_url=admin_url(
                     "coupons_promotion_changelist",
                     query={
                         "promo_stat_cd__exact": approved,
@@ -381,7 +372,7 @@ def _compensation(request) -> dict:
                 count=runs.count,
                 item=_run_item,
                 empty=_("요청한 보상쿠폰 발급이 없습니다."),
-                more_url=_url(
+                more_url=admin_url(
                     "coupons_compensationrun_changelist",
                     query={"created_by__exact": request.user.pk},
                 ),
