@@ -12,15 +12,13 @@ Peak memory is the worker's VmHWM (RSS high-water mark) in /proc, reset just bef
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import requests  # noqa: TID251 - the benchmark is an HTTP client of our own server, not a marketplace client
 
 from bench.dataset import bench_user
-from bench.scenarios import BASE_DIR, Server, figure
+from bench.scenarios import Server, figure
 from coupons.models import MemberCoupon
 
 PEAK_TARGET_MB = 300
@@ -31,40 +29,9 @@ class ThreadedServer(Server):
     """One gunicorn gthread worker on loopback (`manage.py serve`'s worker class)."""
 
     def __init__(self, threads: int = 4, timeout: int = 60):
-        super().__init__(workers=1)
-        self.threads, self.timeout = threads, timeout
-
-    def __enter__(self):
-        env = {**os.environ, "CONN_MAX_AGE": "600", "DEBUG": "false", "LOG_LEVEL": "ERROR"}
-        self.proc = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "backoffice.wsgi",
-                "-w",
-                "1",
-                "-k",
-                "gthread",
-                "--threads",
-                str(self.threads),
-                "-b",
-                f"127.0.0.1:{self.port}",
-                "--log-level",
-                "warning",
-                "--timeout",
-                str(self.timeout),
-            ],
-            cwd=BASE_DIR,
-            env=env,
+        super().__init__(
+            workers=1, args=("-k", "gthread", "--threads", str(threads)), timeout=timeout
         )
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            try:
-                requests.get(self.url + "/admin/login/", timeout=10)
-                return self
-            except requests.RequestException:
-                time.sleep(0.5)
-        self.__exit__()
-        raise RuntimeError("gunicorn did not start")
 
     def worker_pid(self) -> int:
         children = [

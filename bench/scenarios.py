@@ -64,9 +64,12 @@ def _free_port() -> int:
 class Server:
     """gunicorn serving the project on loopback, the way production runs it."""
 
-    def __init__(self, workers: int = 4, env: dict | None = None):
+    def __init__(
+        self, workers: int = 4, env: dict | None = None, args: tuple = (), timeout: int = 120
+    ):
         self.workers = workers
         self.extra_env = env or {}  # e.g. another DATABASE_URL (bench/load.py's small data set)
+        self.args, self.timeout = tuple(args), timeout  # e.g. a worker class (bench/exports.py)
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = None
@@ -86,12 +89,13 @@ class Server:
                 "backoffice.wsgi",
                 "-w",
                 str(self.workers),
+                *self.args,
                 "-b",
                 f"127.0.0.1:{self.port}",
                 "--log-level",
                 "warning",
                 "--timeout",
-                "120",
+                str(self.timeout),
             ],
             cwd=BASE_DIR,
             env=env,
