@@ -353,3 +353,6 @@ class CoupangCouponAdmin(SyncedObjectAdmin):
             apply,
             template="admin/marketplaces/coupang_resend_create.html",
         )
+
+
+from . import admin_instant  # noqa: E402,F401  (instant-discount coupons register their admin)

@@ -335,3 +335,6 @@ def _show_side(difference: dict, side: str):
     if difference["field"] == "gmarket.field" and value is not None:
         return f"{value} {EsmSponsorship.Field(value).label}"
     return _show(value)
+
+
+from . import admin_discount  # noqa: E402,F401  (seller discounts register their admin)
