@@ -62,3 +62,54 @@ def admin_login(live_server):
         page.wait_for_url(f"{live_server.url}/admin/")
 
     return login
+
+
+SHORT_WORD = 8  # a word of this many characters or fewer must never break across lines
+
+# Every whitespace-separated word in a table cell whose characters land on more than one line.
+_BROKEN_WORDS_JS = """(maxLen) => {
+  const broken = [];
+  for (const cell of document.querySelectorAll('table td, table th')) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    let node;
+    while ((node = walker.nextNode())) {
+      const re = /\\S+/g;
+      let m;
+      while ((m = re.exec(node.textContent))) {
+        if (m[0].length > maxLen) continue;
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const tops = new Set([...range.getClientRects()]
+          .filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+        if (tops.size > 1) broken.push(m[0]);
+      }
+    }
+  }
+  return broken;
+}"""
+
+
+def broken_words(page) -> list[str]:
+    """The short words (≤ SHORT_WORD characters) in the page's table cells that wrap."""
+    return page.evaluate(_BROKEN_WORDS_JS, SHORT_WORD)
+
+
+@pytest.fixture
+def shoot(settings):
+    """shoot(page, name): keep a full-page screenshot at 1280 px wide in var/screenshots/<name>.png
+    for review, and fail if a short word in any table cell of the page wraps."""
+    from pathlib import Path
+
+    shots = Path(settings.BASE_DIR) / "var" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        size = page.viewport_size or {"height": 900}
+        page.set_viewport_size({"width": 1280, "height": size["height"]})
+        path = shots / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        assert broken_words(page) == [], f"{name}: short words wrap in table cells"
+        return path
+
+    return take
