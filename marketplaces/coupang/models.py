@@ -6,8 +6,8 @@ migrations are those of the shared app. Rules: `rules.py`; the constraints use i
 
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Mod
-from django.db.models.lookups import Exact
+from django.db.models.functions import Length, Mod
+from django.db.models.lookups import Exact, LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
 from marketplaces.models import author_field, written_at_fields
@@ -238,3 +238,222 @@ class CoupangCouponItem(models.Model):
 
     def __str__(self):
         return str(self.vendor_item_id)
+
+
+# --- instant-discount coupons (즉시할인쿠폰) ---------------------------------------------------
+class CoupangInstantCoupon(models.Model):
+    """A Coupang instant-discount coupon: applied without a download, items added ≤ 10,000 a call.
+
+    Every write is asynchronous on Coupang (a `requestedId` polled to DONE / FAIL); the ids of
+    the requests in flight are kept here so a lost answer is looked up, never sent blindly."""
+
+    class Type(models.TextChoices):
+        RATE = rules.RATE, _("정률 (RATE)")
+        PRICE = rules.PRICE, _("정액 (PRICE)")
+        FIXED_WITH_QUANTITY = rules.FIXED_WITH_QUANTITY, _("수량별 정액 (FIXED_WITH_QUANTITY)")
+
+    class LocalStatus(models.TextChoices):
+        DRAFT = "DRAFT", _("작성 중")
+        QUEUED = "QUEUED", _("전송 중")
+        PUSHED = "PUSHED", _("쿠팡 반영됨")
+        FAILED = "FAILED", _("실패")
+        EXPIRING = "EXPIRING", _("만료 요청됨")
+        EXPIRED = "EXPIRED", _("만료됨")
+
+    name = models.CharField(
+        _("쿠폰명"), max_length=rules.INSTANT_NAME_MAX, help_text=_("45자 이내.")
+    )
+    contract_id = models.PositiveBigIntegerField(
+        _("계약 ID"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "비우면 COUPANG_CONTRACT_ID 또는 쿠팡 계약 목록의 NON_CONTRACT_BASED 계약을 씁니다."
+        ),
+    )
+    type = models.CharField(_("할인 유형"), max_length=20, choices=Type.choices)
+    discount = models.PositiveIntegerField(
+        _("할인율/할인 금액"), help_text=_("정률은 1~99(%), 정액은 10원 이상 10원 단위.")
+    )
+    max_discount_price = models.PositiveIntegerField(_("최대 할인 금액"), help_text=_("10원 이상."))
+    start_at = models.DateTimeField(_("시작 일시"), help_text=_("한국 시간."))
+    end_at = models.DateTimeField(_("종료 일시"))
+    wow_exclusive = models.BooleanField(_("와우 회원 전용"), default=False)
+    promotion = models.ForeignKey(
+        "coupons.Promotion",
+        verbose_name=_("연결된 프로모션"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="coupang_instant_coupons",
+    )
+
+    local_status = models.CharField(
+        _("처리 상태"), max_length=20, choices=LocalStatus.choices, default=LocalStatus.DRAFT
+    )
+    # Whatever Coupang answers (STANDBY, APPLIED, PAUSED, EXPIRED, DETACHED …), kept as given.
+    remote_status = models.CharField(_("쿠팡 상태"), max_length=20, blank=True)
+    coupon_id = models.PositiveBigIntegerField(
+        _("쿠팡 couponId"), null=True, blank=True, unique=True
+    )
+    last_error = models.TextField(_("마지막 오류"), blank=True)
+    remote_payload = models.JSONField(_("마지막 수신 내용"), default=dict, blank=True)
+    remote_synced_at = models.DateTimeField(_("마지막 수신 시각"), null=True, blank=True)
+    # The create in flight: set (and committed) before the POST, cleared when its outcome is known.
+    create_attempted_at = models.DateTimeField(_("생성 요청 시각"), null=True, blank=True)
+    create_request = models.JSONField(_("생성 요청 내용"), default=dict, blank=True)
+    create_requested_id = models.CharField(_("생성 요청 ID"), max_length=64, blank=True)
+    items_requested_at = models.DateTimeField(_("옵션 등록 요청 시각"), null=True, blank=True)
+    expire_requested_id = models.CharField(_("만료 요청 ID"), max_length=64, blank=True)
+    expire_attempted_at = models.DateTimeField(_("만료 요청 시각"), null=True, blank=True)
+
+    created_by = author_field()
+    created_at, updated_at = written_at_fields()
+
+    class Meta:
+        app_label = "marketplaces"
+        verbose_name = _("쿠팡 즉시할인쿠폰")
+        verbose_name_plural = _("쿠팡 즉시할인쿠폰")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_at__gt=F("start_at")), name="coupanginstant_end_after_start"
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="coupanginstant_name_present"),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("name"), rules.INSTANT_NAME_MAX),
+                name="coupanginstant_name_max_45",
+            ),
+            models.CheckConstraint(
+                condition=Q(type__in=rules.INSTANT_TYPES), name="coupanginstant_type_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_discount_price__gte=rules.MIN_MAX_DISCOUNT_PRICE),
+                name="coupanginstant_max_discount_gte_10",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(type=rules.RATE, discount__gte=rules.MIN_RATE, discount__lte=rules.MAX_RATE)
+                    | (
+                        ~Q(type=rules.RATE)
+                        & Q(discount__gte=rules.MIN_PRICE_DISCOUNT)
+                        & Exact(Mod("discount", rules.WON_UNIT), 0)
+                    )
+                ),
+                name="coupanginstant_discount_by_type",
+            ),
+        ]
+
+    def __str__(self):
+        suffix = f" ({self.coupon_id})" if self.coupon_id else ""
+        return f"{self.name}{suffix}"
+
+    @property
+    def is_created_remotely(self) -> bool:
+        """Coupang has the coupon, or may have it: its terms can no longer change here."""
+        return (
+            bool(self.coupon_id)
+            or self.create_attempted_at is not None
+            or bool(self.create_requested_id)
+        )
+
+    def clean(self):
+        check_all(
+            (rules.instant_name_valid, self.name),
+            (rules.end_after_start, self.start_at, self.end_at),
+            (rules.instant_type_known, self.type),
+            (rules.instant_discount_by_type, self.type, self.discount),
+            (rules.instant_max_discount_price, self.max_discount_price),
+        )
+
+
+class CoupangInstantCouponItem(models.Model):
+    """An option (vendor item id) of an instant coupon and how its add request went."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", _("등록 전")
+        REQUESTED = "REQUESTED", _("등록 요청됨")
+        DONE = "DONE", _("등록됨")
+        FAILED = "FAILED", _("등록 실패")
+
+    coupon = models.ForeignKey(
+        CoupangInstantCoupon,
+        verbose_name=_("쿠폰"),
+        on_delete=models.CASCADE,
+        related_name="items",
+    )
+    vendor_item_id = models.PositiveBigIntegerField(_("옵션 ID (vendorItemId)"))
+    status = models.CharField(
+        _("등록 상태"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    requested_id = models.CharField(_("요청 ID"), max_length=64, blank=True)
+    failure_reason = models.TextField(_("실패 사유"), blank=True)
+
+    class Meta:
+        app_label = "marketplaces"
+        verbose_name = _("쿠팡 즉시할인쿠폰 옵션")
+        verbose_name_plural = _("쿠팡 즉시할인쿠폰 옵션")
+        ordering = ["coupon", "id"]
+        indexes = [
+            models.Index(fields=["coupon", "status", "id"], name="coupanginstantitem_state_idx")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["coupon", "vendor_item_id"], name="coupanginstantitem_unique_per_coupon"
+            ),
+            models.CheckConstraint(
+                condition=Q(vendor_item_id__gte=1), name="coupanginstantitem_id_positive"
+            ),
+            # A request id exactly while the option is requested or settled by a request.
+            models.CheckConstraint(
+                condition=Q(status="PENDING") | ~Q(requested_id=""),
+                name="coupanginstantitem_requested_has_id",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.vendor_item_id)
+
+
+class CoupangInstantFinding(models.Model):
+    """What the last reconcile found: a coupon on Coupang that is not here, or one that differs."""
+
+    class Kind(models.TextChoices):
+        REMOTE_ONLY = "REMOTE_ONLY", _("쿠팡에만 있음")
+        DIFFERS = "DIFFERS", _("내용이 다름")
+
+    kind = models.CharField(_("종류"), max_length=20, choices=Kind.choices)
+    remote_coupon_id = models.PositiveBigIntegerField(_("쿠팡 couponId"))
+    coupon = models.ForeignKey(
+        CoupangInstantCoupon,
+        verbose_name=_("이 쪽 쿠폰"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="findings",
+    )
+    name = models.CharField(_("쿠팡 쿠폰명"), max_length=200, blank=True)
+    remote_status = models.CharField(_("쿠팡 상태"), max_length=20, blank=True)
+    # {field: [here, on Coupang]} for DIFFERS
+    differences = models.JSONField(_("차이"), default=dict, blank=True)
+    remote_payload = models.JSONField(_("쿠팡 내용"), default=dict, blank=True)
+    found_at = models.DateTimeField(_("대조 시각"))
+
+    class Meta:
+        app_label = "marketplaces"
+        verbose_name = _("쿠팡 즉시할인쿠폰 대조 결과")
+        verbose_name_plural = _("쿠팡 즉시할인쿠폰 대조 결과")
+        ordering = ["kind", "-remote_coupon_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["remote_coupon_id"], name="coupanginstantfinding_one_per_id"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="REMOTE_ONLY", coupon__isnull=True)
+                | Q(kind="DIFFERS", coupon__isnull=False),
+                name="coupanginstantfinding_kind_matches_coupon",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.remote_coupon_id} {self.name}"

@@ -9,6 +9,7 @@ table.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
@@ -181,3 +182,84 @@ def items_not_taken(taken: Iterable[tuple[int, int, str]]) -> None:
     ]
     if messages:
         raise ValidationError({"items": messages})
+
+
+# --- instant-discount coupons (즉시할인쿠폰, MARKETPLACES.md "Instant-discount coupons") --------
+FIXED_WITH_QUANTITY = "FIXED_WITH_QUANTITY"
+INSTANT_TYPES = (RATE, PRICE, FIXED_WITH_QUANTITY)
+INSTANT_NAME_MAX = 45
+MIN_MAX_DISCOUNT_PRICE = 10
+MAX_INSTANT_ITEMS_PER_CALL = 10_000
+
+
+def instant_name_valid(name: str | None) -> None:
+    if name is None:
+        return
+    if not name.strip():
+        refuse("name", _("쿠폰명을 입력하세요."))
+    if len(name) > INSTANT_NAME_MAX:
+        refuse(
+            "name",
+            _("쿠폰명은 %(max)s자 이내로 입력하세요 (현재 %(n)s자).")
+            % {"max": INSTANT_NAME_MAX, "n": len(name)},
+        )
+
+
+def instant_type_known(type_: str | None) -> None:
+    if type_ is not None and type_ not in INSTANT_TYPES:
+        refuse("type", _("할인 유형은 RATE, PRICE, FIXED_WITH_QUANTITY 중 하나여야 합니다."))
+
+
+def instant_discount_by_type(type_: str | None, discount: int | None) -> None:
+    """RATE: a whole percent 1–99; PRICE and FIXED_WITH_QUANTITY: ≥ 10 KRW in 10 KRW steps."""
+    if discount is None or type_ not in INSTANT_TYPES:
+        return
+    if type_ == RATE:
+        if not MIN_RATE <= discount <= MAX_RATE:
+            refuse("discount", _("정률 할인은 1~99% 사이의 정수로 입력하세요."))
+    elif discount < MIN_PRICE_DISCOUNT or discount % WON_UNIT:
+        refuse("discount", _("정액 할인은 10원 이상, 10원 단위로 입력하세요."))
+
+
+def instant_max_discount_price(value: int | None) -> None:
+    if value is not None and value < MIN_MAX_DISCOUNT_PRICE:
+        refuse("max_discount_price", _("최대 할인 금액은 10원 이상이어야 합니다."))
+
+
+def instant_start_not_past(start_at: datetime | None, now: datetime | None = None) -> None:
+    now = now or timezone.now()
+    if start_at and start_at < now:
+        refuse(
+            "start_at",
+            _("시작 일시가 이미 지났습니다 (%(now)s 이후로 입력하세요).")
+            % {"now": format_kst(now)},
+        )
+
+
+def instant_items_per_call(ids: Sequence) -> None:
+    if len(ids) > MAX_INSTANT_ITEMS_PER_CALL:
+        refuse(
+            "items",
+            _("즉시할인쿠폰 옵션은 한 번에 %(max)s개까지 보낼 수 있습니다 (%(n)s개).")
+            % {"max": f"{MAX_INSTANT_ITEMS_PER_CALL:,}", "n": f"{len(ids):,}"},
+        )
+
+
+def instant_coupon_terms(coupon, *, now: datetime | None = None) -> None:
+    """Every rule of an instant coupon about to be sent (the row's and the clock's)."""
+    check_all(
+        (coupon.clean,),
+        (instant_start_not_past, coupon.start_at, now),
+    )
+
+
+def instant_items_unique(ids: Sequence) -> None:
+    """No option twice (counted once each: a coupon carries tens of thousands)."""
+    duplicates = sorted(i for i, n in Counter(ids).items() if n > 1)
+    if duplicates:
+        refuse("items", _("옵션 ID가 중복되었습니다: %s") % ", ".join(map(str, duplicates[:20])))
+
+
+def instant_items(ids: Sequence) -> None:
+    """Options to add: at least one, positive whole numbers, none twice."""
+    check_all((items_present, ids), (items_positive, ids), (instant_items_unique, ids))
