@@ -502,6 +502,8 @@ class MemberCoupon(models.Model):
             models.Index(fields=["member", "status", "valid_until"], name="mcpn_box_idx"),
             # A promotion's issued list.
             models.Index(fields=["promotion", "-cpn_isu_no"], name="mcpn_promo_idx"),
+            # The admin's issue-date range, newest first (the first page read off the index).
+            models.Index(fields=["issued_at", "cpn_isu_no"], name="mcpn_issued_at_idx"),
             # coupons_expire: issued copies by end of validity (partial: the rest never expire).
             models.Index(
                 fields=["valid_until"], condition=Q(status="ISSUED"), name="mcpn_issued_until_idx"
