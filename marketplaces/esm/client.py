@@ -1,4 +1,5 @@
-"""ESM Plus (Gmarket / Auction) client: sponsorship settings and the goods price (MARKETPLACES.md).
+"""ESM Plus (Gmarket / Auction) client: sponsorship settings, seller discounts (판매자할인) and the
+goods price (MARKETPLACES.md).
 
 Requests in, typed results out. Every request carries a fresh HS256 token. Parsing is tolerant
 where ESM is: a refusal is `{"resultCode", "message"}` or `{"ResultCode", "Message"}`, the
@@ -28,6 +29,7 @@ AUDIENCE = "sa.esmplus.com"  # fixed by ESM although requests go to sa2.esmplus.
 SUBJECT = "sell"
 SPONSORSHIP_PATH = "/item/v1/goods/{goods_no}/customer-benefit/sponsorship"
 PRICE_PATH = "/item/v1/goods/{goods_no}/price"
+SELLER_DISCOUNT_PATH = "/item/v1/goods/{goods_no}/seller-discounts"
 RETIRED_MESSAGE = (
     "ESM has retired the sponsorship API (ESM이 후원/나눔쇼핑 API 제공을 종료했습니다)."
 )
@@ -243,6 +245,97 @@ class GoodsPrice:
     raw: dict = field(default_factory=dict, compare=False)
 
 
+@dataclass(frozen=True)
+class SiteDiscount:
+    """One site's seller discount (판매자할인): type 0 none, 1 fixed amount (KRW), 2 rate (%)."""
+
+    type: int = 0
+    price_or_rate1: int | None = None
+    price_or_rate2: int | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "type": self.type,
+            "priceOrRate1": self.price_or_rate1,
+            "priceOrRate2": self.price_or_rate2,
+            "startDate": _iso(self.start_date),
+            "endDate": _iso(self.end_date),
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> SiteDiscount:
+        """Tolerant: numbers as strings, a type given as a name, 0 read as "no value", dates with
+        a time; a site without a type is type 0 with nothing else."""
+        data = data if isinstance(data, dict) else {}
+        kind = parse_discount_type(_get(data, "type"))
+        if not kind:
+            return cls()
+        return cls(
+            type=kind,
+            price_or_rate1=parse_int(_get(data, "priceOrRate1")) or None,
+            price_or_rate2=parse_int(_get(data, "priceOrRate2")) or None,
+            start_date=parse_date(_get(data, "startDate")),
+            end_date=parse_date(_get(data, "endDate")),
+        )
+
+
+DISCOUNT_TYPE_NAMES = {"none": 0, "notuse": 0, "price": 1, "amount": 1, "fixed": 1, "rate": 2}
+
+
+def parse_discount_type(value: Any) -> int:
+    """0 / 1 / 2 from a number, a numeric string or a name; 0 when absent or unknown."""
+    if value is None or isinstance(value, bool):
+        return 0
+    number = parse_int(value)
+    if number is None:
+        number = DISCOUNT_TYPE_NAMES.get(re.sub(r"[^a-z]", "", str(value).lower()), 0)
+    return number if number in (0, 1, 2) else 0
+
+
+@dataclass(frozen=True)
+class SellerDiscount:
+    """A goods' seller discount as sent to, or read from, ESM."""
+
+    is_use: bool
+    gmkt: SiteDiscount = field(default_factory=SiteDiscount)
+    iac: SiteDiscount = field(default_factory=SiteDiscount)
+    raw: dict = field(default_factory=dict, compare=False)
+
+    def to_json(self) -> dict:
+        return {
+            "sellerDiscount": {
+                "isUse": self.is_use,
+                "gmkt": self.gmkt.to_json(),
+                "iac": self.iac.to_json(),
+            }
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> SellerDiscount:
+        """The body wrapped in `sellerDiscount` or bare; `gmarket` / `auction` also read."""
+        data = data if isinstance(data, dict) else {}
+        inner = _get(data, "sellerDiscount")
+        inner = inner if isinstance(inner, dict) else data
+        return cls(
+            is_use=parse_bool(_get(inner, "isUse")),
+            gmkt=SiteDiscount.from_json(_get(inner, "gmkt", "gmarket")),
+            iac=SiteDiscount.from_json(_get(inner, "iac", "auction")),
+            raw=data,
+        )
+
+    @property
+    def registered(self) -> bool:
+        """Whether ESM holds a discount on either site (in use or not)."""
+        return bool(self.gmkt.type or self.iac.type)
+
+    @classmethod
+    def nothing(cls, raw: dict | None = None) -> SellerDiscount:
+        """Nothing registered."""
+        return cls(is_use=False, raw=raw or {})
+
+
 # --- errors -----------------------------------------------------------------------------------
 class EsmRefusal(FinalError):
     """ESM refused with `resultCode` (1000 business rule, 3000 malformed request)."""
@@ -391,6 +484,31 @@ class EsmClient(MarketplaceClient):
             iac=parse_int(_get(data, "iac")),
             raw=data if isinstance(data, dict) else {},
         )
+
+    # --- seller discounts (판매자할인): live, no retirement to detect ---------------------------
+    def _seller_discount(self, method: str, goods_no: str, body: dict | None = None) -> Any:
+        path = SELLER_DISCOUNT_PATH.format(goods_no=goods_no)
+        return self._checked(self.request(method, path, json=body))
+
+    def save_seller_discount(self, goods_no: str, discount: SellerDiscount) -> int | None:
+        """POST: registers, or modifies what ESM holds (the same call). Returns ESM's goodsNo."""
+        data = self._seller_discount("POST", goods_no, discount.to_json())
+        return parse_int(_get(data or {}, "goodsNo"))
+
+    def release_seller_discount(self, goods_no: str) -> int | None:
+        """DELETE: release both sites' discount. Returns ESM's goodsNo."""
+        data = self._seller_discount("DELETE", goods_no)
+        return parse_int(_get(data or {}, "goodsNo"))
+
+    def read_seller_discount(self, goods_no: str) -> SellerDiscount:
+        """GET: what ESM holds, parsed; ESM's 1000 "…등록 되어 있지 않습니다" refusal is
+        `SellerDiscount.nothing()`; other refusals raise EsmRefusal."""
+        try:
+            return SellerDiscount.from_json(self._seller_discount("GET", goods_no))
+        except EsmRefusal as exc:
+            if not exc.says_not_registered:
+                raise
+            return SellerDiscount.nothing(raw=_body_json(exc.body))
 
 
 def _body_json(text: str) -> dict:

@@ -1,8 +1,10 @@
-"""The ESM half of the sandbox: sponsorship settings and goods prices (MARKETPLACES.md, ESM).
+"""The ESM half of the sandbox: sponsorship settings, seller discounts and goods prices
+(MARKETPLACES.md, ESM).
 
 Served by `marketplaces.sandbox.server` for every path under `/item/v1/`:
 
     POST/PUT/DELETE/GET /item/v1/goods/{goodsNo}/customer-benefit/sponsorship
+    POST/DELETE/GET     /item/v1/goods/{goodsNo}/seller-discounts   (POST registers or modifies)
     GET                 /item/v1/goods/{goodsNo}/price          -> {"gmkt", "iac"}
 
 Every request must carry `Authorization: Bearer <JWT>` exactly as the contract says (HS256, kid =
@@ -28,6 +30,19 @@ so any numeric goodsNo "exists". Settings (`POST /_sandbox/config {"target": "es
     master_id, secret_key, issuer, gmarket_seller_id, auction_seller_id
                    the account's keys when they differ from the `ESM_*` settings (a bad token)
 
+    discount_unregistered_read  how GET of seller-discounts answers a goods with nothing
+                   registered: "refusal" (default: 1000 `MSG_DISCOUNT_NOT_REGISTERED`) or "off"
+                   (200 with isUse false and both sites type 0)
+    discount_read_shape  "wrapped" (default: `{"sellerDiscount": {...}}`) or "bare" (the inner
+                   object alone), both read by the client
+    discount_dates_with_time  true: GET answers dates as "YYYY-MM-DD 00:00:00"
+
+Seller discounts (`seller_discounts` {goodsNo: {"isUse", "gmkt", "iac"}} as stored): the rules of
+MARKETPLACES.md with ESM-like messages (type 1 at least 100 KRW in 10 KRW steps, value 1 + value
+2 at most 70 % of that site's price; type 2 rates 1–70 and together at most 70; start ≤ end).
+`stored_discount` / `store_discount` read and change it "behind our back" (a seller in ESM Plus).
+Every applied write is counted in `discount_writes` {goodsNo: n}.
+
 Retired (`retired_response`): ESM's documented refusal for an API the keys may no longer use,
 401 with the permission body, on the sponsorship path only; the price API keeps answering.
 """
@@ -46,6 +61,7 @@ from marketplaces.sandbox.server import SandboxRequest, SandboxResponse, Sandbox
 AUDIENCE = "sa.esmplus.com"
 SPONSORSHIP = re.compile(r"^/item/v1/goods/(?P<goods_no>[^/]+)/customer-benefit/sponsorship/?$")
 PRICE = re.compile(r"^/item/v1/goods/(?P<goods_no>[^/]+)/price/?$")
+SELLER_DISCOUNT = re.compile(r"^/item/v1/goods/(?P<goods_no>[^/]+)/seller-discounts/?$")
 TOKEN_MAX_AGE = 300  # seconds either side of now: a token is made fresh for each request
 
 FIELD_NAMES = {
@@ -77,6 +93,16 @@ MSG_CAP_MIN = "누적적립한도액은 10,000원 이상만 등록 가능합니�
 MSG_FIELD = "후원분야가 올바르지 않습니다."
 MSG_GMKT_DATES = "후원 시작일은 종료일보다 늦을 수 없습니다."
 MSG_IAC_DATES = "나눔 시작일은 종료일보다 늦을 수 없습니다."
+# Seller discounts (판매자할인). Only the "…등록 되어 있지 않습니다" ending is documented.
+MSG_DISCOUNT_NOT_REGISTERED = "판매자할인 정보가 등록 되어 있지 않습니다."
+MSG_DISCOUNT_NO_SITE = "G마켓 또는 옥션 중 하나 이상 할인을 설정해야 합니다."
+MSG_DISCOUNT_TYPE = "할인 타입이 올바르지 않습니다."
+MSG_DISCOUNT_AMOUNT_MIN = "할인금액은 100원 이상 입력 가능합니다."
+MSG_DISCOUNT_AMOUNT_UNIT = "할인금액은 10원 단위로 입력 가능합니다."
+MSG_DISCOUNT_RATIO = "할인금액은 판매가의 70%까지 설정 가능합니다."
+MSG_DISCOUNT_RATE = "할인율은 1~70% 까지 설정 가능합니다."
+MSG_DISCOUNT_DATES = "할인 시작일은 종료일보다 늦을 수 없습니다."
+DISCOUNT_SITES = {"gmkt": "G마켓", "iac": "옥션"}
 
 
 class Refusal(Exception):
@@ -111,6 +137,28 @@ def store(state: SandboxState, goods_no: str, body: dict) -> None:
     """Change the remote side directly (as a seller editing in ESM Plus would)."""
     with state.lock:
         state.data["esm"].setdefault("sponsorships", {})[str(goods_no)] = copy.deepcopy(body)
+
+
+def stored_discount(state: SandboxState, goods_no: str) -> dict | None:
+    """The seller discount as stored (`{"isUse", "gmkt", "iac"}`), or None when not registered."""
+    with state.lock:
+        return copy.deepcopy(state.data["esm"].get("seller_discounts", {}).get(str(goods_no)))
+
+
+def store_discount(state: SandboxState, goods_no: str, body: dict | None) -> None:
+    """Change (or, with None, remove) the seller discount directly, as a seller in ESM Plus."""
+    with state.lock:
+        discounts = state.data["esm"].setdefault("seller_discounts", {})
+        if body is None:
+            discounts.pop(str(goods_no), None)
+        else:
+            discounts[str(goods_no)] = copy.deepcopy(body)
+
+
+def discount_writes(state: SandboxState, goods_no: str) -> int:
+    """How many seller-discount writes (POST or DELETE) were applied to the goods."""
+    with state.lock:
+        return state.data["esm"].get("discount_writes", {}).get(str(goods_no), 0)
 
 
 # --- responses ------------------------------------------------------------------------------------
@@ -269,6 +317,112 @@ def _validated(req: SandboxRequest, goods_no: str) -> dict:
     return {"gmarket": g, "auction": a}
 
 
+def _discount_site(req: SandboxRequest, goods_no: str, site: str, block) -> dict:
+    """One site's block checked as ESM would (messages prefixed with the site's name)."""
+    name = DISCOUNT_SITES[site]
+    if not isinstance(block, dict):
+        raise Refusal(3000, f"{MSG_MALFORMED} ({site})")
+    kind = block.get("type")
+    if isinstance(kind, bool) or not isinstance(kind, int):
+        raise Refusal(3000, f"{MSG_MALFORMED} ({site}.type)")
+    if kind not in (0, 1, 2):
+        raise Refusal(1000, f"{name} {MSG_DISCOUNT_TYPE}")
+    if kind == 0:
+        return {
+            "type": 0,
+            "priceOrRate1": None,
+            "priceOrRate2": None,
+            "startDate": None,
+            "endDate": None,
+        }
+    out = {
+        "type": kind,
+        "priceOrRate1": _number(block, "priceOrRate1", True),
+        "priceOrRate2": _number(block, "priceOrRate2", False),
+        "startDate": _date(block, "startDate", True),
+        "endDate": _date(block, "endDate", True),
+    }
+    values = [v for v in (out["priceOrRate1"], out["priceOrRate2"]) if v is not None]
+    if kind == 1:
+        if any(v < 100 for v in values):
+            raise Refusal(1000, f"{name} {MSG_DISCOUNT_AMOUNT_MIN}")
+        if any(v % 10 for v in values):
+            raise Refusal(1000, f"{name} {MSG_DISCOUNT_AMOUNT_UNIT}")
+        if sum(values) * 100 > _price(req, goods_no)[site] * 70:
+            raise Refusal(1000, f"{name} {MSG_DISCOUNT_RATIO}")
+    elif any(not 1 <= v <= 70 for v in values) or sum(values) > 70:
+        raise Refusal(1000, f"{name} {MSG_DISCOUNT_RATE}")
+    if out["startDate"] > out["endDate"]:
+        raise Refusal(1000, f"{name} {MSG_DISCOUNT_DATES}")
+    return out
+
+
+def _discount_validated(req: SandboxRequest, goods_no: str) -> dict:
+    try:
+        body = req.json()
+    except ValueError:
+        raise Refusal(3000, MSG_MALFORMED) from None
+    inner = body.get("sellerDiscount") if isinstance(body, dict) else None
+    if not isinstance(inner, dict) or not isinstance(inner.get("isUse"), bool):
+        raise Refusal(3000, f"{MSG_MALFORMED} (sellerDiscount.isUse)")
+    stored = {
+        "isUse": inner["isUse"],
+        **{site: _discount_site(req, goods_no, site, inner.get(site)) for site in DISCOUNT_SITES},
+    }
+    if stored["isUse"] and not (stored["gmkt"]["type"] or stored["iac"]["type"]):
+        raise Refusal(1000, MSG_DISCOUNT_NO_SITE)
+    return stored
+
+
+def _count_write(req: SandboxRequest, goods_no: str) -> None:
+    writes = req.bucket.setdefault("discount_writes", {})
+    writes[goods_no] = writes.get(goods_no, 0) + 1
+
+
+def _discount_as_read(req: SandboxRequest, stored: dict) -> dict:
+    out = copy.deepcopy(stored)
+    if req.config.get("discount_dates_with_time"):
+        for site in DISCOUNT_SITES:
+            for key in ("startDate", "endDate"):
+                if out[site].get(key):
+                    out[site][key] += " 00:00:00"
+    if req.config.get("discount_read_shape") == "bare":
+        return out
+    return {"sellerDiscount": out}
+
+
+def _seller_discount(req: SandboxRequest, goods_no: str) -> SandboxResponse:
+    ok = SandboxResponse(json={"goodsNo": int(goods_no)})
+    if req.method == "GET":
+        with req.state.lock:
+            stored = copy.deepcopy(req.bucket.get("seller_discounts", {}).get(goods_no))
+        if stored is None:
+            if req.config.get("discount_unregistered_read", "refusal") == "refusal":
+                raise Refusal(1000, MSG_DISCOUNT_NOT_REGISTERED)
+            off = {
+                "type": 0,
+                "priceOrRate1": 0,
+                "priceOrRate2": 0,
+                "startDate": None,
+                "endDate": None,
+            }
+            stored = {"isUse": False, "gmkt": dict(off), "iac": dict(off)}
+        return SandboxResponse(json=_discount_as_read(req, stored))
+    if req.method == "DELETE":
+        with req.state.lock:
+            if req.bucket.get("seller_discounts", {}).pop(goods_no, None) is None:
+                raise Refusal(1000, MSG_DISCOUNT_NOT_REGISTERED)
+            _count_write(req, goods_no)
+        return ok
+    if req.method == "POST":
+        stored = _discount_validated(req, goods_no)
+        with req.state.lock:
+            req.bucket.setdefault("seller_discounts", {})[goods_no] = stored
+            _count_write(req, goods_no)
+        return ok
+    raise Refusal(3000, MSG_MALFORMED)
+
+
 def _as_read(req: SandboxRequest, body: dict | None) -> dict:
     """A stored body as GET answers it: field 6 read back as 99, or enums as names."""
     if body is None:
@@ -298,7 +452,12 @@ def handle(req: SandboxRequest) -> SandboxResponse:
     if not token_ok(req.header("Authorization"), req.config):
         return _unauthorized()
     sponsorship, price = SPONSORSHIP.match(req.path), PRICE.match(req.path)
+    discount = SELLER_DISCOUNT.match(req.path)
     try:
+        if discount:
+            goods_no = discount["goods_no"]
+            _check_goods(req, goods_no)
+            return _seller_discount(req, goods_no)
         if price:
             goods_no = price["goods_no"]
             _check_goods(req, goods_no)

@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.jobs.models import Job
-from backoffice.jobs.services import job_enqueue, job_heartbeat
+from backoffice.jobs.services import job_enqueue
 from coupons.errors import DomainError
 from marketplaces.http import (
     CredentialsError,
@@ -43,7 +43,7 @@ from marketplaces.http import (
     RetryableError,
 )
 
-from . import rules
+from . import bulk, rules
 from .client import (
     AuctionSponsorship,
     EsmApiRetired,
@@ -58,7 +58,6 @@ from .models import EsmSponsorship
 TARGET_ESM_SPONSORSHIP = "esm.sponsorship"
 TARGET_ESM_BULK = "esm.sponsorship_bulk"
 BULK_MAX_GOODS = 10_000
-BULK_PROGRESS_EVERY = 50
 
 State = EsmSponsorship.LocalState
 Remote = EsmSponsorship.RemoteState
@@ -535,100 +534,23 @@ def _run_pull(job: Job) -> dict:
 
 
 # --- bulk push ----------------------------------------------------------------------------------
-def _bulk_result(goods_nos: list[str], outcomes: dict[str, dict]) -> dict:
-    rows = [outcomes[g] for g in goods_nos if g in outcomes]
-    return {
-        "total": len(goods_nos),
-        "succeeded": sum(1 for r in rows if r["status"] == "OK"),
-        "failed": sum(1 for r in rows if r["status"] == "FAILED"),
-        "pending": len(goods_nos) - sum(1 for r in rows if r["status"] in ("OK", "FAILED")),
-        "outcomes": rows,
-    }
-
-
-def _bulk_save_result(job: Job, result: dict, done: int) -> None:
-    Job.objects.filter(pk=job.pk, locked_by=job.locked_by).update(result=result)
-    job_heartbeat(job, done=done)
-
-
 def _bulk_failed(job: Job, message: str) -> None:
     """The job ended FAILED or DEAD: every goods without a final outcome gets the reason."""
-    goods_nos = job.payload.get("goods_nos", [])
-    outcomes = {r["goodsNo"]: r for r in (job.result or {}).get("outcomes", [])}
-    unsettled = [g for g in goods_nos if outcomes.get(g, {}).get("status") not in ("OK", "FAILED")]
-    for goods_no in unsettled:
-        outcomes[goods_no] = {
-            "goodsNo": goods_no,
-            "status": "FAILED",
-            "operation": "",
-            "message": message,
-        }
-    Job.objects.filter(pk=job.pk).update(result=_bulk_result(goods_nos, outcomes))
-    EsmSponsorship.objects.filter(goods_no__in=unsettled, local_state=State.QUEUED).update(
-        local_state=State.FAILED, last_error=message, updated_at=timezone.now()
-    )
+    bulk.bulk_failed(job, message, model=EsmSponsorship)
 
 
 def _run_bulk_push(job: Job) -> dict:
     """Push every goods of the job, one HTTP session for all; a goods' refusal is its outcome,
     a retired API or bad keys stop the job (they would refuse every goods alike)."""
-    goods_nos: list[str] = list(job.payload.get("goods_nos", []))
-    outcomes = {
-        r["goodsNo"]: r
-        for r in (job.result or {}).get("outcomes", [])
-        if r.get("status") in ("OK", "FAILED")
-    }
-    rows = EsmSponsorship.objects.in_bulk(goods_nos, field_name="goods_no")
-    client = EsmClient(job=job)
-    retryable: list[RetryableError] = []
-    done = len(outcomes)
-    job_heartbeat(job, done=done, total=len(goods_nos))
-    for goods_no in goods_nos:
-        if goods_no in outcomes:
-            continue
-        sponsorship = rows.get(goods_no)
-        if sponsorship is None:
-            outcomes[goods_no] = {
-                "goodsNo": goods_no,
-                "status": "FAILED",
-                "operation": "",
-                "message": _("설정이 삭제되었습니다."),
-            }
-        else:
-            try:
-                outcomes[goods_no] = _push_one(sponsorship, client)
-            except (EsmApiRetired, CredentialsError) as exc:
-                _bulk_save_result(job, _bulk_result(goods_nos, outcomes), done)
-                raise _final(exc) from exc
-            except FinalError as exc:
-                outcomes[goods_no] = {
-                    "goodsNo": goods_no,
-                    "status": "FAILED",
-                    "operation": "",
-                    "message": exc.message,
-                }
-                _save(sponsorship, local_state=State.FAILED, last_error=exc.message)
-            except RetryableError as exc:
-                retryable.append(exc)
-                outcomes[goods_no] = {
-                    "goodsNo": goods_no,
-                    "status": "RETRY",
-                    "operation": "",
-                    "message": exc.message,
-                }
-                _save(sponsorship, last_error=exc.message)
-        done += 1
-        if done % BULK_PROGRESS_EVERY == 0:
-            _bulk_save_result(job, _bulk_result(goods_nos, outcomes), done)
-    result = _bulk_result(goods_nos, outcomes)
-    _bulk_save_result(job, result, done)
-    if retryable:
-        raise RetryableError(
-            _("%(n)s개 상품을 다시 보내야 합니다 (예: %(reason)s).")
-            % {"n": len(retryable), "reason": retryable[0].message},
-            retry_after=max((e.retry_after or 0) for e in retryable) or None,
-        )
-    return result
+    return bulk.run_bulk(
+        job,
+        model=EsmSponsorship,
+        push_one=_push_one,
+        client=EsmClient(job=job),
+        stop_on=(EsmApiRetired, CredentialsError),
+        final=_final,
+        missing_message=_("설정이 삭제되었습니다."),
+    )
 
 
 # Registered with the sync engine by `EsmConfig.ready()`.
