@@ -3,7 +3,10 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from . import registry
 
 
 class Job(models.Model):
@@ -64,7 +67,26 @@ class Job(models.Model):
         ]
 
     def __str__(self):
-        return f"#{self.pk} {self.target_type}:{self.target_id} {self.operation} {self.status}"
+        return gettext("작업 #%(id)s %(title)s (%(status)s)") % {
+            "id": self.pk,
+            "title": self.title,
+            "status": self.get_status_display(),
+        }
+
+    @property
+    def operation_label(self) -> str:
+        """What the job does, in the user's language ("쿠팡에 등록")."""
+        return registry.operation_label(self.target_type, self.operation)
+
+    @property
+    def target_label(self) -> str:
+        """What the job works on, in the user's language ("쿠팡 다운로드 쿠폰 #2")."""
+        return f"{registry.target_label(self.target_type)} #{self.target_id}"
+
+    @property
+    def title(self) -> str:
+        """The job as a person reads it: "쿠팡에 등록 · 쿠팡 다운로드 쿠폰 #2"."""
+        return f"{self.operation_label} · {self.target_label}"
 
     @property
     def is_open(self) -> bool:

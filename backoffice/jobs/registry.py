@@ -1,10 +1,13 @@
-"""Job handlers, registered explicitly by the apps that own them (in `AppConfig.ready()`)."""
+"""Job handlers, registered explicitly by the apps that own them (in `AppConfig.ready()`), and the
+words a person reads for a job: what it works on and what it does, in the user's language."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,21 @@ class Handler:
 
 
 HANDLERS: dict[tuple[str, str], Handler] = {}
+# Human labels (lazy translations): of an operation on a target type, and of a target type.
+OPERATION_LABELS: dict[tuple[str, str], Any] = {}
+TARGET_LABELS: dict[str, Any] = {}
+
+# What an operation is called when its owner gave it no label.
+COMMON_VERBS = {
+    "push": _("전송"),
+    "pull": _("조회"),
+    "refresh": _("새로 읽기"),
+    "expire": _("만료"),
+    "release": _("해제"),
+    "replace": _("교체"),
+    "issue": _("발급"),
+    "xlsx": _("엑셀 파일 만들기"),
+}
 
 
 def register(
@@ -28,14 +46,45 @@ def register(
     *,
     retry_safe: bool = True,
     on_failure: Callable[[Any, str], None] | None = None,
+    label=None,
 ) -> None:
-    """Register the handler for (target_type, operation); registering the same one again is a
-    no-op, a different one for the same key is a programming error."""
+    """Register the handler for (target_type, operation), with an optional human `label` of the
+    operation ("쿠팡에 등록"); registering the same one again is a no-op, a different one for the
+    same key is a programming error."""
     handler = Handler(run=run, retry_safe=retry_safe, on_failure=on_failure)
     existing = HANDLERS.get((target_type, operation))
     if existing is not None and existing != handler:
         raise ValueError(f"a different job handler is registered for {target_type}/{operation}")
     HANDLERS[(target_type, operation)] = handler
+    if label is not None:
+        OPERATION_LABELS[(target_type, operation)] = label
+
+
+def describe(target_type: str, *, label=None, operations: dict | None = None) -> None:
+    """Give a target type (`label`, e.g. "쿠팡 다운로드 쿠폰") and its operations
+    (`{"push": "쿠팡에 등록", …}`) the words people read; lazy translations are kept as they are
+    and translated when shown."""
+    if label is not None:
+        TARGET_LABELS[target_type] = label
+    for operation, text in (operations or {}).items():
+        OPERATION_LABELS[(target_type, operation)] = text
+
+
+def _readable(code: str) -> str:
+    return code.replace(".", " ").replace("_", " ").strip()
+
+
+def operation_label(target_type: str, operation: str) -> str:
+    """The operation in the user's language: its owner's label, a common verb, or the code made
+    readable."""
+    label = OPERATION_LABELS.get((target_type, operation)) or COMMON_VERBS.get(operation)
+    return str(label) if label is not None else _readable(operation)
+
+
+def target_label(target_type: str) -> str:
+    """The target type in the user's language (its owner's label, or the code made readable)."""
+    label = TARGET_LABELS.get(target_type)
+    return str(label) if label is not None else _readable(target_type)
 
 
 def handler_for(target_type: str, operation: str) -> Handler:

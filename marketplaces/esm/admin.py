@@ -12,7 +12,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -22,11 +21,15 @@ from django.utils.translation import gettext_lazy as _
 from backoffice.jobs.models import Job
 from coupons.errors import DomainError
 from marketplaces.admin import (
+    ObjectOperation,
     SyncedObjectAdmin,
+    badge_display,
     error_text,
     job_action,
     json_display,
     report_job,
+    when_display,
+    won_display,
 )
 
 from . import rules
@@ -71,15 +74,17 @@ class EsmSponsorshipAdmin(SyncedObjectAdmin):
     form = EsmSponsorshipForm
     change_form_template = "admin/marketplaces/esm_sponsorship_change_form.html"
     error_css_class = "esm-error"
+    sync_status_fields = ("local_state", "remote_state")
+    synced_at_fields = ("pushed_at", "remote_read_at")
     list_display = [
         "goods_no",
         "gmkt_is_use",
-        "gmkt_amount",
+        "gmkt_amount_display",
         "gmkt_field",
         "iac_is_use",
-        "local_state",
-        "remote_state",
-        "pushed_at",
+        "local_state_badge",
+        "remote_state_badge",
+        "pushed_at_display",
         "error_summary",
     ]
     list_filter = ["local_state", "remote_state", "gmkt_is_use", "iac_is_use"]
@@ -126,6 +131,11 @@ class EsmSponsorshipAdmin(SyncedObjectAdmin):
         esm.esm_sponsorship_save(sponsorship=obj, user=request.user, price_checked=True)
 
     # --- display ---------------------------------------------------------------------------------
+    gmkt_amount_display = won_display("gmkt_amount", _("후원금액"))
+    local_state_badge = badge_display("local_state", _("처리 상태"))
+    remote_state_badge = badge_display("remote_state", _("ESM 상태"))
+    pushed_at_display = when_display("pushed_at", _("마지막 전송"))
+
     @admin.display(description=_("80% 규칙에 쓴 판매가"))
     def price_display(self, obj):
         if obj is None or obj.price_read_at is None:
@@ -207,19 +217,18 @@ class EsmSponsorshipAdmin(SyncedObjectAdmin):
         esm.esm_sponsorship_push,
         key="sponsorship",
         description=_("ESM에 전송 (처음은 등록, 이후 수정)"),
-        label=_("ESM 전송"),
+        label=_("ESM에 전송"),
     )
     release_on_esm = job_action(
         esm.esm_sponsorship_release,
         key="sponsorship",
         description=_("ESM에서 해제"),
-        label=_("ESM 해제"),
     )
     pull_from_esm = job_action(
         esm.esm_sponsorship_pull,
         key="sponsorship",
         description=_("ESM에서 조회 (차이 비교)"),
-        label=_("ESM 조회"),
+        label=_("ESM에서 조회"),
     )
 
     @admin.action(description=_("ESM에 일괄 전송 (하나의 작업)"), permissions=["change"])
@@ -260,38 +269,40 @@ class EsmSponsorshipAdmin(SyncedObjectAdmin):
         return None
 
     # --- change-page buttons and the bulk job page -------------------------------------------
+    object_operations = (
+        ObjectOperation(
+            name="push",
+            label=lambda obj: (
+                _("ESM에 수정 전송")
+                if obj.remote_state == EsmSponsorship.RemoteState.REGISTERED
+                else _("ESM에 등록")
+            ),
+            service=esm.esm_sponsorship_push,
+            key="sponsorship",
+        ),
+        ObjectOperation(
+            name="pull",
+            label=_("ESM에서 조회"),
+            service=esm.esm_sponsorship_pull,
+            key="sponsorship",
+        ),
+        ObjectOperation(
+            name="release",
+            label=_("ESM에서 해제"),
+            service=esm.esm_sponsorship_release,
+            key="sponsorship",
+            shown=lambda obj: obj.remote_state != EsmSponsorship.RemoteState.NOT_REGISTERED,
+            confirm=_("ESM에서 후원/나눔쇼핑 설정을 해제할까요?"),
+        ),
+    )
+
     def get_urls(self):
         info = self.model._meta.app_label, self.model._meta.model_name
         wrap = self.admin_site.admin_view
         return [
-            path(
-                "<path:object_id>/esm/<str:operation>/",
-                wrap(self.operation_view),
-                name="%s_%s_operation" % info,
-            ),
             path("bulk-jobs/<int:job_id>/", wrap(self.bulk_job_view), name="%s_%s_bulk_job" % info),
             *super().get_urls(),
         ]
-
-    OPERATIONS = {
-        "push": (_("ESM 전송"), esm.esm_sponsorship_push),
-        "release": (_("ESM 해제"), esm.esm_sponsorship_release),
-        "pull": (_("ESM 조회"), esm.esm_sponsorship_pull),
-    }
-
-    def operation_view(self, request, object_id, operation):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        sponsorship = get_object_or_404(EsmSponsorship, pk=object_id)
-        if operation not in self.OPERATIONS or not self.has_change_permission(request, sponsorship):
-            raise PermissionDenied
-        label, service = self.OPERATIONS[operation]
-        self._each(
-            request, [sponsorship], label, lambda s: service(sponsorship=s, user=request.user)
-        )
-        return HttpResponseRedirect(
-            reverse("admin:marketplaces_esmsponsorship_change", args=[sponsorship.pk])
-        )
 
     def bulk_job_view(self, request, job_id):
         if not self.has_view_permission(request):
