@@ -6,21 +6,45 @@ import datetime as dt
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Q
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.mirrors import mirrors_of
 from coupons import codes, services
 from coupons.errors import DomainError
-from coupons.forms import PromotionForm, PromotionTargetFormSet
+from coupons.forms import PromotionForm, PromotionTargetForm, PromotionTargetFormSet
 from coupons.models import FROZEN_FIELDS, Promotion, PromotionRevision, PromotionTarget
 
 from .reports import can_view_report, promotion_figures
+from .targets import target_autocomplete, target_label, target_names, targets_display
+
+# The code-list fields a read-only page shows through `_display` (Django's read-only field
+# looks a list up among single choices and shows "-"): field -> the admin's display method.
+LIST_DISPLAYS = {
+    "ord_media_cds": "ord_media_cds_display",
+    "grade_cds": "grade_cds_display",
+    "weekdays": "weekdays_display",
+    "site_nos": "site_nos_display",
+}
+STATUS_BADGES = {
+    codes.PromoStatus.DRAFT: "badge-draft",
+    codes.PromoStatus.APPROVED: "badge-ok",
+    codes.PromoStatus.SUSPENDED: "badge-warn",
+    codes.PromoStatus.ENDED: "badge-off",
+    PromotionRevision.Status.PENDING: "badge-warn",
+    PromotionRevision.Status.APPROVED: "badge-ok",
+    PromotionRevision.Status.REJECTED: "badge-off",
+}
+ADMIN_CSS = "coupons/admin.css"
 
 
 def _display(field, value) -> str:
@@ -42,11 +66,33 @@ def _display(field, value) -> str:
 def _targets_display(targets) -> str:
     if not targets:
         return "-"
-    return ", ".join(
-        f"{codes.ApplyKind(t['aply_gb_cd']).label} {codes.TargetType(t['aply_typ_cd']).label} "
-        f"{t['tgt_no']}"
-        for t in targets
+    return ", ".join(targets_display(targets))
+
+
+def badge(status, label) -> str:
+    """A status as a badge (`.badge` of coupons/admin.css), one line whatever the column."""
+    return format_html(
+        '<span class="badge {}">{}</span>', STATUS_BADGES.get(status, "badge-off"), label
     )
+
+
+def refusal_text(exc: DomainError) -> str:
+    """A service's refusal as one message: its sentence, then whatever its fields add that the
+    sentence does not already say, labelled by the field's name in words (never its code)."""
+    said = [str(exc.message)]
+    for name, field_messages in (exc.fields or {}).items():
+        if name == "promo_stat_cd":  # the status is in the sentence
+            continue
+        try:
+            label = str(Promotion._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            label = ""
+        for message in field_messages:
+            message = str(message)
+            if any(message.rstrip(". ") in part for part in said):
+                continue
+            said.append(f"{label}: {message}" if label else message)
+    return " ".join(said)
 
 
 def revision_rows(revision: PromotionRevision) -> list[tuple[str, str, str]]:
@@ -63,14 +109,55 @@ def revision_rows(revision: PromotionRevision) -> list[tuple[str, str, str]]:
 
 class PromotionTargetInline(admin.TabularInline):
     model = PromotionTarget
+    form = PromotionTargetForm
     formset = PromotionTargetFormSet
+    template = "admin/coupons/promotion/targets_inline.html"
     extra = 0
     fields = ("aply_gb_cd", "aply_typ_cd", "tgt_no")
     verbose_name = _("적용/제외 대상")
     verbose_name_plural = _("적용/제외 대상 (사이트·상품·전시카테고리·협력사·브랜드·기획전)")
 
+    class Media:
+        css = {
+            "all": (
+                "admin/css/vendor/select2/select2.css",
+                "admin/css/autocomplete.css",
+                ADMIN_CSS,
+            )
+        }
+        js = (
+            "admin/js/vendor/jquery/jquery.js",
+            "admin/js/vendor/select2/select2.full.js",
+            "admin/js/vendor/select2/i18n/ko.js",
+            "admin/js/jquery.init.js",
+            "coupons/target_picker.js",
+        )
+
     def _frozen(self, obj):
         return obj is not None and services.promotion_has_issued(obj)
+
+    def get_fields(self, request, obj=None):
+        if self.has_change_permission(request, obj) or self.has_add_permission(request, obj):
+            return self.fields
+        # read-only (a CS agent, a frozen promotion): the number with its name
+        return ("aply_gb_cd", "aply_typ_cd", "target")
+
+    def get_readonly_fields(self, request, obj=None):
+        if self.has_change_permission(request, obj) or self.has_add_permission(request, obj):
+            return ()
+        return ("aply_gb_cd", "aply_typ_cd", "target")
+
+    @admin.display(description=_("대상"))
+    def target(self, obj):
+        names = getattr(self, "_names", None)
+        if names is None:
+            # one query per target type for the page, not one per row
+            names = self._names = target_names(
+                PromotionTarget.objects.filter(promotion_id=obj.promotion_id).values_list(
+                    "aply_typ_cd", "tgt_no"
+                )
+            )
+        return target_label(obj.aply_typ_cd, obj.tgt_no, names)
 
     def has_add_permission(self, request, obj=None):
         return not self._frozen(obj) and super().has_add_permission(request, obj)
@@ -100,6 +187,95 @@ class PeriodFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PeriodRangeFilter(admin.ListFilter):
+    """Promotions whose issue period (promotion period) or use period (coupon validity) overlaps
+    a from / to date range, both days included, in Asia/Seoul. The use period of an N-days
+    coupon runs from the promotion's start to its end plus N days."""
+
+    title = _("기간 검색")
+    template = "admin/coupons/promotion/period_range_filter.html"
+    basis_param, from_param, to_param = "range_basis", "range_from", "range_to"
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        self.values = {}
+        for key in (self.basis_param, self.from_param, self.to_param):
+            if key in params:
+                value = params.pop(key)
+                value = value[-1] if isinstance(value, list) else value
+                self.values[key] = value or ""
+        self.basis = self.values.get(self.basis_param) or "issue"
+        if self.basis not in ("issue", "use"):
+            raise IncorrectLookupParameters(self.basis)
+        self.since = self._day(self.from_param)
+        self.until = self._day(self.to_param)
+
+    def _day(self, key):
+        value = self.values.get(key) or ""
+        if not value:
+            return None
+        try:
+            day = parse_date(value)
+        except ValueError as exc:
+            raise IncorrectLookupParameters(exc) from exc
+        if day is None:
+            raise IncorrectLookupParameters(value)
+        return day
+
+    def has_output(self):
+        return True
+
+    def expected_parameters(self):
+        return [self.basis_param, self.from_param, self.to_param]
+
+    def choices(self, changelist):
+        # the other filters and the search, kept by the form
+        self.kept_params = [
+            (key, value)
+            for key, values in changelist.params.items()
+            if key not in self.expected_parameters() and key != "p"
+            for value in (values if isinstance(values, list) else [values])
+        ]
+        self.bases = [("issue", _("발급기간")), ("use", _("사용기간"))]
+        self.clear_url = changelist.get_query_string(remove=self.expected_parameters())
+        return []
+
+    @staticmethod
+    def _midnight(day):
+        return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+
+    def queryset(self, request, queryset):
+        if self.since is None and self.until is None:
+            return queryset
+        since = self._midnight(self.since) if self.since else None
+        until = self._midnight(self.until + dt.timedelta(days=1)) if self.until else None
+        if self.basis == "issue":
+            q = Q()
+            if until:
+                q &= Q(promo_str_dtm__lt=until)
+            if since:
+                q &= Q(promo_end_dtm__gt=since)
+            return queryset.filter(q)
+        fixed = Q(vali_basis_cd=codes.ValidityBasis.FIXED)
+        days = Q(vali_basis_cd=codes.ValidityBasis.DAYS)
+        if until:
+            fixed &= Q(vali_strt_dtm__lt=until)
+            days &= Q(promo_str_dtm__lt=until)
+        if since:
+            fixed &= Q(vali_end_dtm__gt=since)
+            days &= Q(use_until__gt=since)
+            queryset = queryset.annotate(
+                use_until=ExpressionWrapper(
+                    F("promo_end_dtm")
+                    + ExpressionWrapper(
+                        F("vali_days") * dt.timedelta(days=1), output_field=DurationField()
+                    ),
+                    output_field=DateTimeField(),
+                )
+            )
+        return queryset.filter(fixed | days)
+
+
 @admin.register(Promotion)
 class PromotionAdmin(admin.ModelAdmin):
     form = PromotionForm
@@ -109,7 +285,7 @@ class PromotionAdmin(admin.ModelAdmin):
         "promo_nm",
         "promo_typ_cd",
         "cpn_issu_way_cd",
-        "promo_stat_cd",
+        "status_badge",
         "period",
         "issued_of_limit",
         "budget_of_used",
@@ -120,6 +296,7 @@ class PromotionAdmin(admin.ModelAdmin):
         "cpn_issu_main_cd",
         "cpn_issu_way_cd",
         PeriodFilter,
+        PeriodRangeFilter,
     )
     search_fields = ("=promo_no", "promo_nm", "=dc_cpn_cd")
     search_help_text = _("프로모션번호, 프로모션명, 할인쿠폰코드로 검색")
@@ -234,11 +411,84 @@ class PromotionAdmin(admin.ModelAdmin):
         "copied_from",
     )
 
+    paste_fieldset = (
+        _("적용대상 여러 개 붙여넣기"),
+        {
+            "classes": ("paste-targets",),
+            "fields": ("paste_aply_gb_cd", "paste_aply_typ_cd", "paste_tgt_nos"),
+            "description": _(
+                "같은 유형의 대상번호를 한 번에 추가합니다. 저장하면 아래 적용/제외 대상에 "
+                "더해집니다."
+            ),
+        },
+    )
+
+    class Media:
+        css = {"all": (ADMIN_CSS,)}
+
+    def _frozen(self, request, obj):
+        """Rule 8: terms are frozen once a coupon exists ("copy as new" changes them); the
+        answer is kept for the request (the page asks several times)."""
+        if obj is None or obj.pk is None:
+            return False
+        cache = request.__dict__.setdefault("_promotion_frozen", {})
+        if obj.pk not in cache:
+            cache[obj.pk] = services.promotion_has_issued(obj)
+        return cache[obj.pk]
+
+    def _editable(self, request, obj):
+        if obj is None:
+            return self.has_add_permission(request)
+        return self.has_change_permission(request, obj)
+
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and services.promotion_has_issued(obj):
-            # Rule 8: terms are frozen once a coupon exists; "copy as new" changes them.
-            return self.base_readonly + FROZEN_FIELDS
+        if self._frozen(request, obj):
+            # the fields themselves too: a declared form field left in the form would post empty
+            shown = tuple(LIST_DISPLAYS[f] for f in FROZEN_FIELDS if f in LIST_DISPLAYS)
+            return self.base_readonly + FROZEN_FIELDS + shown
         return self.base_readonly
+
+    def get_fieldsets(self, request, obj=None):
+        editable = self._editable(request, obj)
+        frozen = self._frozen(request, obj)
+        fieldsets = []
+        for name, options in self.fieldsets:
+            fields = options["fields"]
+            if not editable or frozen:
+                # read-only code lists are shown by `_display` (names, not "-")
+                fields = tuple(
+                    LIST_DISPLAYS.get(f, f) if (not editable or f in FROZEN_FIELDS) else f
+                    for f in fields
+                )
+            fieldsets.append((name, {**options, "fields": fields}))
+            if "all_goods_yn" in options["fields"] and editable and not frozen:
+                fieldsets.append(self.paste_fieldset)
+        return fieldsets
+
+    def _list_display_of(self, name, obj):
+        return _display(Promotion._meta.get_field(name), getattr(obj, name))
+
+    @admin.display(description=_("주문매체"))
+    def ord_media_cds_display(self, obj):
+        return self._list_display_of("ord_media_cds", obj)
+
+    @admin.display(description=_("회원등급"))
+    def grade_cds_display(self, obj):
+        if not obj.grade_cds:
+            return gettext("전체 등급")
+        return self._list_display_of("grade_cds", obj)
+
+    @admin.display(description=_("사용 요일"))
+    def weekdays_display(self, obj):
+        if not obj.weekdays:
+            return gettext("모든 요일")
+        return self._list_display_of("weekdays", obj)
+
+    @admin.display(description=_("사이트"))
+    def site_nos_display(self, obj):
+        if not obj.site_nos:
+            return gettext("전체 사이트")
+        return self._list_display_of("site_nos", obj)
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
@@ -246,17 +496,27 @@ class PromotionAdmin(admin.ModelAdmin):
             return queryset.filter(promo_no=term.upper()), False
         return super().get_search_results(request, queryset, term)
 
+    @admin.display(description=_("상태"), ordering="promo_stat_cd")
+    def status_badge(self, obj):
+        return badge(obj.promo_stat_cd, obj.get_promo_stat_cd_display())
+
     @admin.display(description=_("기간"), ordering="promo_str_dtm")
     def period(self, obj):
-        fmt = "%Y-%m-%d %H:%M"
-        start = timezone.localtime(obj.promo_str_dtm).strftime(fmt)
-        end = timezone.localtime(obj.promo_end_dtm).strftime(fmt)
-        return f"{start} ~ {end}"
+        # compact: dates in the cell, the minutes in its tooltip
+        start, end = timezone.localtime(obj.promo_str_dtm), timezone.localtime(obj.promo_end_dtm)
+        full = "%Y-%m-%d %H:%M"
+        return format_html(
+            '<span class="nowrap" title="{} ~ {}">{} ~ {}</span>',
+            start.strftime(full),
+            end.strftime(full),
+            start.strftime("%y.%m.%d"),
+            end.strftime("%y.%m.%d"),
+        )
 
     @admin.display(description=_("발급/한도"))
     def issued_of_limit(self, obj):
-        limit = _("무제한") if obj.issu_lmt_qty is None else f"{obj.issu_lmt_qty:,}"
-        return f"{obj.issu_qty:,} / {limit}"
+        limit = gettext("무제한") if obj.issu_lmt_qty is None else f"{obj.issu_lmt_qty:,}"
+        return format_html('<span class="nowrap num">{} / {}</span>', f"{obj.issu_qty:,}", limit)
 
     @admin.display(description=_("발급수량/한도"))
     def issued_count(self, obj):
@@ -264,9 +524,13 @@ class PromotionAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("사용/예산"))
     def budget_of_used(self, obj):
-        budget = _("무제한") if obj.budget_amt is None else f"{obj.budget_amt:,}"
-        burn = "" if obj.budget_burn is None else f" ({obj.budget_burn}%)"
-        return f"{obj.budget_used:,} / {budget}{burn}"
+        used = gettext("%(amount)s원") % {"amount": f"{obj.budget_used:,}"}
+        if obj.budget_amt is None:
+            return format_html('<span class="money">{} / {}</span>', used, gettext("무제한"))
+        budget = gettext("%(amount)s원") % {"amount": f"{obj.budget_amt:,}"}
+        return format_html(
+            '<span class="money">{} / {} ({}%)</span>', used, budget, obj.budget_burn
+        )
 
     @admin.display(description=_("사용 할인금액 / 예산 (소진율)"))
     def budget_usage(self, obj):
@@ -318,7 +582,8 @@ class PromotionAdmin(admin.ModelAdmin):
         for formset in formsets:
             # what the admin's change message reads from a saved formset (the service saves)
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-            if formset.model is PromotionTarget and formset.has_changed():
+            pasted = getattr(formset, "pasted", None) or []
+            if formset.model is PromotionTarget and (formset.has_changed() or pasted):
                 deleted = set(map(id, formset.deleted_forms))
                 targets = [
                     f.cleaned_data
@@ -327,7 +592,8 @@ class PromotionAdmin(admin.ModelAdmin):
                     and getattr(f, "cleaned_data", None)
                     and f.cleaned_data.get("aply_typ_cd")
                     and f.cleaned_data.get("tgt_no")
-                ]
+                ] + pasted
+                request._pasted_count = len(pasted)
         # The split date/time widgets post whole seconds: a period the user did not touch keeps
         # its stored value, or every edit would look like a change of the period.
         for name, field in form.fields.items():
@@ -343,9 +609,24 @@ class PromotionAdmin(admin.ModelAdmin):
         )
         request._promotion_revision = saved if isinstance(saved, PromotionRevision) else None
 
+    def _pasted_message(self, request):
+        count = getattr(request, "_pasted_count", 0)
+        if count:
+            self.message_user(
+                request,
+                gettext("붙여 넣은 대상 %(count)s개를 적용/제외 대상에 더했습니다.")
+                % {"count": f"{count:,}"},
+                messages.SUCCESS,
+            )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self._pasted_message(request)
+        return super().response_add(request, obj, post_url_continue)
+
     def response_change(self, request, obj):
         revision = getattr(request, "_promotion_revision", None)
         if revision is None:
+            self._pasted_message(request)
             return super().response_change(request, obj)
         self.message_user(
             request,
@@ -358,7 +639,7 @@ class PromotionAdmin(admin.ModelAdmin):
         )
         return HttpResponseRedirect(request.path)
 
-    # -- the pending revision: shown on the change page, approved or rejected by another user ---
+    # -- the change page: the pending revision, the decisions, the frozen banner, mirrors ------
     change_form_template = "admin/coupons/promotion/change_form.html"
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -371,20 +652,116 @@ class PromotionAdmin(admin.ModelAdmin):
                 extra_context["revision_rows"] = revision_rows(revision)
                 extra_context["revision_is_author"] = revision.author_id == request.user.pk
                 extra_context["revision_can_decide"] = self.has_approve_permission(request)
+                extra_context["revision_url"] = reverse(
+                    "admin:coupons_promotionrevision_change", args=[revision.pk]
+                )
+            extra_context.update(self._decision_context(request, promotion))
+            frozen = self._frozen(request, promotion)
+            extra_context["frozen"] = frozen
+            if frozen:
+                extra_context["frozen_issued"] = f"{promotion.issu_qty:,}"
+                extra_context["can_copy"] = self.has_add_permission(request)
+            extra_context["mirrors"] = mirrors_of(promotion)
             if can_view_report(request.user):
                 # The cost report's figures for this promotion (SPEC §8), above the form.
                 extra_context["report_figures"] = promotion_figures(promotion)
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def _decision_context(self, request, promotion):
+        """Which status buttons the page offers this user: the list actions' permission and
+        the service's allowed states; the last editor is told why there is no approve button."""
+        if not self.has_approve_permission(request):
+            return {"decisions": []}
+        status = promotion.promo_stat_cd
+        decisions = []
+        self_edited = promotion.updated_by_id is not None and promotion.updated_by_id == (
+            request.user.pk
+        )
+        if status in (codes.PromoStatus.DRAFT, codes.PromoStatus.SUSPENDED) and not self_edited:
+            decisions.append(("approve", gettext("승인"), "default"))
+        if status == codes.PromoStatus.APPROVED:
+            decisions.append(("suspend", gettext("중지"), ""))
+        if status != codes.PromoStatus.ENDED:
+            decisions.append(("end", gettext("종료"), "deletelink-box"))
+        return {
+            "decisions": [
+                (reverse("admin:coupons_promotion_decide", args=[promotion.pk, key]), label, css)
+                for key, label, css in decisions
+            ],
+            "approve_blocked": status in (codes.PromoStatus.DRAFT, codes.PromoStatus.SUSPENDED)
+            and self_edited,
+        }
+
     def get_urls(self):
+        wrap = self.admin_site.admin_view
         return [
             path(
+                "targets/autocomplete/",
+                wrap(target_autocomplete),
+                name="coupons_promotion_target_autocomplete",
+            ),
+            path(
                 "<path:object_id>/revisions/<int:revision_id>/<str:decision>/",
-                self.admin_site.admin_view(self.revision_decide_view),
+                wrap(self.revision_decide_view),
                 name="coupons_promotion_revision_decide",
             ),
+            path(
+                "<path:object_id>/decide/<str:decision>/",
+                wrap(self.decide_view),
+                name="coupons_promotion_decide",
+            ),
+            path("<path:object_id>/copy/", wrap(self.copy_view), name="coupons_promotion_copy"),
             *super().get_urls(),
         ]
+
+    def _change_url(self, pk):
+        return reverse("admin:coupons_promotion_change", args=[pk])
+
+    def decide_view(self, request, object_id, decision):
+        """POST: approve / suspend / end from the promotion's page, the list action's service
+        and permission; the outcome as a message on the page."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        services_by_decision = {
+            "approve": (services.promotion_approve, _("%(no)s을(를) 승인했습니다.")),
+            "suspend": (services.promotion_suspend, _("%(no)s을(를) 중지했습니다.")),
+            "end": (services.promotion_end, _("%(no)s을(를) 종료했습니다.")),
+        }
+        if decision not in services_by_decision or not object_id.isdigit():
+            raise PermissionDenied
+        if not self.has_approve_permission(request):
+            raise PermissionDenied
+        promotion = get_object_or_404(Promotion, pk=object_id)
+        service, done = services_by_decision[decision]
+        try:
+            service(user=request.user, promotion=promotion)
+        except DomainError as exc:
+            self.message_user(request, refusal_text(exc), messages.ERROR)
+        else:
+            self.message_user(request, done % {"no": promotion.promo_no}, messages.SUCCESS)
+        return HttpResponseRedirect(self._change_url(promotion.pk))
+
+    def copy_view(self, request, object_id):
+        """POST: "copy as new" from the page; goes to the copy, whose message links both."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not object_id.isdigit() or not self.has_add_permission(request):
+            raise PermissionDenied
+        promotion = get_object_or_404(Promotion, pk=object_id)
+        copy = services.promotion_copy(user=request.user, promotion=promotion)
+        self.message_user(request, self._copied_message(promotion, copy), messages.SUCCESS)
+        return HttpResponseRedirect(self._change_url(copy.pk))
+
+    def _copied_message(self, promotion, copy):
+        return format_html(
+            gettext(
+                "{}을(를) {}(으)로 복사했습니다. 복사본은 작성중 상태이니 조건을 고친 뒤 승인을 받으세요."
+            ),
+            format_html('<a href="{}">{}</a>', self._change_url(promotion.pk), promotion.promo_no),
+            format_html(
+                '<a href="{}" class="copy-link">{}</a>', self._change_url(copy.pk), copy.promo_no
+            ),
+        )
 
     def revision_decide_view(self, request, object_id, revision_id, decision):
         if request.method != "POST":
@@ -394,7 +771,9 @@ class PromotionAdmin(admin.ModelAdmin):
         if not self.has_approve_permission(request):
             raise PermissionDenied
         revision = get_object_or_404(PromotionRevision, pk=revision_id, promotion_id=object_id)
-        change_url = reverse("admin:coupons_promotion_change", args=[revision.promotion_id])
+        change_url = self._change_url(revision.promotion_id)
+        if request.POST.get("next") == "revision":
+            change_url = reverse("admin:coupons_promotionrevision_change", args=[revision.pk])
         try:
             if decision == "approve":
                 services.promotion_revision_approve(user=request.user, revision=revision)
@@ -405,7 +784,7 @@ class PromotionAdmin(admin.ModelAdmin):
                 )
                 done = gettext("수정안 #%(no)s을(를) 반려했습니다.")
         except DomainError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
+            self.message_user(request, refusal_text(exc), messages.ERROR)
         else:
             self.message_user(request, done % {"no": revision.pk}, messages.SUCCESS)
         return HttpResponseRedirect(change_url)
@@ -421,19 +800,12 @@ class PromotionAdmin(admin.ModelAdmin):
                 service(user=request.user, promotion=promotion)
                 done += 1
             except DomainError as exc:
-                detail = "; ".join(
-                    f"{k}: {' '.join(map(str, v))}"
-                    for k, v in exc.fields.items()
-                    if k != "promo_stat_cd"
-                )
                 self.message_user(
-                    request,
-                    f"{promotion.promo_no}: {exc.message}" + (f" ({detail})" if detail else ""),
-                    messages.ERROR,
+                    request, f"{promotion.promo_no}: {refusal_text(exc)}", messages.ERROR
                 )
             except ValidationError as exc:
                 self.message_user(
-                    request, f"{promotion.promo_no}: {'; '.join(exc.messages)}", messages.ERROR
+                    request, f"{promotion.promo_no}: {' '.join(exc.messages)}", messages.ERROR
                 )
         if done:
             self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
@@ -454,10 +826,121 @@ class PromotionAdmin(admin.ModelAdmin):
     def copy_as_new(self, request, queryset):
         for promotion in queryset:
             copy = services.promotion_copy(user=request.user, promotion=promotion)
-            self.message_user(
-                request,
-                format_html(
-                    _("{}을(를) {}(으)로 복사했습니다."), promotion.promo_no, copy.promo_no
-                ),
-                messages.SUCCESS,
+            self.message_user(request, self._copied_message(promotion, copy), messages.SUCCESS)
+
+
+@admin.register(PromotionRevision)
+class PromotionRevisionAdmin(admin.ModelAdmin):
+    """The revisions of approved promotions (rule 10): a list that fits, and a page per revision
+    with its old → new rows and, for whoever may, approve / reject (the promotion admin's view and
+    services). Read-only: a revision is written by editing its promotion."""
+
+    list_display = (
+        "revision_no",
+        "promotion_link",
+        "status_badge",
+        "author",
+        "changed_fields",
+        "created",
+        "decided_by",
+        "decided",
+    )
+    list_filter = ("status",)
+    list_select_related = ("promotion", "author", "decided_by")
+    search_fields = ("=promotion__promo_no",)
+    search_help_text = _("프로모션번호로 검색")
+    ordering = ("-id",)
+    show_full_result_count = False
+    change_form_template = "admin/coupons/promotionrevision/change_form.html"
+    fields = (
+        "promotion_link",
+        "status_badge",
+        "author",
+        "created_at",
+        "updated_at",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+    )
+    readonly_fields = fields
+
+    class Media:
+        css = {"all": (ADMIN_CSS,)}
+
+    def has_view_permission(self, request, obj=None):
+        # whoever may view promotions may view their revisions
+        return request.user.has_perm("coupons.view_promotion") or super().has_view_permission(
+            request, obj
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip().upper()
+        if not term:
+            return queryset, False
+        return queryset.filter(promotion__promo_no=term), False
+
+    @admin.display(description=_("번호"), ordering="id")
+    def revision_no(self, obj):
+        return f"#{obj.pk}"
+
+    @admin.display(description=_("프로모션"), ordering="promotion__promo_no")
+    def promotion_link(self, obj):
+        return format_html(
+            '<a href="{}" class="nowrap">{}</a> {}',
+            reverse("admin:coupons_promotion_change", args=[obj.promotion_id]),
+            obj.promotion.promo_no,
+            obj.promotion.promo_nm,
+        )
+
+    @admin.display(description=_("상태"), ordering="status")
+    def status_badge(self, obj):
+        return badge(obj.status, obj.get_status_display())
+
+    @admin.display(description=_("변경 항목"))
+    def changed_fields(self, obj):
+        labels = [str(Promotion._meta.get_field(f).verbose_name) for f in obj.changes]
+        if obj.targets is not None:
+            labels.append(gettext("적용/제외 대상"))
+        return ", ".join(labels) or "-"
+
+    @admin.display(description=_("작성일시"), ordering="created_at")
+    def created(self, obj):
+        return _compact(obj.created_at)
+
+    @admin.display(description=_("처리일시"), ordering="decided_at")
+    def decided(self, obj):
+        return _compact(obj.decided_at)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        revision = self.get_object(request, object_id)
+        if revision is not None:
+            promotion_admin = self.admin_site._registry[Promotion]
+            pending = revision.status == PromotionRevision.Status.PENDING
+            extra_context.update(
+                revision=revision,
+                revision_rows=revision_rows(revision),
+                revision_is_author=revision.author_id == request.user.pk,
+                revision_can_decide=pending and promotion_admin.has_approve_permission(request),
+                revision_pending=pending,
             )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+def _compact(value) -> str:
+    if value is None:
+        return "-"
+    return format_html(
+        '<span class="nowrap" title="{}">{}</span>',
+        timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S"),
+        timezone.localtime(value).strftime("%y.%m.%d %H:%M"),
+    )
