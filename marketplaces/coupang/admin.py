@@ -3,8 +3,6 @@ that each call one service."""
 
 from __future__ import annotations
 
-import re
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -14,13 +12,18 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.jobs.models import Job
+from backoffice.paste import PastedNumbersField
 from coupons.errors import DomainError
 from marketplaces.admin import (
+    ObjectOperation,
     SyncedObjectAdmin,
+    badge_display,
     error_text,
     job_action,
     json_display,
     report_job,
+    when_display,
+    won,
 )
 
 from . import rules, services
@@ -30,7 +33,20 @@ COUPON_TERMS = ("title", "contract_id", "start_at", "end_at", "wing_user_id")
 
 
 # --- Coupang coupon form and inlines (every local rule on save, as field errors) ---------------
+PASTE_FIELD = "vendor_item_ids_pasted"
+
+
 class CoupangCouponForm(forms.ModelForm):
+    # Many vendor items at once, besides the item rows below; saved with them or not at all.
+    vendor_item_ids_pasted = PastedNumbersField(
+        label=_("옵션 ID 붙여 넣기"),
+        required=False,
+        max_count=10_000,
+        help_text=_(
+            "한 줄에 하나씩, 또는 엑셀에서 열을 복사해 붙여 넣으세요. 아래 옵션 목록에 더해 저장됩니다."
+        ),
+    )
+
     class Meta:
         model = CoupangCoupon
         fields = ["title", "contract_id", "start_at", "end_at", "wing_user_id", "promotion"]
@@ -39,6 +55,28 @@ class CoupangCouponForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "title" in self.fields:
             self.fields["title"].required = False  # refused by the rule, in its words
+
+    def clean_vendor_item_ids_pasted(self):
+        ids = self.cleaned_data.get(PASTE_FIELD) or []
+        if ids and self.instance.pk and self.instance.is_created_remotely:
+            raise ValidationError(
+                _("쿠팡에 만들어진 쿠폰의 옵션은 바꿀 수 없습니다. '옵션 교체'를 쓰세요.")
+            )
+        if ids:
+            taken = CoupangCouponItem.objects.filter(active=True, vendor_item_id__in=ids)
+            if self.instance.pk:
+                taken = taken.exclude(coupon=self.instance)
+            try:
+                rules.items_not_taken(
+                    taken.order_by("vendor_item_id").values_list(
+                        "vendor_item_id", "coupon_id", "coupon__title"
+                    )
+                )
+            except ValidationError as exc:
+                raise ValidationError(exc.message_dict["items"]) from None
+        # the item rows' formset checks these together with its own rows (ItemFormSet.clean)
+        self.instance._pasted_vendor_item_ids = ids
+        return ids
 
     def clean(self):
         cleaned = super().clean()
@@ -90,6 +128,9 @@ class ItemFormSet(forms.BaseInlineFormSet):
             and not f.cleaned_data.get("DELETE")
             and f.cleaned_data.get("vendor_item_id") is not None
         ]
+        # pasted ids join the rows (one already among them is the same item, not a repeat)
+        pasted = getattr(self.instance, "_pasted_vendor_item_ids", None) or []
+        ids += [i for i in pasted if i not in set(ids)]
         coupon = self.instance if self.instance.pk else None
         try:
             services.coupang_items_validate(ids, coupon=coupon)
@@ -143,22 +184,12 @@ class ItemInline(_TermsInline):
 
 
 class ItemIdsForm(forms.Form):
-    vendor_item_ids = forms.CharField(
-        label=_("새 옵션 ID 목록"),
-        widget=forms.Textarea(attrs={"rows": 8, "cols": 40}),
-        help_text=_("쉼표, 공백 또는 줄바꿈으로 구분합니다."),
-    )
+    vendor_item_ids = PastedNumbersField(label=_("새 옵션 ID 목록"), max_count=10_000)
     start_at = forms.DateTimeField(
         label=_("새 쿠폰 시작 일시"),
         required=False,
         help_text=_("비우면 기존 시작 일시와 지금부터 1시간 5분 후 중 늦은 시각."),
     )
-
-    def clean_vendor_item_ids(self):
-        raw = [part for part in re.split(r"[\s,]+", self.cleaned_data["vendor_item_ids"]) if part]
-        if not raw or not all(p.isdigit() for p in raw):
-            raise ValidationError(_("옵션 ID는 숫자로 입력하세요."))
-        return [int(p) for p in raw]
 
 
 class AdoptForm(forms.Form):
@@ -182,10 +213,11 @@ class CoupangCouponAdmin(SyncedObjectAdmin):
         "id",
         "title",
         "coupon_id",
-        "local_status",
-        "remote_status",
-        "start_at",
-        "end_at",
+        "local_status_badge",
+        "remote_status_badge",
+        "start_at_display",
+        "end_at_display",
+        "discount_summary",
         "error_summary",
     ]
     list_filter = ["local_status", "remote_status"]
@@ -220,22 +252,95 @@ class CoupangCouponAdmin(SyncedObjectAdmin):
         ),
         (_("쿠팡 동기화"), {"fields": status_fields}),
     ]
+    paste_fieldset = (
+        _("옵션 여러 개 붙여 넣기"),
+        {"fields": [PASTE_FIELD], "description": _("아래 옵션 행과 함께 저장됩니다.")},
+    )
+
+    object_operations = (
+        ObjectOperation(
+            name="push",
+            label=_("쿠팡에 등록"),
+            service=services.coupang_coupon_push,
+            key="coupon",
+            shown=lambda c: (
+                c.local_status
+                in (
+                    CoupangCoupon.LocalStatus.DRAFT,
+                    CoupangCoupon.LocalStatus.FAILED,
+                    CoupangCoupon.LocalStatus.DESTROYED,
+                )
+            ),
+        ),
+        ObjectOperation(
+            name="refresh",
+            label=_("쿠팡에서 새로 읽기"),
+            service=services.coupang_coupon_refresh,
+            key="coupon",
+            permission="view",
+            shown=lambda c: bool(c.coupon_id),
+        ),
+        ObjectOperation(
+            name="expire",
+            label=_("쿠팡에서 만료"),
+            service=services.coupang_coupon_expire,
+            key="coupon",
+            shown=lambda c: (
+                bool(c.coupon_id) and c.local_status == CoupangCoupon.LocalStatus.PUSHED
+            ),
+            confirm=_("쿠팡에서 이 쿠폰을 만료할까요? 되돌릴 수 없습니다."),
+        ),
+    )
 
     def get_readonly_fields(self, request, obj=None):
         frozen = list(COUPON_TERMS) if obj and obj.is_created_remotely else []
         return [*frozen, *self.status_fields]
 
     def get_fieldsets(self, request, obj=None):
+        terms = self.fieldsets[:1]
+        if not (obj and obj.is_created_remotely) and self.has_change_permission(request, obj):
+            terms = [*terms, self.paste_fieldset]
         if obj is None:
-            return self.fieldsets[:1]
-        return self.fieldsets
+            return terms
+        return [*terms, *self.fieldsets[1:]]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("policies")
 
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        pasted = form.cleaned_data.get(PASTE_FIELD) or []
+        if pasted:
+            have = set(form.instance.items.values_list("vendor_item_id", flat=True))
+            CoupangCouponItem.objects.bulk_create(
+                CoupangCouponItem(coupon=form.instance, vendor_item_id=i)
+                for i in pasted
+                if i not in have
+            )
+
     # --- display ---
+    local_status_badge = badge_display("local_status", _("처리 상태"))
+    remote_status_badge = badge_display("remote_status", _("쿠팡 상태"))
+    start_at_display = when_display("start_at", _("시작"))
+    end_at_display = when_display("end_at", _("종료"))
+
+    @admin.display(description=_("할인"))
+    def discount_summary(self, obj):
+        policies = sorted(obj.policies.all(), key=lambda p: (p.position, p.pk))
+        if not policies:
+            return "-"
+        if policies[0].type_of_discount == CoupangCouponPolicy.Discount.RATE:
+            amounts = [f"{p.discount}%" for p in policies]
+        else:
+            amounts = [won(p.discount) for p in policies]
+        shown = amounts[0] if len(amounts) == 1 else f"{amounts[0]} ~ {amounts[-1]}"
+        return format_html('<span class="mk-nowrap mk-money">{}</span>', shown)
+
     @admin.display(description=_("대체한 새 쿠폰"))
     def replaced_by_link(self, obj):
         new = CoupangCoupon.objects.filter(replaces=obj).first()
@@ -243,9 +348,13 @@ class CoupangCouponAdmin(SyncedObjectAdmin):
             return "-"
         return format_html('<a href="../../{}/change/">#{} {}</a>', new.pk, new.pk, new.title)
 
-    remote_payload_display = json_display("remote_payload", _("마지막 수신 내용"))
+    remote_payload_display = json_display(
+        "remote_payload", _("마지막 수신 내용"), summary=_("쿠팡이 보낸 내용 보기")
+    )
     create_request_display = json_display(
-        "create_request", _("보낸 생성 요청 (WING에서 찾을 때 참고)")
+        "create_request",
+        _("보낸 생성 요청 (WING에서 찾을 때 참고)"),
+        summary=_("보낸 생성 요청 보기"),
     )
 
     def sync_target(self, obj):
@@ -256,7 +365,7 @@ class CoupangCouponAdmin(SyncedObjectAdmin):
 
     # --- actions: each one service call per coupon, one message per outcome ---
     create_on_coupang = job_action(
-        services.coupang_coupon_push, key="coupon", description=_("쿠팡에 생성")
+        services.coupang_coupon_push, key="coupon", description=_("쿠팡에 등록")
     )
     expire_on_coupang = job_action(
         services.coupang_coupon_expire, key="coupon", description=_("쿠팡에서 만료")

@@ -211,7 +211,7 @@ def test_create_action_pushes_and_the_page_shows_couponid_status_jobs_and_http_l
         response = _action(md_client, "create_on_coupang", coupon)
     job = Job.objects.get()
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
-        f"쿠팡에 생성 — {coupon}: 작업 #{job.pk}을(를) 등록했습니다. 진행 상황은 쿠폰 화면의 동기화 기록에서 볼 수 있습니다."
+        f"쿠팡에 등록 — {coupon}: 작업 #{job.pk}을(를) 등록했습니다. 진행 상황은 쿠폰 화면의 동기화 기록에서 볼 수 있습니다."
     ]
     coupon.refresh_from_db()
     assert (job.status, coupon.local_status) == ("SUCCEEDED", "PUSHED")
@@ -292,7 +292,7 @@ def test_sandbox_refusal_reaches_the_admin_message_in_coupangs_words(
     assert [(m.level_tag, str(m)) for m in get_messages(response.wsgi_request)] == [
         (
             "error",
-            f"쿠팡에 생성 — {coupon}: 실패 (작업 #{job.pk}) — "
+            f"쿠팡에 등록 — {coupon}: 실패 (작업 #{job.pk}) — "
             "contractId=99 (으)로 계약이 판매자=A00012345 에 속하지 않습니다.",
         )
     ]
