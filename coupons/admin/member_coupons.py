@@ -9,6 +9,7 @@ column comes from one joined query.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django import forms
@@ -30,11 +31,147 @@ from django.utils.translation import gettext_lazy as _
 from coupons.errors import DomainError
 from coupons.exports import MEMBER_COUPONS, ChangelistExportMixin
 from coupons.issuing import coupon_revoke
-from coupons.models import CouponUse, MemberCoupon
+from coupons.models import CouponUse, Member, MemberCoupon
 
 from .compensation import CompensationPagesMixin
 
 PROMO_NO_RE = re.compile(r"^C\d{7}$", re.IGNORECASE)
+SEOUL = timezone.get_default_timezone()  # Asia/Seoul (settings.TIME_ZONE)
+DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+PREFIX_MIN = 3  # characters before the `*` of a prefix search
+PREFIX_USES_MAX = 500  # coupon uses read for one order-number term
+
+
+def prefix_range(field: str, prefix: str) -> Q:
+    """`field` starts with `prefix`, as a range the field's plain B-tree index serves
+    (`prefix` <= value < `prefix` with its last character bumped), with LIKE as the guard.
+
+    A LIKE 'p%' alone needs a text_pattern_ops index on PostgreSQL unless the database's
+    collation is C; the range needs none. Under the project's collation (C.UTF-8: code-point
+    order) the range holds exactly the values with the prefix, and the LIKE keeps the answer
+    right under any other collation."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper, f"{field}__startswith": prefix})
+
+
+def parse_prefix(term: str) -> str | None:
+    """The prefix of a search term written `12345*`, or None for an exact term."""
+    if term.endswith("*") and len(term) > 1:
+        return term[:-1]
+    return None
+
+
+class IssuedDateFilter(admin.ListFilter):
+    """Issue date from / to (both included), as Asia/Seoul days: `issued_from=2026-12-01` means
+    from 2026-12-01 00:00 KST, `issued_to=2026-12-02` up to 2026-12-03 00:00 KST excluded. Served
+    by mcpn_issued_at_idx (issued_at, cpn_isu_no); the list is then ordered by issue time.
+
+    A date that is not a day, or a range that ends before it starts, shows the list empty with a
+    message that names the value, the form keeping what was typed."""
+
+    title = _("발급일")
+    template = "admin/coupons/membercoupon/issued_date_filter.html"
+    parameter_from = "issued_from"
+    parameter_to = "issued_to"
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        self.values = {}
+        for name in (self.parameter_from, self.parameter_to):
+            if name in params:
+                value = params.pop(name)
+                value = (value[-1] if isinstance(value, list) else value).strip()
+                if value:
+                    self.values[name] = value
+                    self.used_parameters[name] = value
+        self.errors: list[str] = []
+        self.days: dict[str, dt.date] = {}
+        labels = {self.parameter_from: _("시작일"), self.parameter_to: _("종료일")}
+        for name, value in self.values.items():
+            day = _parse_day(value)
+            if day is None:
+                self.errors.append(
+                    gettext(
+                        "발급일 %(which)s '%(value)s'은(는) 날짜가 아닙니다. "
+                        "YYYY-MM-DD 형식으로 입력하세요."
+                    )
+                    % {"which": labels[name], "value": value}
+                )
+            else:
+                self.days[name] = day
+        since, until = self.days.get(self.parameter_from), self.days.get(self.parameter_to)
+        if since and until and since > until:
+            self.errors.append(
+                gettext("발급일 종료일(%(to)s)이 시작일(%(from)s)보다 앞섭니다.")
+                % {"from": since.isoformat(), "to": until.isoformat()}
+            )
+        for error in self.errors:
+            # an export job replays the request without a session: nothing to show it on
+            messages.error(request, error, fail_silently=True)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.values)
+
+    def has_output(self):
+        return True
+
+    def expected_parameters(self):
+        return [self.parameter_from, self.parameter_to]
+
+    def queryset(self, request, queryset):
+        if self.errors:
+            return queryset.none()
+        if self.parameter_from in self.days:
+            queryset = queryset.filter(
+                issued_at__gte=_seoul_midnight(self.days[self.parameter_from])
+            )
+        if self.parameter_to in self.days:
+            end = self.days[self.parameter_to] + dt.timedelta(days=1)
+            queryset = queryset.filter(issued_at__lt=_seoul_midnight(end))
+        return queryset
+
+    def choices(self, changelist):
+        # the other filters and the search, kept by the from / to form
+        self.kept_params = [
+            (key, value)
+            for key, values in changelist.params.items()
+            if key not in self.expected_parameters() and key not in ("p", "e")
+            for value in (values if isinstance(values, list) else [values])
+        ]
+        today = timezone.localdate(timezone=SEOUL)
+        shortcuts = [
+            (_("오늘"), today, today),
+            (_("최근 7일"), today - dt.timedelta(days=6), today),
+            (_("최근 30일"), today - dt.timedelta(days=29), today),
+        ]
+        yield {
+            "selected": not self.values,
+            "query_string": changelist.get_query_string(remove=self.expected_parameters()),
+            "display": _("전체"),
+        }
+        for label, since, until in shortcuts:
+            yield {
+                "selected": self.values
+                == {self.parameter_from: since.isoformat(), self.parameter_to: until.isoformat()},
+                "query_string": changelist.get_query_string(
+                    {self.parameter_from: since.isoformat(), self.parameter_to: until.isoformat()}
+                ),
+                "display": label,
+            }
+
+
+def _parse_day(value: str) -> dt.date | None:
+    if not DAY_RE.match(value):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:  # 2026-02-30
+        return None
+
+
+def _seoul_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()), SEOUL)
 
 
 class LargeTablePaginator(Paginator):
@@ -60,6 +197,27 @@ class LargeTablePaginator(Paginator):
         return qs.order_by()[: self.cap].count()
 
 
+STATUS_BADGES = {
+    "ISSUED": "badge-ok",
+    "USED": "badge-used",
+    "REVOKED": "badge-warn",
+    "EXPIRED": "badge-off",
+}
+
+
+def compact_datetime(value):
+    """`26-12-02 14:05` in Asia/Seoul on one line, the full time (seconds, offset) in its title."""
+    if value is None:
+        return "-"
+    local = timezone.localtime(value, SEOUL)
+    return format_html(
+        '<time class="nowrap" datetime="{}" title="{}">{}</time>',
+        local.isoformat(),
+        local.strftime("%Y-%m-%d %H:%M:%S"),
+        local.strftime("%y-%m-%d %H:%M"),
+    )
+
+
 class RevokeForm(forms.Form):
     reason = forms.CharField(
         label=_("회수 사유"),
@@ -71,26 +229,30 @@ class RevokeForm(forms.Form):
 
 @admin.register(MemberCoupon)
 class MemberCouponAdmin(ChangelistExportMixin, CompensationPagesMixin, admin.ModelAdmin):
+    # Ten columns that fit at 1280 px beside the filters: codes with their names in one cell,
+    # statuses as badges, compact dates (the full time in the cell's title).
     list_display = (
         "cpn_isu_no",
         "member_link",
-        "promo_no",
-        "promo_nm",
-        "status",
-        "channel",
-        "cs_cpn_pay_caus_cd",
-        "issued_at",
-        "valid_until",
+        "promotion_display",
+        "status_badge",
+        "channel_display",
+        "issued_at_display",
+        "valid_until_display",
         "issued_by_display",
         "use_display",
         "revoked_display",
     )
+    # Only orders an index serves (pk, mcpn_box_idx, mcpn_issued_at_idx): a click on another
+    # header would sort tens of millions of rows.
+    sortable_by = ("cpn_isu_no", "member_link", "issued_at_display")
     list_display_links = ("cpn_isu_no",)
     list_select_related = ("promotion", "issued_by", "revoked_by")
-    list_filter = ("status", "channel", "cs_cpn_pay_caus_cd")
-    search_fields = ("=member__mbr_no",)  # shows the box; get_search_results does the exact lookups
+    list_filter = (IssuedDateFilter, "status", "channel", "cs_cpn_pay_caus_cd")
+    search_fields = ("=member__mbr_no",)  # shows the box; get_search_results does the lookups
     search_help_text = _(
-        "회원번호, 사용 주문번호 또는 프로모션번호(C+7자리), 쿠폰발급번호는 #123 — 모두 정확히 일치"
+        "회원번호, 사용 주문번호 또는 프로모션번호(C+7자리)는 정확히 일치, 쿠폰발급번호는 #123, "
+        "회원번호·주문번호 앞부분은 1012* 처럼 * 를 붙여 검색"
     )
     show_full_result_count = False
     paginator = LargeTablePaginator
@@ -144,13 +306,41 @@ class MemberCouponAdmin(ChangelistExportMixin, CompensationPagesMixin, admin.Mod
             '<a href="{}" title="{}">{}</a>', url, gettext("회원 쿠폰 이력"), obj.member_id
         )
 
-    @admin.display(description=_("프로모션번호"))
-    def promo_no(self, obj):
-        return obj.promotion.promo_no
+    @admin.display(description=_("프로모션"))
+    def promotion_display(self, obj):
+        promotion = obj.promotion
+        return format_html(
+            '<span class="nowrap">{}</span> <span class="cell-name" title="{}">{}</span>',
+            promotion.promo_no,
+            promotion.promo_nm,
+            promotion.promo_nm,
+        )
 
-    @admin.display(description=_("프로모션명"))
-    def promo_nm(self, obj):
-        return obj.promotion.promo_nm
+    @admin.display(description=_("상태"), ordering="status")
+    def status_badge(self, obj):
+        return format_html(
+            '<span class="badge {}">{}</span>',
+            STATUS_BADGES.get(obj.status, ""),
+            obj.get_status_display(),
+        )
+
+    @admin.display(description=_("발급경로 · 사유"))
+    def channel_display(self, obj):
+        if not obj.cs_cpn_pay_caus_cd:
+            return format_html('<span class="nowrap">{}</span>', obj.get_channel_display())
+        return format_html(
+            '<span class="nowrap">{}</span> · <span class="nowrap">{}</span>',
+            obj.get_channel_display(),
+            obj.get_cs_cpn_pay_caus_cd_display(),
+        )
+
+    @admin.display(description=_("발급일시"), ordering="issued_at")
+    def issued_at_display(self, obj):
+        return compact_datetime(obj.issued_at)
+
+    @admin.display(description=_("유효기간 종료"))
+    def valid_until_display(self, obj):
+        return compact_datetime(obj.valid_until)
 
     @admin.display(description=_("발급자"))
     def issued_by_display(self, obj):
@@ -162,7 +352,7 @@ class MemberCouponAdmin(ChangelistExportMixin, CompensationPagesMixin, admin.Mod
         if obj.used_at is None:
             return "-"
         return format_html(
-            "{} · {}", obj.use_ord_no, timezone.localtime(obj.used_at).strftime("%Y-%m-%d %H:%M")
+            '<span class="nowrap">{}</span> {}', obj.use_ord_no, compact_datetime(obj.used_at)
         )
 
     @admin.display(description=_("사용/복원 이력"))
@@ -229,29 +419,71 @@ class MemberCouponAdmin(ChangelistExportMixin, CompensationPagesMixin, admin.Mod
         if obj.revoked_at is None:
             return "-"
         return format_html(
-            "{} · {} · {}",
-            obj.revoked_by.get_username() if obj.revoked_by_id else "-",
-            timezone.localtime(obj.revoked_at).strftime("%Y-%m-%d %H:%M"),
+            '<span class="nowrap" title="{}">{} {}</span>',
             obj.revoke_reason,
+            obj.revoked_by.get_username() if obj.revoked_by_id else "-",
+            compact_datetime(obj.revoked_at),
         )
 
-    # -- exact, indexed search ------------------------------------------------------------------
+    # -- exact and prefix search, every term on an index ---------------------------------------
     def get_search_results(self, request, queryset, search_term):
         for term in search_term.split():
+            prefix = parse_prefix(term)
             if PROMO_NO_RE.match(term):
                 queryset = queryset.filter(promotion__promo_no=term.upper())
             elif term.startswith("#") and term[1:].isdigit():
                 queryset = queryset.filter(pk=int(term[1:]))
+            elif prefix is not None:
+                if len(prefix) < PREFIX_MIN:
+                    messages.warning(
+                        request,
+                        gettext("앞부분 검색은 %(n)d자 이상 입력하세요: %(term)s")
+                        % {"n": PREFIX_MIN, "term": term},
+                        fail_silently=True,
+                    )
+                    return queryset.none(), False
+                # a member number (mcpn_box_idx) or the order number a coupon was used on
+                # (cpnuse_ord_no_idx) that starts with the prefix
+                used = list(
+                    CouponUse.objects.filter(prefix_range("ord_no", prefix))
+                    .order_by("ord_no")
+                    .values_list("member_coupon_id", flat=True)[:PREFIX_USES_MAX]
+                )
+                queryset = queryset.filter(prefix_range("member__mbr_no", prefix) | Q(pk__in=used))
             else:
                 # a member number or an order number the coupon was used on: both exact, both
                 # indexed (the use ids are read first so the OR is two index scans, not a scan)
                 used = list(
                     CouponUse.objects.filter(ord_no=term).values_list(
                         "member_coupon_id", flat=True
-                    )[:500]
+                    )[:PREFIX_USES_MAX]
                 )
                 queryset = queryset.filter(Q(member_id=term) | Q(pk__in=used))
         return queryset, False
+
+    def get_ordering(self, request):
+        # A date range is read on mcpn_issued_at_idx (issued_at, cpn_isu_no) backwards: the
+        # first page comes straight off the index instead of a sort of the whole range.
+        if any(
+            request.GET.get(p)
+            for p in (IssuedDateFilter.parameter_from, IssuedDateFilter.parameter_to)
+        ):
+            return ("-issued_at", "-cpn_isu_no")
+        return super().get_ordering(request)
+
+    # -- who the list is about --------------------------------------------------------------------
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(
+            request, {"list_member": self._searched_member(request), **(extra_context or {})}
+        )
+
+    @staticmethod
+    def _searched_member(request) -> Member | None:
+        """The member when the search is one exact member number (the list is their coupons)."""
+        terms = (request.GET.get("q") or "").split()
+        if len(terms) != 1 or parse_prefix(terms[0]) is not None:
+            return None
+        return Member.objects.filter(pk=terms[0]).first()
 
     # -- revoke ---------------------------------------------------------------------------------
     @admin.action(description=_("선택한 쿠폰 회수(사유 입력)"), permissions=["revoke"])
