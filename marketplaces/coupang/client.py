@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from marketplaces.http import FinalError, MarketplaceClient, RetryableError
+from marketplaces.rules import check_all
 
 KST = ZoneInfo("Asia/Seoul")
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -403,3 +404,264 @@ class CoupangClient(MarketplaceClient):
         raise FinalError(
             "쿠팡 계약 목록에 NON_CONTRACT_BASED 계약이 없습니다. COUPANG_CONTRACT_ID를 설정하세요."
         )
+
+
+# --- instant-discount coupons (MARKETPLACES.md "Instant-discount coupons") ----------------------
+INSTANT_BASE = "/v2/providers/fms/apis/api"
+INSTANT_STATUSES = ("STANDBY", "APPLIED", "PAUSED", "EXPIRED", "DETACHED")
+INSTANT_PAGE_SIZE = 100
+_PENDING_WORDS = ("REQUESTED", "IN_PROGRESS", "PROCESSING", "PENDING", "")
+_INSTANT_DATE_FORMATS = (DATETIME_FORMAT, "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d")
+
+
+def parse_kst_loose(value: Any) -> datetime | None:
+    """A Korean-time date as Coupang writes it, tolerant of `.0`, a `T` or a bare date."""
+    if not value:
+        return None
+    text = str(value).strip()
+    for fmt in _INSTANT_DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=KST)
+        except ValueError:
+            continue
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=KST)
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "y", "yes", "1")
+    return bool(value)
+
+
+def envelope_content(data: Any) -> Any:
+    """`data.content` of the standard envelope; the body itself when it is not one."""
+    if isinstance(data, dict) and isinstance(data.get("data"), dict):
+        inner = data["data"]
+        return inner.get("content", inner)
+    if isinstance(data, dict) and "content" in data:
+        return data["content"]
+    return data
+
+
+def _first(raw: dict, *names: str, default: Any = None) -> Any:
+    for name in names:
+        if raw.get(name) is not None:
+            return raw[name]
+    return default
+
+
+@dataclass
+class InstantCouponRequest:
+    name: str
+    contract_id: int
+    type: str
+    discount: int
+    max_discount_price: int
+    start_at: datetime
+    end_at: datetime
+    wow_exclusive: bool
+
+    def as_request(self) -> dict:
+        return {
+            "contractId": self.contract_id,
+            "name": self.name,
+            "maxDiscountPrice": self.max_discount_price,
+            "discount": self.discount,
+            "startAt": format_kst(self.start_at),
+            "endAt": format_kst(self.end_at),
+            "type": self.type,
+            "wowExclusive": self.wow_exclusive,
+        }
+
+
+@dataclass
+class InstantCoupon:
+    coupon_id: int
+    name: str
+    type: str
+    discount: int | None
+    max_discount_price: int | None
+    start_at: datetime | None
+    end_at: datetime | None
+    status: str
+    wow_exclusive: bool
+    contract_id: int | None = None
+    raw: dict = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, raw: Any) -> InstantCoupon:
+        raw = envelope_content(raw)
+        raw = (_list(raw) or [{}])[0] if isinstance(raw, list) else (raw or {})
+        return cls(
+            coupon_id=_int(_first(raw, "couponId", "id"), 0),
+            name=str(_first(raw, "name", "couponName", "title", default="")),
+            type=str(_first(raw, "type", "discountType", default="")),
+            discount=_int(raw.get("discount")),
+            max_discount_price=_int(_first(raw, "maxDiscountPrice", "maximumDiscountPrice")),
+            start_at=parse_kst_loose(_first(raw, "startAt", "startDate")),
+            end_at=parse_kst_loose(_first(raw, "endAt", "endDate")),
+            status=str(_first(raw, "status", "couponStatus", default="")).upper(),
+            wow_exclusive=_bool(raw.get("wowExclusive")),
+            contract_id=_int(raw.get("contractId")),
+            raw=raw,
+        )
+
+
+@dataclass
+class InstantPage:
+    coupons: list[InstantCoupon]
+    page: int
+    total_pages: int | None
+
+    def has_next(self, size: int) -> bool:
+        if self.total_pages is not None:
+            return self.page < self.total_pages
+        return len(self.coupons) >= size  # no pagination block: a full page may have a next
+
+
+@dataclass
+class RequestedStatus:
+    """A `requestedId`'s outcome: REQUESTED while pending, then DONE or FAIL."""
+
+    requested_id: str
+    type: str
+    status: str
+    coupon_id: int | None
+    total: int
+    succeeded: int
+    failed: int
+    failures: dict[int, str]
+    raw: dict
+
+    @property
+    def pending(self) -> bool:
+        return self.status not in ("DONE", "FAIL")
+
+    @classmethod
+    def parse(cls, raw: Any, requested_id: str) -> RequestedStatus:
+        inner = envelope_content(raw)
+        inner = (_list(inner) or [{}])[0] if isinstance(inner, list) else (inner or {})
+        status = str(_first(inner, "status", "requestStatus", default="")).upper()
+        status = {"SUCCESS": "DONE", "COMPLETE": "DONE", "FAILED": "FAIL", "FAILURE": "FAIL"}.get(
+            status, status
+        )
+        if status in _PENDING_WORDS:
+            status = "REQUESTED"
+        failures = {}
+        for failure in _list(
+            _first(inner, "failedVendorItems", "failedVendorItemIds", "failures", default=[])
+        ):
+            if isinstance(failure, dict):
+                item = _int(_first(failure, "vendorItemId", "id"), 0)
+                failures[item] = str(_first(failure, "reason", "failureReason", default=""))
+            else:
+                failures[_int(failure, 0)] = ""
+        return cls(
+            requested_id=str(_first(inner, "requestedId", default=requested_id)),
+            type=str(inner.get("type") or ""),
+            status=status,
+            coupon_id=_int(inner.get("couponId")),
+            total=_int(inner.get("total"), 0),
+            succeeded=_int(_first(inner, "succeeded", "success"), 0),
+            failed=_int(inner.get("failed"), 0),
+            failures=failures,
+            raw=inner if isinstance(inner, dict) else {},
+        )
+
+
+class InstantCouponClient(CoupangClient):
+    """Coupang's instant-discount coupons: every write answers a `requestedId` to poll."""
+
+    def _path(self, version: str, tail: str) -> str:
+        return f"{INSTANT_BASE}/{version}/vendors/{self.vendor_id}{tail}"
+
+    def _requested_id(self, response) -> str:
+        data = response.data if isinstance(response.data, dict) else {}
+        inner = data.get("data") if isinstance(data.get("data"), dict) else {}
+        if inner.get("success") is False:
+            raise FinalError(self.error_message(data, response.text), body=response.text)
+        content = envelope_content(data)
+        requested = content.get("requestedId") if isinstance(content, dict) else None
+        requested = requested or (content if isinstance(content, (str, int)) else None)
+        if not requested:
+            raise RetryableError(
+                "쿠팡 응답에 requestedId가 없습니다.", body=response.text, outcome_unknown=True
+            )
+        return str(requested)
+
+    def create_instant(self, request: InstantCouponRequest) -> str:
+        """Send the create; returns its requestedId (the coupon exists once that is DONE)."""
+        response = self.request(
+            "POST",
+            self._path("v2", "/coupon"),
+            json=request.as_request(),
+            headers={"X-EXTENDED-TIMEOUT": "9000"},
+        )
+        return self._requested_id(response)
+
+    def add_instant_items(self, coupon_id: int, vendor_item_ids: list[int]) -> str:
+        """One add-items call of at most 10,000 options; returns its requestedId. Refuses more
+        (ValidationError, nothing sent): the caller sends one call per 10,000."""
+        from . import rules  # rules imports this module
+
+        check_all((rules.instant_items_per_call, vendor_item_ids))
+        response = self.request(
+            "POST",
+            self._path("v1", f"/coupons/{int(coupon_id)}/items"),
+            json={"vendorItems": list(vendor_item_ids)},
+        )
+        return self._requested_id(response)
+
+    def expire_instant(self, coupon_id: int) -> str:
+        """`PUT …/coupons/{couponId}?action=expire` (the query is signed); returns the
+        requestedId."""
+        response = self.request(
+            "PUT", self._path("v1", f"/coupons/{int(coupon_id)}"), params={"action": "expire"}
+        )
+        return self._requested_id(response)
+
+    def requested_status(self, requested_id: str) -> RequestedStatus:
+        response = self.request("GET", self._path("v1", f"/requested/{requested_id}"))
+        return RequestedStatus.parse(response.data, requested_id)
+
+    def get_instant(self, coupon_id: int) -> InstantCoupon:
+        response = self.request("GET", self._path("v2", "/coupon"), params={"couponId": coupon_id})
+        coupon = InstantCoupon.parse(response.data)
+        if not coupon.coupon_id:
+            raise CouponNotFoundError(
+                self.error_message(response.data, response.text), body=response.text
+            )
+        return coupon
+
+    def list_instant_page(
+        self, status: str, *, page: int = 1, size: int = INSTANT_PAGE_SIZE, sort: str = "desc"
+    ) -> InstantPage:
+        response = self.request(
+            "GET",
+            self._path("v2", "/coupons"),
+            params={"status": status, "page": page, "size": size, "sort": sort},
+        )
+        data = response.data if isinstance(response.data, dict) else {}
+        inner = data.get("data") if isinstance(data.get("data"), dict) else data
+        content = envelope_content(data)
+        pagination = inner.get("pagination") or {}
+        total_pages = _int(_first(pagination, "totalPages", "totalPage")) if pagination else None
+        return InstantPage(
+            coupons=[InstantCoupon.parse(c) for c in _list(content) if isinstance(c, dict)],
+            page=_int(_first(pagination, "currentPage", "page"), page) if pagination else page,
+            total_pages=total_pages,
+        )
+
+    def list_instant(self, status: str, *, size: int = INSTANT_PAGE_SIZE):
+        """Every coupon of one status, page after page (a generator)."""
+        page = 1
+        while True:
+            answer = self.list_instant_page(status, page=page, size=size)
+            yield from answer.coupons
+            if not answer.coupons or not answer.has_next(size):
+                return
+            page += 1

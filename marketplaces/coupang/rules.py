@@ -260,6 +260,15 @@ def instant_items_unique(ids: Sequence) -> None:
         refuse("items", _("옵션 ID가 중복되었습니다: %s") % ", ".join(map(str, duplicates[:20])))
 
 
+def instant_items_already_added(already: Sequence) -> None:
+    """`already`: the options to add that the coupon has."""
+    if already:
+        refuse(
+            "items",
+            _("이미 이 쿠폰에 있는 옵션입니다: %s") % ", ".join(map(str, list(already)[:20])),
+        )
+
+
 def instant_items(ids: Sequence) -> None:
     """Options to add: at least one, positive whole numbers, none twice."""
     check_all((items_present, ids), (items_positive, ids), (instant_items_unique, ids))

@@ -164,6 +164,9 @@ def _route(req: SandboxRequest, bucket: dict) -> SandboxResponse:
     path, method = req.path, req.method
     if method == "GET" and (m := CONTRACT_LIST.match(path)):
         return _contract_list(req, m["vendor"])
+    instant = sandbox_instant.route(req, bucket)  # the instant-discount coupons' paths
+    if instant is not None:
+        return instant
     if method == "POST" and path == f"{COUPON_BASE}/coupons":
         return _create(req, bucket)
     if method == "PUT" and path == f"{COUPON_BASE}/coupon-items":
@@ -463,6 +466,7 @@ def settle(state: SandboxState, target: str) -> None:
         for transaction in bucket["transactions"].values():
             transaction["settleAt"] = float("-inf")
         _settle(bucket)
+    sandbox_instant.settle_all(state, target)
 
 
 def _settle(bucket) -> None:
@@ -583,5 +587,7 @@ def _get_one(req, bucket, raw_id: str) -> SandboxResponse:
         }
     )
 
+
+from . import sandbox_instant  # noqa: E402  (it reads this module's helpers)
 
 TARGET = SandboxTarget(name="coupang", prefixes=("/v2/providers/",), handle=handle, settle=settle)
