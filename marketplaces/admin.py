@@ -107,6 +107,9 @@ CODE_NAMES = {
 }
 
 
+job_registry.describe_codes({c: n for c, n in CODE_NAMES.items() if not c.isdigit()})
+
+
 def code_with_name(code) -> str:
     """`code` followed by its name when we know it: "1000 (업무 규칙 위반)"."""
     name = CODE_NAMES.get(str(code))

@@ -100,7 +100,7 @@ def _job_items(jobs: list[Job]) -> list[DeskItem]:
     items = []
     for job in jobs:
         job_url = reverse("admin:jobs_job_change", args=[job.pk])
-        label, url = _("작업 #%(id)s %(target)s") % {"id": job.pk, "target": job.target_type}, ""
+        label, url = _("작업 #%(id)s %(target)s") % {"id": job.pk, "target": job.target_label}, ""
         if job.target_type == TARGET_COUPANG_COUPON:
             coupon = coupons.get(int(job.target_id)) if job.target_id.isdigit() else None
             label = _("쿠팡 쿠폰 #%(id)s %(title)s") % {
@@ -120,7 +120,7 @@ def _job_items(jobs: list[Job]) -> list[DeskItem]:
         note = " · ".join(
             x
             for x in (
-                job.operation,
+                job.operation_label,
                 job.get_status_display(),
                 _("시도 %(n)s회") % {"n": job.attempts},
                 _when(job.finished_at or job.updated_at),

@@ -70,6 +70,21 @@ def describe(target_type: str, *, label=None, operations: dict | None = None) ->
         OPERATION_LABELS[(target_type, operation)] = text
 
 
+# Codes that jobs' results and errors carry ("UNKNOWN_MEMBER", ESM's 1000 …) and their names.
+CODE_NAMES: dict[str, Any] = {}
+
+
+def describe_codes(names: dict) -> None:
+    """Give codes a job may show their names in the user's language (`{"SOLD_OUT": "…"}`)."""
+    CODE_NAMES.update({str(code): name for code, name in names.items()})
+
+
+def code_name(code) -> str:
+    """The code's name in the user's language, or "" when nobody described it."""
+    name = CODE_NAMES.get(str(code))
+    return str(name) if name is not None else ""
+
+
 def _readable(code: str) -> str:
     return code.replace(".", " ").replace("_", " ").strip()
 

@@ -33,11 +33,15 @@ Fault injection is generic and lives here, around the handler (MARKETPLACES.md, 
 
     POST /_sandbox/settle   {"target": "coupang"}   finish every pending transaction now (the
                                                     target's `settle`), instead of waiting
+    GET  /                  what the sandbox is: the marketplaces it serves and their paths, the
+                            controls above (HTML, or JSON with `Accept: application/json` or
+                            `?format=json`)
 """
 
 from __future__ import annotations
 
 import copy
+import html
 import json
 import threading
 import time
@@ -123,6 +127,38 @@ class SandboxTarget:
     retired_response: Callable[[SandboxRequest], SandboxResponse] | None = None
     # Finish every pending asynchronous request now (`SandboxHandle.settle`); given the state.
     settle: Callable[[SandboxState, str], None] | None = None
+    # "METHOD path" lines it serves, for the sandbox's own root page (defaults: KNOWN_PATHS).
+    paths: tuple[str, ...] = ()
+
+
+# What the bundled marketplaces serve (MARKETPLACES.md), for the root page of the sandbox.
+KNOWN_PATHS = {
+    "coupang": (
+        "POST /v2/providers/marketplace_openapi/apis/api/v1/coupons",
+        "PUT /v2/providers/marketplace_openapi/apis/api/v1/coupon-items",
+        "GET /v2/providers/marketplace_openapi/apis/api/v1/coupons/transactionStatus"
+        "?requestTransactionId=…",
+        "POST /v2/providers/marketplace_openapi/apis/api/v1/coupons/expire",
+        "GET /v2/providers/marketplace_openapi/apis/api/v1/coupons/{couponId}",
+        "GET /v2/providers/fms/apis/api/v2/vendors/{vendorId}/contract/list",
+    ),
+    "esm": (
+        "POST|PUT|DELETE|GET /item/v1/goods/{goodsNo}/customer-benefit/sponsorship",
+        "GET /item/v1/goods/{goodsNo}/price",
+    ),
+}
+CONTROLS = (
+    ("POST /_sandbox/reset", "forget every marketplace's state and every fault"),
+    (
+        "POST /_sandbox/faults",
+        '{"target": "coupang"|"esm", "fault": "5xx"|"timeout"|"429"|"drop_after_apply"|'
+        '"retired", "times": 1, "path_contains": "…", "method": "…", "status": 503, '
+        '"seconds": 1.5, "retry_after": "1", "apply": false, "skip": 0}',
+    ),
+    ("POST /_sandbox/config", '{"target": "coupang", "settings": {"rate_limit_rps": 3}}'),
+    ("POST /_sandbox/settle", '{"target": "coupang"}: finish pending transactions now'),
+    ("GET /_sandbox/state", "the whole state as JSON, with the requests received"),
+)
 
 
 def registered_targets() -> list[SandboxTarget]:
@@ -256,6 +292,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/_sandbox/"):
             self._send(_control(req, targets))
             return
+        if path in ("", "/") and self.command in ("GET", "HEAD"):
+            self._send(describe(req, targets))
+            return
         module = next(
             (t for t in targets.values() if any(path.startswith(p) for p in t.prefixes)), None
         )
@@ -348,6 +387,50 @@ def _control(req: SandboxRequest, targets: dict[str, SandboxTarget]) -> SandboxR
     if req.method == "GET" and req.path == "/_sandbox/state":
         return SandboxResponse(json=json.loads(json.dumps(state.snapshot(), default=str)))
     return _error(404, "Not Found")
+
+
+def description(targets: dict[str, SandboxTarget]) -> dict:
+    """What the sandbox serves and how to steer it, as JSON."""
+    return {
+        "name": "marketplace sandbox",
+        "about": "A fake Coupang and ESM Plus (Gmarket / Auction) for local runs and tests: "
+        "signatures and tokens checked as the real ones, every documented rule and message, "
+        "state kept in memory (MARKETPLACES.md).",
+        "marketplaces": [
+            {
+                "name": t.name,
+                "prefixes": list(t.prefixes),
+                "paths": list(t.paths or KNOWN_PATHS.get(t.name, ())),
+            }
+            for t in targets.values()
+        ],
+        "controls": [{"request": r, "what": w} for r, w in CONTROLS],
+        "faults": list(FAULTS),
+    }
+
+
+def describe(req: SandboxRequest, targets: dict[str, SandboxTarget]) -> SandboxResponse:
+    """The root page: JSON when asked for (Accept or ?format=json), else a small HTML page."""
+    about = description(targets)
+    if "application/json" in req.header("accept") or req.params.get("format") == "json":
+        return SandboxResponse(json=about)
+    esc = html.escape
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<title>Marketplace sandbox</title></head><body style='font-family:sans-serif'>",
+        f"<h1>Marketplace sandbox</h1><p>{esc(about['about'])}</p>",
+    ]
+    for market in about["marketplaces"]:
+        parts.append(f"<h2>{esc(market['name'])}</h2><ul>")
+        parts += [f"<li><code>{esc(p)}</code></li>" for p in market["paths"]]
+        parts.append("</ul>")
+    parts.append("<h2>Controls and faults</h2><ul>")
+    parts += [
+        f"<li><code>{esc(c['request'])}</code> — {esc(c['what'])}</li>" for c in about["controls"]
+    ]
+    parts.append(f"</ul><p>Faults: {esc(', '.join(about['faults']))}.</p>")
+    parts.append("<p>The same as JSON: <code>GET /?format=json</code>.</p></body></html>")
+    return SandboxResponse(text="".join(parts), content_type="text/html; charset=utf-8")
 
 
 def settle_now(state: SandboxState, target: SandboxTarget) -> None:
