@@ -12,13 +12,16 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.jobs.models import Job
+from backoffice.paste import PastedNumbersField, check_known
 from coupons.errors import DomainError
 from marketplaces.admin import (
     ObjectOperation,
@@ -69,9 +72,26 @@ class EsmSponsorshipForm(forms.ModelForm):
             self._update_errors(exc)
 
 
+class BulkPasteForm(forms.Form):
+    """Goods numbers pasted many at once: the settings of those goods go to ESM as one job."""
+
+    goods_nos = PastedNumbersField(label=_("ESM 마스터상품번호"), max_count=esm.BULK_MAX_GOODS)
+
+    def clean_goods_nos(self):
+        numbers = self.cleaned_data["goods_nos"]
+        known = EsmSponsorship.objects.filter(goods_no__in=[str(n) for n in numbers])
+        check_known(
+            numbers,
+            (int(g) for g in known.values_list("goods_no", flat=True) if g.isdigit()),
+            what=gettext("상품번호"),
+        )
+        return numbers
+
+
 @admin.register(EsmSponsorship)
 class EsmSponsorshipAdmin(SyncedObjectAdmin):
     form = EsmSponsorshipForm
+    change_list_template = "admin/marketplaces/esm_sponsorship_change_list.html"
     change_form_template = "admin/marketplaces/esm_sponsorship_change_form.html"
     error_css_class = "esm-error"
     sync_status_fields = ("local_state", "remote_state")
@@ -301,8 +321,48 @@ class EsmSponsorshipAdmin(SyncedObjectAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("bulk-jobs/<int:job_id>/", wrap(self.bulk_job_view), name="%s_%s_bulk_job" % info),
+            path("bulk-push/", wrap(self.bulk_paste_view), name="%s_%s_bulk_paste" % info),
             *super().get_urls(),
         ]
+
+    def bulk_paste_view(self, request):
+        """Paste goods numbers; every one must have settings here (each unknown one is named)
+        and then all of them go to ESM as one bulk job, or none does."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = BulkPasteForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            numbers = [str(n) for n in form.cleaned_data["goods_nos"]]
+            try:
+                job = esm.esm_sponsorships_push_bulk(
+                    sponsorships=EsmSponsorship.objects.filter(goods_no__in=numbers).order_by(
+                        "goods_no"
+                    ),
+                    user=request.user,
+                )
+            except (DomainError, ValidationError) as exc:
+                form.add_error("goods_nos", error_text(exc))
+            else:
+                self.message_user(
+                    request,
+                    _("일괄 전송 작업 #%(id)s을(를) 등록했습니다 (상품 %(n)s개).")
+                    % {"id": job.pk, "n": f"{len(numbers):,}"},
+                    messages.INFO,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:marketplaces_esmsponsorship_bulk_job", args=[job.pk])
+                )
+        return TemplateResponse(
+            request,
+            "admin/marketplaces/esm_bulk_paste.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("상품번호를 붙여 넣어 ESM에 일괄 전송"),
+                "form": form,
+                "media": self.media + form.media,
+            },
+        )
 
     def bulk_job_view(self, request, job_id):
         if not self.has_view_permission(request):
