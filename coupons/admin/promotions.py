@@ -3,6 +3,7 @@ approve / suspend / end / copy actions, each one service call, and the pending r
 approved promotion (old → new per field, approve / reject) with the promotion's audit history."""
 
 import datetime as dt
+import re
 
 from django import forms
 from django.contrib import admin, messages
@@ -45,6 +46,7 @@ STATUS_BADGES = {
     PromotionRevision.Status.REJECTED: "badge-off",
 }
 ADMIN_CSS = "coupons/admin.css"
+_CODE = re.compile(r"^[A-Z0-9_]+$")  # a status or a number, as the API's fields carry them
 
 
 def _display(field, value) -> str:
@@ -86,10 +88,12 @@ def refusal_text(exc: DomainError) -> str:
         try:
             label = str(Promotion._meta.get_field(name).verbose_name)
         except FieldDoesNotExist:
+            if name not in ("targets", "__all__"):
+                continue  # the API's facts (a revision's status or number), not words
             label = ""
         for message in field_messages:
             message = str(message)
-            if any(message.rstrip(". ") in part for part in said):
+            if _CODE.match(message) or any(message.rstrip(". ") in part for part in said):
                 continue
             said.append(f"{label}: {message}" if label else message)
     return " ".join(said)
@@ -932,6 +936,9 @@ class PromotionRevisionAdmin(admin.ModelAdmin):
                 revision_is_author=revision.author_id == request.user.pk,
                 revision_can_decide=pending and promotion_admin.has_approve_permission(request),
                 revision_pending=pending,
+                title=gettext("%(promo)s의 수정안 #%(no)s")
+                % {"promo": revision.promotion.promo_no, "no": revision.pk},
+                subtitle=None,  # not the row's str ("21 #2 PENDING")
             )
         return super().change_view(request, object_id, form_url, extra_context)
 
