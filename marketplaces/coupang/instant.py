@@ -209,15 +209,17 @@ def coupang_instant_poll(*, coupon: CoupangInstantCoupon, user) -> Job:
     return _enqueue(coupon, "poll", user)
 
 
-def coupang_instant_reconcile(*, user=None) -> Job:
+def coupang_instant_reconcile(*, user=None, dispatch: bool = True) -> Job:
     """Queue the reconcile of the vendor's instant coupons (every status, every page) against
-    these rows; returns the job. Raises Conflict (SYNC_JOB_OPEN) while one is open."""
+    these rows; returns the job (`dispatch=False`: the caller runs it). Raises Conflict
+    (SYNC_JOB_OPEN) while one is open."""
     with transaction.atomic():
         return job_enqueue(
             target_type=TARGET_INSTANT_RECONCILE,
             target_id=settings.COUPANG_VENDOR_ID,
             operation="reconcile",
             user=user,
+            dispatch=dispatch,
         )
 
 
