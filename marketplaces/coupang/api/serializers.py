@@ -8,7 +8,14 @@ from rest_framework import serializers
 from coupons.models import Promotion
 from marketplaces.api.serializers import BIGINT_MAX, INT_MAX
 from marketplaces.coupang import rules
-from marketplaces.coupang.models import CoupangCoupon, CoupangCouponItem, CoupangCouponPolicy
+from marketplaces.coupang.models import (
+    CoupangCoupon,
+    CoupangCouponItem,
+    CoupangCouponPolicy,
+    CoupangInstantCoupon,
+    CoupangInstantCouponItem,
+    CoupangInstantFinding,
+)
 
 
 class CoupangPolicyIn(serializers.Serializer):
@@ -179,3 +186,133 @@ class CoupangCouponOut(serializers.ModelSerializer):
     def get_replacedBy(self, obj) -> int | None:
         new = getattr(obj, "replaced_by", None)
         return new.pk if new else None
+
+
+# --- instant-discount coupons (즉시할인쿠폰) ---------------------------------------------------
+# A coupon's options are sent 10,000 a call; one request may carry more (the job splits them).
+INSTANT_ITEMS_MAX = 100_000
+
+
+class InstantCouponIn(serializers.Serializer):
+    # Lengths and values beyond the shape are the rules' (45 characters, types, amounts).
+    name = serializers.CharField(max_length=200, allow_blank=True, help_text="≤ 45 characters")
+    contractId = serializers.IntegerField(
+        min_value=1, max_value=BIGINT_MAX, required=False, allow_null=True, default=None
+    )
+    type = serializers.CharField(max_length=30, help_text="RATE, PRICE or FIXED_WITH_QUANTITY")
+    discount = serializers.IntegerField(
+        min_value=0, max_value=INT_MAX, help_text="RATE: 1–99 (%); else KRW ≥ 10 in 10 KRW steps"
+    )
+    maxDiscountPrice = serializers.IntegerField(min_value=0, max_value=INT_MAX, help_text="≥ 10")
+    startAt = serializers.DateTimeField(help_text="ISO 8601 with offset (Coupang gets Korean time)")
+    endAt = serializers.DateTimeField()
+    wowExclusive = serializers.BooleanField(required=False, default=False)
+    promoNo = serializers.SlugRelatedField(
+        slug_field="promo_no",
+        queryset=Promotion.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="the mall promotion this coupon mirrors",
+    )
+    vendorItemIds = serializers.ListField(
+        child=serializers.IntegerField(max_value=BIGINT_MAX),  # > 0: rules.items_positive
+        allow_empty=True,
+        required=False,
+        default=list,
+        max_length=INSTANT_ITEMS_MAX,
+    )
+
+
+class InstantAddItemsIn(serializers.Serializer):
+    vendorItemIds = serializers.ListField(
+        child=serializers.IntegerField(max_value=BIGINT_MAX),
+        allow_empty=True,
+        max_length=INSTANT_ITEMS_MAX,
+        help_text="sent 10,000 a call by the job",
+    )
+
+
+class InstantCouponOut(serializers.ModelSerializer):
+    contractId = serializers.IntegerField(source="contract_id", allow_null=True)
+    maxDiscountPrice = serializers.IntegerField(source="max_discount_price")
+    startAt = serializers.DateTimeField(source="start_at")
+    endAt = serializers.DateTimeField(source="end_at")
+    wowExclusive = serializers.BooleanField(source="wow_exclusive")
+    promoNo = serializers.CharField(source="promotion.promo_no", default=None, allow_null=True)
+    localStatus = serializers.CharField(source="local_status")
+    status = serializers.CharField(source="remote_status")
+    couponId = serializers.IntegerField(source="coupon_id", allow_null=True)
+    itemCounts = serializers.SerializerMethodField()
+    lastError = serializers.CharField(source="last_error")
+    remotePayload = serializers.JSONField(source="remote_payload")
+    remoteSyncedAt = serializers.DateTimeField(source="remote_synced_at", allow_null=True)
+    createRequestedId = serializers.CharField(source="create_requested_id")
+    expireRequestedId = serializers.CharField(source="expire_requested_id")
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+
+    class Meta:
+        model = CoupangInstantCoupon
+        fields = [
+            "id",
+            "name",
+            "contractId",
+            "type",
+            "discount",
+            "maxDiscountPrice",
+            "startAt",
+            "endAt",
+            "wowExclusive",
+            "promoNo",
+            "localStatus",
+            "status",
+            "couponId",
+            "itemCounts",
+            "lastError",
+            "remotePayload",
+            "remoteSyncedAt",
+            "createRequestedId",
+            "expireRequestedId",
+            "createdAt",
+            "updatedAt",
+        ]
+
+    def get_itemCounts(self, obj) -> dict[str, int]:
+        """Options by state: PENDING, REQUESTED, DONE, FAILED."""
+        counts = {s: 0 for s in CoupangInstantCouponItem.Status.values}
+        for status in obj.items.values_list("status", flat=True):
+            counts[status] += 1
+        return counts
+
+
+class InstantItemOut(serializers.ModelSerializer):
+    vendorItemId = serializers.IntegerField(source="vendor_item_id")
+    requestedId = serializers.CharField(source="requested_id")
+    failureReason = serializers.CharField(source="failure_reason")
+
+    class Meta:
+        model = CoupangInstantCouponItem
+        fields = ["id", "vendorItemId", "status", "requestedId", "failureReason"]
+
+
+class InstantFindingOut(serializers.ModelSerializer):
+    couponId = serializers.IntegerField(source="remote_coupon_id")
+    coupon = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    status = serializers.CharField(source="remote_status")
+    remotePayload = serializers.JSONField(source="remote_payload")
+    foundAt = serializers.DateTimeField(source="found_at")
+
+    class Meta:
+        model = CoupangInstantFinding
+        fields = [
+            "id",
+            "kind",
+            "couponId",
+            "coupon",
+            "name",
+            "status",
+            "differences",
+            "remotePayload",
+            "foundAt",
+        ]

@@ -45,4 +45,49 @@ urlpatterns = [
         views.CoupangCouponResendCreateView.as_view(),
         name="admin-coupang-coupon-resend-create",
     ),
+    path(
+        "coupang/instant-coupons/",
+        views.InstantCouponListCreateView.as_view(),
+        name="admin-coupang-instant-coupons",
+    ),
+    path(
+        "coupang/instant-coupons/reconcile/",
+        views.InstantReconcileView.as_view(),
+        name="admin-coupang-instant-reconcile",
+    ),
+    path(
+        "coupang/instant-coupons/findings/",
+        views.InstantFindingListView.as_view(),
+        name="admin-coupang-instant-findings",
+    ),
+    path(
+        "coupang/instant-coupons/<int:pk>/",
+        views.InstantCouponDetailView.as_view(),
+        name="admin-coupang-instant-coupon",
+    ),
+    path(
+        "coupang/instant-coupons/<int:pk>/items/",
+        views.InstantCouponItemsView.as_view(),
+        name="admin-coupang-instant-coupon-items",
+    ),
+    path(
+        "coupang/instant-coupons/<int:pk>/push/",
+        views.InstantCouponPushView.as_view(),
+        name="admin-coupang-instant-coupon-push",
+    ),
+    path(
+        "coupang/instant-coupons/<int:pk>/add-items/",
+        views.InstantCouponAddItemsView.as_view(),
+        name="admin-coupang-instant-coupon-add-items",
+    ),
+    path(
+        "coupang/instant-coupons/<int:pk>/expire/",
+        views.InstantCouponExpireView.as_view(),
+        name="admin-coupang-instant-coupon-expire",
+    ),
+    path(
+        "coupang/instant-coupons/<int:pk>/poll/",
+        views.InstantCouponPollView.as_view(),
+        name="admin-coupang-instant-coupon-poll",
+    ),
 ]
