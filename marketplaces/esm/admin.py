@@ -325,6 +325,10 @@ class EsmSponsorshipAdmin(SyncedObjectAdmin):
             *super().get_urls(),
         ]
 
+    def changelist_view(self, request, extra_context=None):
+        extra = {"can_bulk_paste": self.has_change_permission(request), **(extra_context or {})}
+        return super().changelist_view(request, extra_context=extra)
+
     def bulk_paste_view(self, request):
         """Paste goods numbers; every one must have settings here (each unknown one is named)
         and then all of them go to ESM as one bulk job, or none does."""
