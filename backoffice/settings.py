@@ -138,6 +138,12 @@ else:
         # JIT compiling costs 50–200 ms on the big-estimate queries of a 10M-row table, far more
         # than the queries themselves: the API's latency targets need it off.
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+# The storefront's hot reads (coupons.selectors.CompiledQuery) run as prepared statements on
+# PostgreSQL, planned once per connection; turn off behind a transaction-pooling PgBouncer, which
+# cannot keep them. psycopg prepares only what is asked (the ORM's client-side cursors never are).
+DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
+if DB_PREPARED_STATEMENTS and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 2**31 - 1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

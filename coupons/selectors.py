@@ -10,12 +10,14 @@ the conditions are SQL (`Exists` / correlated subqueries), never a Python loop o
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from datetime import time as dt_time
 
+from django.conf import settings
 from django.db import connections
 from django.db.models import (
     Case,
@@ -97,6 +99,33 @@ def _adapt(value, connection):
     return value
 
 
+@functools.cache
+def _prepared_cursor_class():
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparedCursor(ServerBindingCursor):
+        """Binds on the server and prepares every statement it runs."""
+
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    return PreparedCursor
+
+
+def _prepared_cursor(connection):
+    """On PostgreSQL (unless `DB_PREPARED_STATEMENTS` is off: a transaction-pooling PgBouncer
+    cannot keep them), a Django cursor whose statements are bound on the server and prepared: a hot
+    read's plan is made once per connection instead of on every request (planning the
+    goods-detail statement costs PostgreSQL more than running it). Else the ordinary cursor.
+    Either way the cursor is Django's, so query logging and execute wrappers see it."""
+    if connection.vendor != "postgresql" or not getattr(settings, "DB_PREPARED_STATEMENTS", True):
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(_prepared_cursor_class()(connection.connection))
+
+
 class CompiledQuery:
     """A fixed-shape `values_list` query compiled once per database connection, then run with new
     values: the hot reads spend more time building and compiling a queryset than PostgreSQL
@@ -167,7 +196,7 @@ class CompiledQuery:
             else:
                 like = connection.ops.prep_for_like_query(values[slot])
                 params.append(pattern.replace(self.sentinels[slot], like))
-        with connection.cursor() as cursor:
+        with _prepared_cursor(connection) as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         if not converters:
