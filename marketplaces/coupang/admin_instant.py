@@ -78,9 +78,15 @@ class CoupangInstantCouponForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "name" in self.fields:
-            self.fields["name"].required = False  # refused by the rule, in its words
+            # blank and too long are refused by the rule, in its words (not Django's)
+            self.fields["name"].required = False
             self.fields["name"].max_length = None
+            self.fields["name"].validators = []
             self.fields["name"].widget.attrs.pop("maxlength", None)
+
+    def _get_validation_exclusions(self):
+        # The name's length is `rules.instant_name_valid`'s (Model.clean), said once, in its words.
+        return {*super()._get_validation_exclusions(), "name"}
 
     def clean_vendor_item_ids_pasted(self):
         ids = self.cleaned_data.get(PASTE_FIELD) or []
