@@ -180,12 +180,16 @@ def test_the_change_page_shows_status_options_promotion_and_buttons_in_words(
         )
     assert pushed.status_code == 200
     coupon.refresh_from_db()
-    page = md_client.get(reverse(CHANGE, args=[coupon.pk])).content.decode()
+    response = md_client.get(reverse(CHANGE, args=[coupon.pk]))
+    page = response.content.decode()
+    assert [op["label"] for op in response.context["sync_operations"]] == [
+        "요청 결과 확인 및 새로 읽기",
+        "쿠팡에서 만료",
+    ]  # labels in words, not HTTP verbs
     assert str(coupon.coupon_id) in page and "쿠팡 반영됨" in page
     assert "등록됨: 3" in page  # the options by state
     assert reverse("admin:coupons_promotion_change", args=[promotion.pk]) in page
     assert "쿠팡에서 만료" in page and "요청 결과 확인 및 새로 읽기" in page
-    assert ">POST" not in page and ">PUT" not in page  # labels in words, not HTTP verbs
     # The terms can no longer change once on Coupang.
     assert 'name="name"' not in page and 'name="vendor_item_ids_pasted"' not in page
 
