@@ -1,4 +1,4 @@
-"""Shape only, for `esm/sponsorships/`: the `gmarket` and `auction` blocks of MARKETPLACES.md
+"""Shape only, for `esm/sponsorships/` and `esm/seller-discounts/`: the `gmarket` and `auction` blocks of MARKETPLACES.md
 (camelCase as ESM names them) plus local and remote state. The rules are in `rules.py`, reached
 through the services; the ranges here only keep values inside the database columns."""
 
@@ -7,10 +7,12 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from coupons.models import Promotion
 from marketplaces.api.serializers import BIGINT_MAX, INT_MAX, SMALLINT_MAX, rule_validator
 from marketplaces.esm import rules
+from marketplaces.esm import seller_discounts as esm_seller_discounts
 from marketplaces.esm import services as esm_services
-from marketplaces.esm.models import EsmSponsorship
+from marketplaces.esm.models import EsmSellerDiscount, EsmSponsorship
 
 
 class FieldNumber(serializers.IntegerField):
@@ -154,6 +156,162 @@ class EsmSponsorshipOut(serializers.ModelSerializer):
             "goodsNo",
             "gmarket",
             "auction",
+            "localState",
+            "remoteState",
+            "price",
+            "remote",
+            "lastError",
+            "createdAt",
+            "updatedAt",
+        ]
+
+
+# =================================================================================================
+# Seller discounts (판매자할인): `esm/seller-discounts/`, the body of MARKETPLACES.md
+# (`isUse`, `gmkt` / `iac` blocks with `type`, `priceOrRate1`, `priceOrRate2`, dates)
+# =================================================================================================
+class SiteDiscountIn(serializers.Serializer):
+    type = serializers.IntegerField(
+        min_value=0, max_value=SMALLINT_MAX, help_text="0 none, 1 fixed amount (KRW), 2 rate (%)"
+    )
+    priceOrRate1 = serializers.IntegerField(
+        min_value=0,
+        max_value=INT_MAX,
+        required=False,
+        allow_null=True,
+        help_text="fixed: ≥ 100 KRW in 10 KRW steps, value 1 + value 2 ≤ 70 % of the site's "
+        "price; rate: 1–70",
+    )
+    priceOrRate2 = serializers.IntegerField(
+        min_value=0,
+        max_value=INT_MAX,
+        required=False,
+        allow_null=True,
+        help_text="optional second value of the same kind (counted with value 1 for the 70 % rule)",
+    )
+    startDate = serializers.DateField(required=False, allow_null=True)
+    endDate = serializers.DateField(required=False, allow_null=True)
+
+
+class SellerDiscountUpdateIn(serializers.Serializer):
+    isUse = serializers.BooleanField()
+    gmkt = SiteDiscountIn()
+    iac = SiteDiscountIn()
+    promoNo = serializers.CharField(
+        max_length=8,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="the mall promotion this discount mirrors (C + 7 digits), or null",
+    )
+
+    def validate_promoNo(self, value):
+        if not value:
+            return None
+        promotion = Promotion.objects.filter(promo_no=value).first()
+        if promotion is None:
+            raise serializers.ValidationError(f"없는 프로모션번호: {value}")
+        return promotion
+
+    @staticmethod
+    def to_model_kwargs(data: dict) -> dict:
+        kwargs = {"is_use": data["isUse"]}
+        for site in rules.SITES:
+            block = data[site]
+            kwargs.update(
+                {
+                    f"{site}_type": block["type"],
+                    f"{site}_price_or_rate1": block.get("priceOrRate1"),
+                    f"{site}_price_or_rate2": block.get("priceOrRate2"),
+                    f"{site}_start_date": block.get("startDate"),
+                    f"{site}_end_date": block.get("endDate"),
+                }
+            )
+        if "promoNo" in data:
+            kwargs["promotion"] = data["promoNo"]
+        return kwargs
+
+
+class SellerDiscountIn(SellerDiscountUpdateIn):
+    goodsNo = serializers.CharField(
+        max_length=20,
+        validators=[rule_validator(rules.goods_no_format)],
+        help_text="ESM 마스터상품번호 (digits, not starting with 0)",
+    )
+
+
+class SellerDiscountBulkPushIn(serializers.Serializer):
+    goodsNoList = serializers.ListField(
+        child=serializers.CharField(max_length=20),
+        min_length=1,
+        max_length=esm_seller_discounts.BULK_MAX_GOODS,
+    )
+
+
+def _site_out(site: str) -> type[serializers.Serializer]:
+    fields = {
+        "type": serializers.IntegerField(source=f"{site}_type"),
+        "priceOrRate1": serializers.IntegerField(source=f"{site}_price_or_rate1", allow_null=True),
+        "priceOrRate2": serializers.IntegerField(source=f"{site}_price_or_rate2", allow_null=True),
+        "startDate": serializers.DateField(source=f"{site}_start_date", allow_null=True),
+        "endDate": serializers.DateField(source=f"{site}_end_date", allow_null=True),
+    }
+    return type(f"SiteDiscountOut_{site}", (serializers.Serializer,), fields)
+
+
+GmktDiscountOut = _site_out("gmkt")
+IacDiscountOut = _site_out("iac")
+
+
+class SellerDiscountPriceOut(serializers.Serializer):
+    gmkt = serializers.IntegerField(source="price_gmkt", allow_null=True)
+    iac = serializers.IntegerField(source="price_iac", allow_null=True)
+    readAt = serializers.DateTimeField(source="price_read_at", allow_null=True)
+    gmktCeiling = serializers.SerializerMethodField(help_text="70% of gmkt")
+    iacCeiling = serializers.SerializerMethodField(help_text="70% of iac")
+
+    def get_gmktCeiling(self, obj) -> int | None:
+        return obj.ceiling_of("gmkt")
+
+    def get_iacCeiling(self, obj) -> int | None:
+        return obj.ceiling_of("iac")
+
+
+class SellerDiscountRemoteOut(serializers.Serializer):
+    state = serializers.CharField(source="remote_state")
+    payload = serializers.JSONField(source="remote_payload")
+    readAt = serializers.DateTimeField(source="remote_read_at", allow_null=True)
+    differences = serializers.SerializerMethodField(help_text="local vs ESM's last read")
+    pushedPayload = serializers.JSONField(source="pushed_payload")
+    pushedAt = serializers.DateTimeField(source="pushed_at", allow_null=True)
+
+    @extend_schema_field(DifferenceOut(many=True))
+    def get_differences(self, obj):
+        return esm_seller_discounts.esm_seller_discount_differences(obj)
+
+
+class SellerDiscountOut(serializers.ModelSerializer):
+    goodsNo = serializers.CharField(source="goods_no")
+    isUse = serializers.BooleanField(source="is_use")
+    gmkt = GmktDiscountOut(source="*")
+    iac = IacDiscountOut(source="*")
+    promoNo = serializers.CharField(source="promotion.promo_no", default=None, allow_null=True)
+    localState = serializers.CharField(source="local_state")
+    remoteState = serializers.CharField(source="remote_state")
+    price = SellerDiscountPriceOut(source="*")
+    remote = SellerDiscountRemoteOut(source="*")
+    lastError = serializers.CharField(source="last_error")
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+
+    class Meta:
+        model = EsmSellerDiscount
+        fields = [
+            "goodsNo",
+            "isUse",
+            "gmkt",
+            "iac",
+            "promoNo",
             "localState",
             "remoteState",
             "price",

@@ -36,4 +36,32 @@ urlpatterns = [
         views.EsmSponsorshipPullView.as_view(),
         name="admin-esm-sponsorship-pull",
     ),
+    path(
+        "esm/seller-discounts/",
+        views.EsmSellerDiscountListCreateView.as_view(),
+        name="admin-esm-seller-discounts",
+    ),
+    path(
+        "esm/seller-discounts/bulk-push/",
+        views.EsmSellerDiscountBulkPushView.as_view(),
+        name="admin-esm-seller-discounts-bulk-push",
+    ),
+    path(
+        "esm/seller-discounts/<str:goodsNo>/",
+        views.EsmSellerDiscountDetailView.as_view(),
+        name="admin-esm-seller-discount",
+    ),
+    *(
+        path(
+            f"esm/seller-discounts/<str:goodsNo>/{operation}/",
+            view.as_view(),
+            name=f"admin-esm-seller-discount-{operation}",
+        )
+        for operation, view in (
+            ("push", views.EsmSellerDiscountPushView),
+            ("release", views.EsmSellerDiscountReleaseView),
+            ("pull", views.EsmSellerDiscountPullView),
+            ("read", views.EsmSellerDiscountReadView),
+        )
+    ),
 ]
