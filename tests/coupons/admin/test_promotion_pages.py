@@ -288,10 +288,11 @@ def test_changelist_cells_are_badges_and_money(client, md):
     client.force_login(md)
     page = client.get(reverse("admin:coupons_promotion_changelist")).content.decode()
     assert '<span class="badge badge-draft">작성중</span>' in page
-    assert '<span class="nowrap num">0 / 무제한</span>' in page
-    assert '<span class="money">0원 / 1,000,000원 (0%)</span>' in page
+    assert '<span class="num">0 /</span> <span class="num">무제한</span>' in page
+    assert '<span class="money">0원 /</span> <span class="money">1,000,000원 (0%)</span>' in page
+    assert '테스트 쿠폰<div class="promo-kind">상품할인쿠폰 · 고객다운로드발급</div>' in page
     start = timezone.localtime(promotion.promo_str_dtm).strftime("%y.%m.%d")
-    assert f">{start} ~ " in page
+    assert f'<span class="nowrap">{start} ~</span>' in page
     assert "coupons/admin.css" in page
 
 
