@@ -4,6 +4,7 @@ through the services; the ranges here only keep values inside the database colum
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -210,7 +211,7 @@ class SellerDiscountUpdateIn(serializers.Serializer):
             return None
         promotion = Promotion.objects.filter(promo_no=value).first()
         if promotion is None:
-            raise serializers.ValidationError(f"없는 프로모션번호: {value}")
+            raise serializers.ValidationError(gettext("없는 프로모션번호: %s") % value)
         return promotion
 
     @staticmethod

@@ -5,6 +5,7 @@ per operation, keyed by `goodsNo`. Push / release / pull answer 202 with the syn
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, status
@@ -256,7 +257,8 @@ class EsmSellerDiscountBulkPushView(EsmSellerDiscountView):
             raise exceptions.ValidationError(
                 {
                     "goodsNoList": [
-                        f"등록되지 않은 상품번호 {len(missing)}개: " + ", ".join(missing[:20])
+                        gettext("등록되지 않은 상품번호 %(n)s개: %(values)s")
+                        % {"n": len(missing), "values": ", ".join(missing[:20])}
                     ]
                 }
             )
