@@ -18,6 +18,8 @@ from . import (
 admin.site.site_header = _("프로모션 백오피스")
 admin.site.site_title = _("프로모션 백오피스")
 admin.site.index_title = _("프로모션 관리")
+# There is no storefront here to "view": the link would lead to a 404 outside the admin.
+admin.site.site_url = None
 
 __all__ = [
     "catalog",

@@ -97,9 +97,17 @@ class CompensationPagesMixin(AdminPagesMixin):
         ]
 
     # -- CS compensation ------------------------------------------------------------------------
-    def compensation_view(self, request):
+    def _deny_compensation(self, request) -> None:
         if not self.has_compensation_permission(request):
-            raise PermissionDenied
+            raise PermissionDenied(
+                gettext(
+                    "CS 보상쿠폰 발급은 CS 상담원만 할 수 있습니다. "
+                    "이 계정에는 보상쿠폰 발급 권한이 없습니다."
+                )
+            )
+
+    def compensation_view(self, request):
+        self._deny_compensation(request)
         form = CompensationForm(request.POST or None, request.FILES or None)
         stage = request.POST.get("stage", "")
         context = {"form": form, "threshold": BACKGROUND_THRESHOLD}
@@ -179,8 +187,7 @@ class CompensationPagesMixin(AdminPagesMixin):
         )
 
     def compensation_run_view(self, request, run_id):
-        if not self.has_compensation_permission(request):
-            raise PermissionDenied
+        self._deny_compensation(request)
         run = get_object_or_404(
             CompensationRun.objects.select_related("promotion", "created_by"), pk=run_id
         )
@@ -204,8 +211,7 @@ class CompensationPagesMixin(AdminPagesMixin):
         )
 
     def compensation_csv_view(self, request, run_id):
-        if not self.has_compensation_permission(request):
-            raise PermissionDenied
+        self._deny_compensation(request)
         run = get_object_or_404(CompensationRun.objects.select_related("promotion"), pk=run_id)
         response = StreamingHttpResponse(
             compensation_outcome_csv(run), content_type="text/csv; charset=utf-8"

@@ -86,17 +86,18 @@ class IssuedDateFilter(admin.ListFilter):
                     self.used_parameters[name] = value
         self.errors: list[str] = []
         self.days: dict[str, dt.date] = {}
-        labels = {self.parameter_from: _("시작일"), self.parameter_to: _("종료일")}
+        bad_day = {
+            self.parameter_from: _(
+                "발급일 시작일 '%(value)s'은(는) 날짜가 아닙니다. YYYY-MM-DD 형식으로 입력하세요."
+            ),
+            self.parameter_to: _(
+                "발급일 종료일 '%(value)s'은(는) 날짜가 아닙니다. YYYY-MM-DD 형식으로 입력하세요."
+            ),
+        }
         for name, value in self.values.items():
             day = _parse_day(value)
             if day is None:
-                self.errors.append(
-                    gettext(
-                        "발급일 %(which)s '%(value)s'은(는) 날짜가 아닙니다. "
-                        "YYYY-MM-DD 형식으로 입력하세요."
-                    )
-                    % {"which": labels[name], "value": value}
-                )
+                self.errors.append(str(bad_day[name]) % {"value": value})
             else:
                 self.days[name] = day
         since, until = self.days.get(self.parameter_from), self.days.get(self.parameter_to)

@@ -229,7 +229,7 @@ def test_only_indexed_orders_are_offered():
 
 @pytest.mark.pg
 def test_every_filter_and_search_is_served_by_an_index(client, cs):
-    """On 200,000 rows in random issue order, with fresh statistics, the plans of the changelist's
+    """On 120,000 rows in random issue order, with fresh statistics, the plans of the changelist's
     own queries read an index and never scan the table."""
     from django.contrib.admin.sites import site
     from django.test import RequestFactory
@@ -246,7 +246,7 @@ def test_every_filter_and_search_is_served_by_an_index(client, cs):
             " SELECT (700000000 + (g %% 20000))::text, %s, 1 + g / 20000,"
             "  now() - make_interval(secs => (g * 7919 %% 31536000)), now() - interval '400 days',"
             "  now() + interval '30 days', 'ISSUED', 'FO_DOWNLOAD', '', '', '', '', '', '', ''"
-            " FROM generate_series(0, 199999) g",
+            " FROM generate_series(0, 119999) g",
             [promotion.pk],
         )
         cursor.execute("ANALYZE coupons_membercoupon")
@@ -263,6 +263,18 @@ def test_every_filter_and_search_is_served_by_an_index(client, cs):
         count = changelist.queryset.order_by()[:100_000]
         return page.explain(), str(count.query), count.explain()
 
+    try:
+        _assert_plans(plan, today)
+    finally:
+        # ANALYZE writes pg_class in place (the rollback keeps it): leave no estimate of
+        # 120,000 rows behind for the next test's paginator
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("DELETE FROM coupons_membercoupon")
+            cursor.execute("ANALYZE coupons_membercoupon")
+
+
+def _assert_plans(plan, today):
     for params, index in (
         ({"issued_from": (today - dt.timedelta(days=2)).isoformat()}, "mcpn_issued_at_idx"),
         (
