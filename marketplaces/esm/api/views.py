@@ -1,6 +1,6 @@
 """Admin REST API for ESM sponsorship settings (`esm/sponsorships/`) and seller discounts
-(`esm/seller-discounts/`): DRF generic views, one class
-per operation, keyed by `goodsNo`. Push / release / pull answer 202 with the sync job to follow."""
+(`esm/seller-discounts/`): DRF generic views, one class per operation, keyed by `goodsNo`.
+Push / release / pull (and read, for seller discounts) answer 202 with the sync job to follow."""
 
 from __future__ import annotations
 

@@ -517,3 +517,15 @@ def test_the_sponsorship_still_works_beside_it(make, run, sandbox, merchandiser)
     # the seller-discount API is not the retired one
     job = run(sd.esm_seller_discount_pull, discount=discount, user=merchandiser)
     assert (job.status, job.result["differences"]) == ("SUCCEEDED", [])
+
+
+def test_the_70_percent_refusal_reads_in_english_from_the_language_switch(make, sandbox):
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        make(gmkt_price_or_rate1=13_600)
+    (message,) = caught.value.message_dict["gmkt_price_or_rate1"]
+    assert message.startswith(
+        "The Gmarket discount of 14,100 KRW is above 14,000 KRW, 70% of the Gmarket sale price "
+        "of 20,000 KRW (read "
+    )
