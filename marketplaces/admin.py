@@ -494,6 +494,11 @@ class SyncedObjectAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    def changelist_view(self, request, extra_context=None):
+        # the list gets the page's width at 1280 px: the app menu stays on the other pages
+        extra = {"is_nav_sidebar_enabled": False, **(extra_context or {})}
+        return super().changelist_view(request, extra_context=extra)
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk:
             context["sync_status_panel"] = self.sync_status_html(request, obj)

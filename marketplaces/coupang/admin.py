@@ -18,11 +18,11 @@ from marketplaces.admin import (
     ObjectOperation,
     SyncedObjectAdmin,
     badge_display,
+    compact_when,
     error_text,
     job_action,
     json_display,
     report_job,
-    when_display,
     won,
 )
 
@@ -215,8 +215,7 @@ class CoupangCouponAdmin(SyncedObjectAdmin):
         "coupon_id",
         "local_status_badge",
         "remote_status_badge",
-        "start_at_display",
-        "end_at_display",
+        "period_display",
         "discount_summary",
         "error_summary",
     ]
@@ -326,8 +325,14 @@ class CoupangCouponAdmin(SyncedObjectAdmin):
     # --- display ---
     local_status_badge = badge_display("local_status", _("처리 상태"))
     remote_status_badge = badge_display("remote_status", _("쿠팡 상태"))
-    start_at_display = when_display("start_at", _("시작"))
-    end_at_display = when_display("end_at", _("종료"))
+
+    @admin.display(description=_("기간"), ordering="start_at")
+    def period_display(self, obj):
+        return format_html(
+            '<span class="mk-nowrap">{}</span><br><span class="mk-nowrap">~ {}</span>',
+            compact_when(obj.start_at),
+            compact_when(obj.end_at),
+        )
 
     @admin.display(description=_("할인"))
     def discount_summary(self, obj):

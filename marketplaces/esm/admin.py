@@ -327,6 +327,7 @@ class EsmSponsorshipAdmin(SyncedObjectAdmin):
 
     def changelist_view(self, request, extra_context=None):
         extra = {"can_bulk_paste": self.has_change_permission(request), **(extra_context or {})}
+        # the base keeps the list wide (no app menu)
         return super().changelist_view(request, extra_context=extra)
 
     def bulk_paste_view(self, request):
