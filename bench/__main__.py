@@ -26,9 +26,9 @@ def main(argv=None) -> int:
     parser.add_argument("--small", action="store_true", help="a small data set (minutes → seconds)")
     parser.add_argument(
         "--only",
-        default="auto,downloads,reads,admin,pricing,load,reports,exports",
-        help="comma-separated scenarios: auto, downloads, reads, admin, pricing, load, reports, "
-        "exports",
+        default="auto,downloads,reads,admin,pricing,load,cost,reports,exports",
+        help="comma-separated scenarios: auto, downloads, reads, admin, pricing, load, cost, "
+        "reports, exports",
     )
     parser.add_argument(
         "--workers", type=int, default=4, help="gunicorn workers for the HTTP scenarios"
@@ -52,7 +52,7 @@ def main(argv=None) -> int:
         )
         return 2
 
-    from bench import dataset, exports, load, reports, scenarios
+    from bench import cost, dataset, exports, load, reports, scenarios
 
     sizes = dataset.Sizes.small() if args.small else dataset.Sizes()
     started = time.perf_counter()
@@ -77,6 +77,7 @@ def main(argv=None) -> int:
         ("admin", scenarios.admin),
         ("pricing", scenarios.pricing),
         ("load", load.run),  # wrk against its own 2 workers
+        ("cost", cost.run),  # CPU per request in process, and where it goes
         ("reports", reports.run),
         ("exports", exports.exports),
     ]

@@ -347,32 +347,37 @@ def reads(server, sizes: Sizes, prefix: str, floor: Run, targets: bool):
     return results, runs
 
 
+def order_body(cart: dict) -> str:
+    """The orderCpnCalc JSON body of scenarios.pricing_cart's cart."""
+    return _json(
+        {
+            "ordMediaCd": cart["ord_media_cd"],
+            "siteNo": cart["site_no"],
+            "goodsList": [
+                {
+                    "ordGoodsSeq": g["ord_goods_seq"],
+                    "goodsNo": g["goods_no"],
+                    "cnt": g["cnt"],
+                    "salePrc": g["sale_prc"],
+                }
+                for g in cart["goods_list"]
+            ],
+            "dlvGrpList": [
+                {
+                    "deliNo": d["deli_no"],
+                    "dlexAmt": d["dlex_amt"],
+                    "ordGoodsSeqList": d["ord_goods_seqs"],
+                }
+                for d in cart["dlv_grp_list"]
+            ],
+        }
+    )
+
+
 def order_calc(server, floor: Run) -> list:
     """orderCpnCalc of scenarios.pricing's 30-line cart, members each holding its 50 copies."""
     with pricing_cart(members=PRICING_MEMBERS) as (members, cart):
-        body = _json(
-            {
-                "ordMediaCd": cart["ord_media_cd"],
-                "siteNo": cart["site_no"],
-                "goodsList": [
-                    {
-                        "ordGoodsSeq": g["ord_goods_seq"],
-                        "goodsNo": g["goods_no"],
-                        "cnt": g["cnt"],
-                        "salePrc": g["sale_prc"],
-                    }
-                    for g in cart["goods_list"]
-                ],
-                "dlvGrpList": [
-                    {
-                        "deliNo": d["deli_no"],
-                        "dlexAmt": d["dlex_amt"],
-                        "ordGoodsSeqList": d["ord_goods_seqs"],
-                    }
-                    for d in cart["dlv_grp_list"]
-                ],
-            }
-        )
+        body = order_body(cart)
         tokens = [token(m.mbr_no) for m in members]
         run = measure(
             server,
