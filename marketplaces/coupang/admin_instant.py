@@ -145,6 +145,7 @@ def _shown_push(coupon) -> bool:
 @admin.register(CoupangInstantCoupon)
 class CoupangInstantCouponAdmin(SyncedObjectAdmin):
     form = CoupangInstantCouponForm
+    raw_id_fields = ["promotion"]  # the mall has many promotions: no select of them all
     list_display = [
         "id",
         "name",

@@ -81,10 +81,10 @@ API_FIELD_NAMES = {
 # --- services called by the admin, the API and commands -----------------------------------------
 def coupang_instant_validate(coupon: CoupangInstantCoupon, vendor_item_ids: list[int]) -> None:
     """Every local rule for an instant coupon about to be saved or sent. Raises ValidationError."""
-    check_all(
-        (rules.instant_coupon_terms, coupon),
-        (rules.instant_items, vendor_item_ids) if vendor_item_ids else (lambda: None,),
-    )
+    checks = [(rules.instant_coupon_terms, coupon)]
+    if vendor_item_ids:  # a draft may get its options later (`coupang_instant_add_items`)
+        checks.append((rules.instant_items, vendor_item_ids))
+    check_all(*checks)
 
 
 @transaction.atomic

@@ -89,7 +89,7 @@ def route(req, bucket: dict) -> s.SandboxResponse | None:
                     req, 403, f"판매자={match['vendor']} 에 대한 권한이 없습니다. (sandbox wording)"
                 )
             instant = _state(bucket)
-            _settle(req, instant)
+            _settle(instant)
             return handlers[method](req, instant, match)
     return None
 
@@ -275,7 +275,7 @@ def _failing_items(req) -> dict:
     return {int(k): str(v) for k, v in configured.items()}
 
 
-def _settle(req, instant, *, now: float | None = None) -> None:
+def _settle(instant, *, now: float | None = None) -> None:
     """Finish every request whose time has come, in the order they were made."""
     now = time.monotonic() if now is None else now
     for request in instant["requests"].values():
@@ -308,7 +308,7 @@ def settle_all(state, target: str) -> None:
     """Finish every pending instant-coupon request now (part of the target's `settle`)."""
     with state.lock:
         instant = _state(state.data[target])
-        _settle(None, instant, now=float("inf"))
+        _settle(instant, now=float("inf"))
 
 
 def _requested(req, instant, match) -> s.SandboxResponse:
