@@ -32,7 +32,7 @@ from bench import load
 from bench.dataset import Sizes
 from bench.scenarios import JWT_SECRET, figure, pricing_cart, token
 
-REQUESTS = 600  # per endpoint and pass
+REQUESTS = 300  # per endpoint and pass
 WARMUP = 60  # requests first, so that compiled queries and plans exist
 TARGETS = {  # the wrk targets of bench/load.py, for the same ratio
     "cpnIssuList": 0.5,
