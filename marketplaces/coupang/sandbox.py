@@ -5,6 +5,7 @@ State (`req.bucket`, guarded by `req.state.lock`):
     transactions   {requestTransactionId: transaction dict}; settled `settle_seconds` after request
     owners         {vendorItemId: couponId} for live coupons (CIR14)
     hits           {vendorId: [monotonic times]} for the rate limit
+    instant        the instant-discount coupons (`sandbox_instant.py`, routed from here)
 
 Settings (`POST /_sandbox/config {"target":"coupang","settings":{...}}` or `handle.configure`):
     rate_limit_rps (10), settle_seconds (0.2), signed_date_tolerance_seconds (300),
