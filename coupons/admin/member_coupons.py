@@ -230,8 +230,9 @@ class RevokeForm(forms.Form):
 
 @admin.register(MemberCoupon)
 class MemberCouponAdmin(ChangelistExportMixin, CompensationPagesMixin, admin.ModelAdmin):
-    # Ten columns that fit at 1280 px beside the filters: codes with their names in one cell,
-    # statuses as badges, compact dates (the full time in the cell's title).
+    # Eight columns that fit at 1280 px beside the filters: codes with their names in one cell,
+    # statuses as badges, compact dates (the full time in the title), two short lines where two
+    # facts belong together (issued / valid until, used / revoked).
     list_display = (
         "cpn_isu_no",
         "member_link",
@@ -239,10 +240,8 @@ class MemberCouponAdmin(ChangelistExportMixin, CompensationPagesMixin, admin.Mod
         "status_badge",
         "channel_display",
         "issued_at_display",
-        "valid_until_display",
         "issued_by_display",
-        "use_display",
-        "revoked_display",
+        "outcome_display",
     )
     # Only orders an index serves (pk, mcpn_box_idx, mcpn_issued_at_idx): a click on another
     # header would sort tens of millions of rows.
@@ -311,13 +310,13 @@ class MemberCouponAdmin(ChangelistExportMixin, CompensationPagesMixin, admin.Mod
     def promotion_display(self, obj):
         promotion = obj.promotion
         return format_html(
-            '<span class="nowrap">{}</span> <span class="cell-name" title="{}">{}</span>',
+            '<span class="nowrap">{}</span><br><span class="cell-name" title="{}">{}</span>',
             promotion.promo_no,
             promotion.promo_nm,
             promotion.promo_nm,
         )
 
-    @admin.display(description=_("상태"), ordering="status")
+    @admin.display(description=_("상태"))
     def status_badge(self, obj):
         return format_html(
             '<span class="badge {}">{}</span>',
@@ -329,32 +328,47 @@ class MemberCouponAdmin(ChangelistExportMixin, CompensationPagesMixin, admin.Mod
     def channel_display(self, obj):
         if not obj.cs_cpn_pay_caus_cd:
             return format_html('<span class="nowrap">{}</span>', obj.get_channel_display())
+        reason = obj.get_cs_cpn_pay_caus_cd_display()
         return format_html(
-            '<span class="nowrap">{}</span> · <span class="nowrap">{}</span>',
+            '<span class="nowrap">{}</span><br><span class="cell-name" title="{}">{}</span>',
             obj.get_channel_display(),
-            obj.get_cs_cpn_pay_caus_cd_display(),
+            reason,
+            reason,
         )
 
-    @admin.display(description=_("발급일시"), ordering="issued_at")
+    @admin.display(description=_("발급일시 · 유효기간"), ordering="issued_at")
     def issued_at_display(self, obj):
-        return compact_datetime(obj.issued_at)
-
-    @admin.display(description=_("유효기간 종료"))
-    def valid_until_display(self, obj):
-        return compact_datetime(obj.valid_until)
+        until = timezone.localtime(obj.valid_until, SEOUL)
+        return format_html(
+            '{}<br><span class="nowrap quiet" title="{}">~{}</span>',
+            compact_datetime(obj.issued_at),
+            until.strftime("%Y-%m-%d %H:%M:%S"),
+            until.strftime("%y-%m-%d"),
+        )
 
     @admin.display(description=_("발급자"))
     def issued_by_display(self, obj):
         return obj.issued_by.get_username() if obj.issued_by_id else obj.system_user_no
 
-    @admin.display(description=_("사용"))
-    def use_display(self, obj):
+    @admin.display(description=_("사용 · 회수"))
+    def outcome_display(self, obj):
         # from the row's own columns: the changelist adds no query per row
-        if obj.used_at is None:
-            return "-"
-        return format_html(
-            '<span class="nowrap">{}</span> {}', obj.use_ord_no, compact_datetime(obj.used_at)
-        )
+        if obj.revoked_at is not None:
+            return format_html(
+                '<span class="nowrap" title="{}">{} {}</span><br>{}',
+                obj.revoke_reason,
+                gettext("회수"),
+                obj.revoked_by.get_username() if obj.revoked_by_id else "-",
+                compact_datetime(obj.revoked_at),
+            )
+        if obj.used_at is not None:
+            return format_html(
+                '<span class="nowrap">{} {}</span><br>{}',
+                gettext("사용"),
+                obj.use_ord_no,
+                compact_datetime(obj.used_at),
+            )
+        return "-"
 
     @admin.display(description=_("사용/복원 이력"))
     def use_history(self, obj):
@@ -415,17 +429,6 @@ class MemberCouponAdmin(ChangelistExportMixin, CompensationPagesMixin, admin.Mod
             rows,
         )
 
-    @admin.display(description=_("회수"))
-    def revoked_display(self, obj):
-        if obj.revoked_at is None:
-            return "-"
-        return format_html(
-            '<span class="nowrap" title="{}">{} {}</span>',
-            obj.revoke_reason,
-            obj.revoked_by.get_username() if obj.revoked_by_id else "-",
-            compact_datetime(obj.revoked_at),
-        )
-
     # -- exact and prefix search, every term on an index ---------------------------------------
     def get_search_results(self, request, queryset, search_term):
         for term in search_term.split():
@@ -474,9 +477,14 @@ class MemberCouponAdmin(ChangelistExportMixin, CompensationPagesMixin, admin.Mod
 
     # -- who the list is about --------------------------------------------------------------------
     def changelist_view(self, request, extra_context=None):
-        return super().changelist_view(
-            request, {"list_member": self._searched_member(request), **(extra_context or {})}
-        )
+        # the list gets the page's width at 1280 px (as the marketplace lists): the app menu
+        # stays on the other pages and on the desk
+        extra = {
+            "is_nav_sidebar_enabled": False,
+            "list_member": self._searched_member(request),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra)
 
     @staticmethod
     def _searched_member(request) -> Member | None:
@@ -601,6 +609,8 @@ class MemberCouponAdmin(ChangelistExportMixin, CompensationPagesMixin, admin.Mod
                 request,
                 gettext("회원 %(mbr)s 쿠폰 이력") % {"mbr": mbr_no},
                 mbr_no=mbr_no,
+                member=Member.objects.filter(pk=mbr_no).first(),
+                is_nav_sidebar_enabled=False,
                 events=events,
                 truncated=len(coupons) == 500,
             ),

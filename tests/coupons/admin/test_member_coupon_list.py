@@ -216,6 +216,8 @@ def test_cells_are_compact_badges_and_codes_with_names(client, cs):
     assert f'<span class="nowrap">{promotion.promo_no}</span>' in row
     assert f'title="{promotion.promo_nm}"' in row, "the whole name in the title"
     assert "FO 다운로드" in row
+    until = MemberCoupon.objects.get(pk=coupon.pk).valid_until.astimezone(SEOUL)
+    assert f">~{until:%y-%m-%d}</span>" in row, "valid until, as a date under the issue time"
     assert "coupons/lists.css" in body
 
 
