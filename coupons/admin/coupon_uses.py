@@ -23,7 +23,15 @@ from django.utils.translation import gettext_lazy as _
 from coupons.exports import COUPON_USES, ChangelistExportMixin
 from coupons.models import CouponUse, CouponUseLine
 
-from .member_coupons import PROMO_NO_RE, LargeTablePaginator
+from .member_coupons import PROMO_NO_RE, LargeTablePaginator, compact_datetime
+
+
+def won(amount: int):
+    """`3,000원` (`KRW 3,000` in English) on one line, right-aligned in the list."""
+    return format_html(
+        '<span class="money">{}</span>', gettext("%(amount)s원") % {"amount": f"{amount:,}"}
+    )
+
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -102,7 +110,7 @@ class CouponUseAdmin(ChangelistExportMixin, admin.ModelAdmin):
         "dc_amt_display",
         "our_dc_amt_display",
         "entr_dc_amt_display",
-        "used_at",
+        "used_at_display",
         "restored_display",
         "clawback_display",
     )
@@ -158,7 +166,16 @@ class CouponUseAdmin(ChangelistExportMixin, admin.ModelAdmin):
 
     @admin.display(description=_("프로모션"))
     def promotion_display(self, obj):
-        return f"{obj.promotion.promo_no} {obj.promotion.promo_nm}"
+        return format_html(
+            '<span class="nowrap">{}</span><br><span class="cell-name" title="{}">{}</span>',
+            obj.promotion.promo_no,
+            obj.promotion.promo_nm,
+            obj.promotion.promo_nm,
+        )
+
+    @admin.display(description=_("사용일시"), ordering="used_at")
+    def used_at_display(self, obj):
+        return compact_datetime(obj.used_at)
 
     @admin.display(description=_("회원쿠폰"), ordering="member_coupon_id")
     def member_coupon_link(self, obj):
@@ -175,33 +192,29 @@ class CouponUseAdmin(ChangelistExportMixin, admin.ModelAdmin):
 
     @admin.display(description=_("할인금액"), ordering="dc_amt")
     def dc_amt_display(self, obj):
-        return f"{obj.dc_amt:,}"
+        return won(obj.dc_amt)
 
     @admin.display(description=_("당사부담"))
     def our_dc_amt_display(self, obj):
-        return f"{obj.our_dc_amt:,}"
+        return won(obj.our_dc_amt)
 
     @admin.display(description=_("협력사부담"))
     def entr_dc_amt_display(self, obj):
-        return f"{obj.entr_dc_amt:,}"
+        return won(obj.entr_dc_amt)
 
     @admin.display(description=_("복원"))
     def restored_display(self, obj):
         if obj.restored_at is None:
             return "-"
-        return " · ".join(
-            x
-            for x in (
-                timezone.localtime(obj.restored_at).strftime("%Y-%m-%d %H:%M"),
-                obj.restore_clm_no,
-                obj.get_restored_status_display(),
-            )
-            if x
+        return format_html(
+            "{}<br>{}",
+            compact_datetime(obj.restored_at),
+            " ".join(x for x in (obj.restore_clm_no, obj.get_restored_status_display()) if x),
         )
 
     @admin.display(description=_("환수"))
     def clawback_display(self, obj):
-        return f"{obj.clawback_amt:,}" if obj.clawback_amt else "-"
+        return won(obj.clawback_amt) if obj.clawback_amt else "-"
 
     # -- exact, indexed search --------------------------------------------------------------------
     def get_search_results(self, request, queryset, search_term):
@@ -212,6 +225,11 @@ class CouponUseAdmin(ChangelistExportMixin, admin.ModelAdmin):
                 # an order number or a member number: both exact, each on its own index
                 queryset = queryset.filter(Q(ord_no=term) | Q(member_id=term))
         return queryset, False
+
+    def changelist_view(self, request, extra_context=None):
+        # the list gets the page's width at 1280 px; the app menu stays on the other pages
+        extra = {"is_nav_sidebar_enabled": False, **(extra_context or {})}
+        return super().changelist_view(request, extra)
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

@@ -131,22 +131,24 @@ def test_the_list_shows_every_use_with_its_columns_and_links(client, md, uses):
     assert f'href="{history}"' in body
     row = re.search(rf">{cart.pk}</a></th>.*?</tr>", body, re.S)
     cells = re.findall(r'<td class="field-([a-z_]+)[^"]*">(.*?)</td>', row.group(0), re.S)
-    shown = {name: re.sub(r"<[^>]+>", "", html).strip() for name, html in cells}
+    shown = {name: re.sub(r"<[^>]+>", " ", html).split() for name, html in cells}
+    shown = {name: " ".join(words) for name, words in shown.items()}
     assert shown["ord_no"] == "ORD-OLD"
     assert shown["promotion_display"] == f"{cart.promotion.promo_no} 장바구니 삼천원"
     assert shown["applied_to"] == "주문"
     assert (shown["dc_amt_display"], shown["our_dc_amt_display"], shown["entr_dc_amt_display"]) == (
-        "3,000",
-        "1,800",
-        "1,200",
+        "3,000원",
+        "1,800원",
+        "1,200원",
     )
-    assert (shown["restored_display"], shown["clawback_display"]) == ("-", "1,250")
+    assert (shown["restored_display"], shown["clawback_display"]) == ("-", "1,250원")
+    assert '<span class="money">3,000원</span>' in row.group(0)
     goods_row = re.search(rf">{uses['goods_use'].pk}</a></th>.*?</tr>", body, re.S).group(0)
     assert "주문상품 #1" in goods_row
     new = uses["new_use"]
     new_row = re.search(rf">{new.pk}</a></th>.*?</tr>", body, re.S).group(0)
-    stamp = timezone.localtime(new.restored_at).strftime("%Y-%m-%d %H:%M")
-    assert f"{stamp} · CLM-9 · 발급" in new_row
+    stamp = timezone.localtime(new.restored_at).strftime("%y-%m-%d %H:%M")
+    assert f">{stamp}</time><br>CLM-9 발급" in new_row
 
 
 def test_search_is_exact_by_order_and_member_number(client, md, uses):
