@@ -30,8 +30,8 @@ def test_cs_agent_searches_an_order_number_and_sees_the_use(page, live_server, a
     rows = page.locator("#result_list tbody tr")
     assert rows.count() == 1
     assert "430000002" not in page.inner_text("#result_list") and other.pk != cart.pk
-    assert "ORD-BROWSER-1" in page.inner_text("#result_list td.field-use_display")
-    assert page.inner_text("#result_list td.field-status") == "사용"
+    assert "ORD-BROWSER-1" in page.inner_text("#result_list td.field-outcome_display")
+    assert page.inner_text("#result_list td.field-status_badge") == "사용"
 
     page.click("#result_list th.field-cpn_isu_no a")
     page.wait_for_selector("table.use-history")
