@@ -140,7 +140,9 @@ def _reserve_total(promotion: Promotion, qty: int, now: datetime) -> None:
         )
         if cursor.rowcount == 1:
             return
-    fresh = Promotion.objects.get(pk=promotion.pk)
+    fresh = Promotion.objects.filter(pk=promotion.pk).first()
+    if fresh is None:  # deleted since it was read (a draft removed, a test's teardown)
+        raise refuse(errors.UNKNOWN_PROMOTION, _("존재하지 않는 프로모션입니다."))
     if fresh.promo_stat_cd != codes.PromoStatus.APPROVED:
         raise refuse(
             errors.NOT_APPROVED,

@@ -206,6 +206,16 @@ def test_suspended_between_read_and_update_is_refused_by_the_update(m100):
     assert_nothing_issued(promotion)
 
 
+def test_deleted_between_read_and_update_is_refused_not_a_500(m100):
+    """A promotion removed after it was read (a draft deleted mid-request) answers UNKNOWN_PROMOTION."""
+    promotion = approved_promotion()
+    Promotion.objects.filter(pk=promotion.pk).delete()
+    with pytest.raises(IssueRefused) as info:
+        coupon_issue(member=m100, promotion=promotion, channel=C.DOWNLOAD)
+    assert (info.value.code, info.value.http_status) == (errors.UNKNOWN_PROMOTION, 404)
+    assert MemberCoupon.objects.count() == 0
+
+
 def test_period_bounds_are_compared_by_the_database_exactly(m100):
     """The conditional UPDATE compares datetimes in SQL (UTC on SQLite too): start inclusive, end exclusive."""
     promotion = approved_promotion()
