@@ -17,9 +17,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -352,7 +353,9 @@ def _process_chunk(run: CompensationRun, size: int) -> int:
         issued = 0
         for item in items:
             try:
-                with transaction.atomic():
+                # stored in the catalog's own language (the msgids'), shown in the reader's
+                # language by compensation_item_message, whoever's request ran the chunk
+                with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
                     (coupon,) = coupon_issue(
                         member=item.mbr_no,
                         promotion=run.promotion,
@@ -385,6 +388,41 @@ def _process_chunk(run: CompensationRun, size: int) -> int:
                 refused=F("refused") + (len(items) - issued),
             )
     return len(items)
+
+
+# A refusal's meaning by its code, for a reader whose language is not the stored message's.
+OUTCOME_MESSAGES = {
+    errors.UNKNOWN_PROMOTION: gettext_lazy("존재하지 않는 프로모션입니다."),
+    errors.UNKNOWN_MEMBER: gettext_lazy("존재하지 않는 회원입니다."),
+    errors.NOT_DOWNLOADABLE: gettext_lazy("이 경로로 발급할 수 없는 프로모션입니다."),
+    errors.NOT_APPROVED: gettext_lazy("승인된 프로모션이 아닙니다."),
+    errors.NOT_IN_PERIOD: gettext_lazy("프로모션 기간이 아닙니다."),
+    errors.SITE_NOT_ELIGIBLE: gettext_lazy("회원의 사이트가 발급 대상이 아닙니다."),
+    errors.GRADE_NOT_ELIGIBLE: gettext_lazy("회원등급이 발급 대상이 아닙니다."),
+    errors.MEDIUM_NOT_ELIGIBLE: gettext_lazy("주문매체가 발급 대상이 아닙니다."),
+    errors.SOLD_OUT: gettext_lazy("발급한도가 모두 소진되었습니다."),
+    errors.MEMBER_LIMIT: gettext_lazy("회원당 발급한도에 도달했습니다."),
+    errors.REASON_REQUIRED: gettext_lazy("발급사유(MK021)가 없거나 알 수 없는 코드입니다."),
+    errors.ALREADY_ISSUED: gettext_lazy("같은 자동발급차수로 이미 발급되었습니다."),
+    errors.INVALID_QTY: gettext_lazy("발급수량 오류입니다."),
+    errors.BUDGET_EXHAUSTED: gettext_lazy("프로모션 예산이 소진되었습니다."),
+}
+
+
+def compensation_item_message(code: str, message: str) -> str:
+    """A member's stored outcome message in the reader's language. Messages are stored in the
+    catalog's own language (Korean, the msgids'): a Korean reader gets them as stored, with their
+    numbers; another reader gets the catalog's translation of the message when it has one, else
+    the meaning of its code."""
+    if not message:
+        return ""
+    if (translation.get_language() or "").startswith(settings.LANGUAGE_CODE):
+        return message
+    translated = _(message)
+    if translated != message:
+        return translated
+    meaning = OUTCOME_MESSAGES.get(code)
+    return str(meaning) if meaning is not None else code
 
 
 CSV_HEADER = [

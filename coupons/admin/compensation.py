@@ -23,6 +23,7 @@ from coupons import codes
 from coupons.compensation import (
     BACKGROUND_THRESHOLD,
     compensation_issue,
+    compensation_item_message,
     compensation_outcome_csv,
     compensation_preview,
     parse_member_numbers,
@@ -196,6 +197,8 @@ class CompensationPagesMixin(AdminPagesMixin):
             .select_related("coupon")
             .order_by("line_no")[:PREVIEW_ROWS]
         )
+        for item in items:
+            item.shown_message = compensation_item_message(item.code, item.message)
         running = run.status in (CompensationRun.Status.PENDING, CompensationRun.Status.RUNNING)
         return TemplateResponse(
             request,
