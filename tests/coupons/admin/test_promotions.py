@@ -225,7 +225,7 @@ def test_changelist_columns_search_and_cost_split(client, md):
     client.force_login(md)
     response = client.get(reverse("admin:coupons_promotion_changelist"), {"q": promotion.promo_no})
     assert [p.pk for p in response.context["cl"].result_list] == [promotion.pk]
-    assert "0 / 50" in response.content.decode()
+    assert '<span class="num">0 /</span> <span class="num">50</span>' in response.content.decode()
     page = client.get(
         reverse("admin:coupons_promotion_change", args=[promotion.pk])
     ).content.decode()
