@@ -9,7 +9,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Q
+from django.db import connection
+from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Q, Value
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -270,14 +271,20 @@ class PeriodRangeFilter(admin.ListFilter):
             days &= Q(use_until__gt=since)
             queryset = queryset.annotate(
                 use_until=ExpressionWrapper(
-                    F("promo_end_dtm")
-                    + ExpressionWrapper(
-                        F("vali_days") * dt.timedelta(days=1), output_field=DurationField()
-                    ),
-                    output_field=DateTimeField(),
+                    F("promo_end_dtm") + _days(F("vali_days")), output_field=DateTimeField()
                 )
             )
         return queryset.filter(fixed | days)
+
+
+def _days(count):
+    """`count` days as a duration expression: an interval times the count on PostgreSQL; on
+    SQLite, whose durations are microseconds, the count times a day's microseconds."""
+    if connection.vendor == "postgresql":
+        day = dt.timedelta(days=1)
+    else:
+        day = Value(86_400_000_000)
+    return ExpressionWrapper(count * day, output_field=DurationField())
 
 
 @admin.register(Promotion)
