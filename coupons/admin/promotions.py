@@ -581,6 +581,7 @@ class PromotionAdmin(admin.ModelAdmin):
             return _("할인이 없는 쿠폰입니다.") if obj and obj.pk else "-"
         samples = sorted({max(obj.min_buy_amt or 0, 10_000), 50_000, 100_000})
         rows = [obj.cost_split(v) for v in samples]
+        won = gettext("%(amount)s원")
         return format_html(
             "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
             _("주문금액"),
@@ -589,13 +590,12 @@ class PromotionAdmin(admin.ModelAdmin):
             _("협력사부담"),
             format_html_join(
                 "",
-                "<tr><td>{}원</td><td>{}원</td><td>{}원</td><td>{}원</td></tr>",
+                '<tr><td class="money">{}</td><td class="money">{}</td>'
+                '<td class="money">{}</td><td class="money">{}</td></tr>',
                 (
-                    (
-                        f"{r['order_value']:,}",
-                        f"{r['discount']:,}",
-                        f"{r['ours']:,}",
-                        f"{r['vendor']:,}",
+                    tuple(
+                        won % {"amount": f"{r[key]:,}"}
+                        for key in ("order_value", "discount", "ours", "vendor")
                     )
                     for r in rows
                 ),

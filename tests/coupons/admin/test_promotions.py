@@ -230,7 +230,10 @@ def test_changelist_columns_search_and_cost_split(client, md):
         reverse("admin:coupons_promotion_change", args=[promotion.pk])
     ).content.decode()
     # 50,000 KRW sample: 10 % = 5,000 capped at 3,000; 60 % ours = 1,800, vendor 1,200.
-    assert "<td>50,000원</td><td>3,000원</td><td>1,800원</td><td>1,200원</td>" in page
+    assert (
+        '<td class="money">50,000원</td><td class="money">3,000원</td>'
+        '<td class="money">1,800원</td><td class="money">1,200원</td>'
+    ) in page
 
 
 def test_admin_is_korean_by_default(client, md):
