@@ -114,14 +114,7 @@ def test_the_english_admin_shows_no_korean_of_ours(english, data, name):
     [
         "desk",
         "promotions",
-        pytest.param(
-            "promotion",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the projected cost split of coupons/admin/promotions.py writes {}원 by "
-                "hand (another engineer's file, reported); strict: drop this mark once it passes",
-            ),
-        ),
+        "promotion",
         "coupang coupons",
         "esm sponsorships",
     ],
