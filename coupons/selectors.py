@@ -109,6 +109,12 @@ def _prepared_cursor_class():
         def execute(self, query, params=None, *, prepare=None, binary=None):
             return super().execute(query, params, prepare=True, binary=binary)
 
+        def _send_query_prepared(self, name, pgq, *, binary=None):
+            # psycopg keeps the statement on the cursor only when it sends it unprepared; Django's
+            # query log (and every test counting queries by their SQL) reads it from there.
+            self._query = pgq
+            super()._send_query_prepared(name, pgq, binary=binary)
+
     return PreparedCursor
 
 

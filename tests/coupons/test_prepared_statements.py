@@ -61,5 +61,6 @@ def test_a_hot_read_is_prepared_once_when_enabled(umbrella, settings, enabled, p
     with CaptureQueriesContext(connection) as queries:
         answers = [query.rows(nm="접이식 우산") for _ in range(3)] + [query.rows(nm="장우산")]
     assert answers == [[("7000001", 12000, 1)]] * 3 + [[]]
-    assert len(queries) == 4  # logged like any statement, one a call
+    assert len(queries) == 4  # logged like any statement, one a call, with its SQL
+    assert all('FROM "coupons_goods"' in q["sql"] for q in queries)
     assert _prepared(marker) == plans  # one plan for every value, or none when off
