@@ -12,15 +12,15 @@ import hmac
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
 from marketplaces.http import FinalError, MarketplaceClient, RetryableError
 from marketplaces.rules import check_all
 
-KST = ZoneInfo("Asia/Seoul")
-DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+from . import rules
+from .kst import DATETIME_FORMAT, KST, format_kst, parse_kst  # noqa: F401  (this module's names too)
+
 COUPON_BASE = "/v2/providers/marketplace_openapi/apis/api/v1"
 # At most 100 vendor items in one add-items call, counted over all its entries (MARKETPLACES.md).
 MAX_ITEMS_PER_CALL = 100
@@ -49,19 +49,6 @@ def authorization(
     return (
         f"CEA algorithm=HmacSHA256, access-key={access_key}, signed-date={signed}, signature={sig}"
     )
-
-
-def format_kst(value: datetime) -> str:
-    return value.astimezone(KST).strftime(DATETIME_FORMAT)
-
-
-def parse_kst(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.strptime(value, DATETIME_FORMAT).replace(tzinfo=KST)
-    except ValueError:
-        return None
 
 
 def _int(value: Any, default: int | None = None) -> int | None:
@@ -606,8 +593,6 @@ class InstantCouponClient(CoupangClient):
     def add_instant_items(self, coupon_id: int, vendor_item_ids: list[int]) -> str:
         """One add-items call of at most 10,000 options; returns its requestedId. Refuses more
         (ValidationError, nothing sent): the caller sends one call per 10,000."""
-        from . import rules  # rules imports this module
-
         check_all((rules.instant_items_per_call, vendor_item_ids))
         response = self.request(
             "POST",

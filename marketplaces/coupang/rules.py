@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from marketplaces.rules import check_all, refuse
 
-from .client import format_kst
+from .kst import format_kst
 
 # Coupang shows a coupon an hour after it is created: a start sooner than that is refused.
 CREATE_LEAD_TIME = timedelta(hours=1)

@@ -28,12 +28,24 @@ import re
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from marketplaces.sandbox.server import SandboxRequest, SandboxResponse, SandboxState, SandboxTarget
 
-KST = ZoneInfo("Asia/Seoul")
-FMT = "%Y-%m-%d %H:%M:%S"
+from . import sandbox_instant
+from .sandbox_common import (  # noqa: F401  (KST, FMT, DEFAULT_CONTRACTS: this module's names too)
+    DEFAULT_CONTRACTS,
+    FMT,
+    KST,
+    _contracts,
+    _django,
+    _error,
+    _kst,
+    _now,
+    _parse_date,
+    _setting,
+    _vendor,
+)
+
 COUPON_BASE = "/v2/providers/marketplace_openapi/apis/api/v1"
 CONTRACT_LIST = re.compile(
     r"^/v2/providers/fms/apis/api/v2/vendors/(?P<vendor>[^/]+)/contract/list$"
@@ -45,59 +57,6 @@ AUTH = re.compile(
     r"^CEA algorithm=HmacSHA256, access-key=(?P<key>[^,]+), "
     r"signed-date=(?P<date>[^,]+), signature=(?P<sig>[0-9a-f]+)$"
 )
-DEFAULT_CONTRACTS = [
-    {
-        "contractId": 15,
-        "vendorContractId": -1,
-        "type": "NON_CONTRACT_BASED",
-        "sellerShareRatio": 100.0,
-        "start": "2019-01-01 00:00:00",
-        "end": "2099-12-31 23:59:59",
-    },
-    {
-        "contractId": 16,
-        "vendorContractId": 2001,
-        "type": "CONTRACT_BASED",
-        "sellerShareRatio": 50.0,
-        "start": "2019-01-01 00:00:00",
-        "end": "2099-12-31 23:59:59",
-    },
-]
-
-
-def _now() -> datetime:
-    return datetime.now(KST)
-
-
-def _kst(value: datetime) -> str:
-    return value.astimezone(KST).strftime(FMT)
-
-
-def _setting(req: SandboxRequest, name: str, default):
-    return req.config.get(name, default)
-
-
-def _django(name: str, default: str) -> str:
-    try:
-        from django.conf import settings
-
-        return str(getattr(settings, name, default))
-    except Exception:
-        return default
-
-
-def _vendor(req) -> str:
-    return _setting(req, "vendor_id", None) or _django("COUPANG_VENDOR_ID", "A00012345")
-
-
-def _error(req: SandboxRequest, status: int, message: str) -> SandboxResponse:
-    shape = _setting(req, "error_shape", "both")
-    body = {"code": "ERROR", "httpStatus": status, "transactionId": uuid.uuid4().hex}
-    if shape in ("both", "message"):
-        body["message"] = message
-    if shape in ("both", "errorMessage"):
-        body["errorMessage"] = message
-    return SandboxResponse(status=status, json=body)
 
 
 def _gateway_error(status: int, message: str) -> SandboxResponse:
@@ -182,10 +141,6 @@ def _route(req: SandboxRequest, bucket: dict) -> SandboxResponse:
 
 
 # --- contracts ----------------------------------------------------------------------------------
-def _contracts(req) -> list[dict]:
-    return _setting(req, "contracts", DEFAULT_CONTRACTS)
-
-
 def _contract_list(req, vendor: str) -> SandboxResponse:
     if vendor != _vendor(req):
         return _error(req, 403, f"판매자={vendor} 에 대한 권한이 없습니다. (sandbox wording)")
@@ -202,13 +157,6 @@ def _contract_list(req, vendor: str) -> SandboxResponse:
 
 
 # --- create -------------------------------------------------------------------------------------
-def _parse_date(value) -> datetime | None:
-    try:
-        return datetime.strptime(str(value), FMT).replace(tzinfo=KST)
-    except ValueError:
-        return None
-
-
 def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -588,7 +536,5 @@ def _get_one(req, bucket, raw_id: str) -> SandboxResponse:
         }
     )
 
-
-from . import sandbox_instant  # noqa: E402  (it reads this module's helpers)
 
 TARGET = SandboxTarget(name="coupang", prefixes=("/v2/providers/",), handle=handle, settle=settle)

@@ -27,7 +27,9 @@ import time
 import uuid
 from datetime import datetime, timedelta
 
-from . import sandbox as s
+from marketplaces.sandbox.server import SandboxResponse
+
+from . import sandbox_common as s
 
 PREFIX = r"^/v2/providers/fms/apis/api"
 CREATE_OR_GET = re.compile(rf"{PREFIX}/v2/vendors/(?P<vendor>[^/]+)/coupon$")
@@ -51,8 +53,8 @@ def _state(bucket: dict) -> dict:
     return instant
 
 
-def _ok(content, pagination=None) -> s.SandboxResponse:
-    return s.SandboxResponse(
+def _ok(content, pagination=None) -> SandboxResponse:
+    return SandboxResponse(
         json={
             "code": 200,
             "message": "OK",
@@ -64,7 +66,7 @@ def _ok(content, pagination=None) -> s.SandboxResponse:
     )
 
 
-def _error(req, status: int, message: str) -> s.SandboxResponse:
+def _error(req, status: int, message: str) -> SandboxResponse:
     response = s._error(req, status, message)
     response.json.update(
         {"httpStatusMessage": "Bad Request" if status == 400 else "Error", "data": None}
@@ -72,7 +74,7 @@ def _error(req, status: int, message: str) -> s.SandboxResponse:
     return response
 
 
-def route(req, bucket: dict) -> s.SandboxResponse | None:
+def route(req, bucket: dict) -> SandboxResponse | None:
     """The answer to an instant-coupon request, or None when the path is not one."""
     path, method = req.path, req.method
     for pattern, handlers in (
@@ -162,7 +164,7 @@ def _body(req):
     return body if isinstance(body, dict) else None
 
 
-def _create(req, instant, match) -> s.SandboxResponse:
+def _create(req, instant, match) -> SandboxResponse:
     body = _body(req)
     if body is None:
         return _error(req, 400, "요청 본문을 읽을 수 없습니다. (sandbox wording)")
@@ -226,7 +228,7 @@ def _coupon(instant, raw_id):
         return None
 
 
-def _add_items(req, instant, match) -> s.SandboxResponse:
+def _add_items(req, instant, match) -> SandboxResponse:
     coupon = _coupon(instant, match["id"])
     if coupon is None:
         return _error(req, 404, f"존재 하지 않는 쿠폰 ({match['id']}) (sandbox wording)")
@@ -255,7 +257,7 @@ def _add_items(req, instant, match) -> s.SandboxResponse:
     return _ok({"requestedId": requested_id, "success": True})
 
 
-def _expire(req, instant, match) -> s.SandboxResponse:
+def _expire(req, instant, match) -> SandboxResponse:
     if req.params.get("action") != "expire":
         return _error(req, 400, "action 값을 확인하세요. (sandbox wording)")
     coupon = _coupon(instant, match["id"])
@@ -311,7 +313,7 @@ def settle_all(state, target: str) -> None:
         _settle(instant, now=float("inf"))
 
 
-def _requested(req, instant, match) -> s.SandboxResponse:
+def _requested(req, instant, match) -> SandboxResponse:
     request = instant["requests"].get(match["id"])
     if request is None:
         return _error(req, 404, f"존재하지 않는 요청입니다 ({match['id']}). (sandbox wording)")
@@ -332,7 +334,7 @@ def _requested(req, instant, match) -> s.SandboxResponse:
 
 
 # --- read ---------------------------------------------------------------------------------------
-def _get_one(req, instant, match) -> s.SandboxResponse:
+def _get_one(req, instant, match) -> SandboxResponse:
     raw = req.params.get("couponId")
     coupon = _coupon(instant, raw)
     if coupon is None:
@@ -340,7 +342,7 @@ def _get_one(req, instant, match) -> s.SandboxResponse:
     return _ok(_coupon_out(coupon))
 
 
-def _list(req, instant, match) -> s.SandboxResponse:
+def _list(req, instant, match) -> SandboxResponse:
     params = req.params
     status = params.get("status", "")
     if status not in STATUSES:
