@@ -240,6 +240,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {
     "expire-coupons": {"task": "coupons.tasks.expire_coupons", "schedule": 600.0},
     "job-sweep": {"task": "jobs.sweep", "schedule": 60.0},
+    # what exists on Coupang but not here, and what differs (marketplaces/coupang/instant.py)
+    "coupang-instant-reconcile": {"task": "coupang.instant_reconcile", "schedule": 1800.0},
 }
 
 # Marketplaces (MARKETPLACES.md). With no base URL, the clients talk to the bundled sandbox.
