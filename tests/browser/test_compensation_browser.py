@@ -51,7 +51,7 @@ def test_cs_agent_pastes_members_previews_confirms_and_finds_the_coupons(
     assert rows.count() == 2
     text = page.inner_text("#result_list")
     assert "310000001" in text and "310000002" in text and "999999999" not in text
-    assert page.locator("#result_list td.field-cs_cpn_pay_caus_cd").all_inner_texts() == [
+    assert page.locator("#result_list td.field-channel_display .cell-name").all_inner_texts() == [
         "배송지연",
         "배송지연",
     ]
