@@ -150,7 +150,7 @@ def test_cs_sees_their_runs_and_opens_one(page, live_server, admin_login, demo):
     page.click("#desk-today-reasons li a:has-text('02 배송지연')")
     page.wait_for_selector("#result_list")
     assert page.locator("#result_list tbody tr").count() == 2
-    assert page.locator("#result_list td.field-cs_cpn_pay_caus_cd").all_inner_texts() == [
+    assert page.locator("#result_list td.field-channel_display .cell-name").all_inner_texts() == [
         "배송지연",
         "배송지연",
     ]
