@@ -59,7 +59,7 @@ def test_push_from_the_coupon_page_updates_its_status_without_reloading(
     live_server,
     admin_login,
     shoot,
-    sandbox,
+    sandbox,  # noqa: F811
     md,  # noqa: F811
 ):
     coupon = coupang_coupon_create(user=md, **coupon_kwargs())
