@@ -39,6 +39,7 @@ def test_a_coupang_push_reads_in_the_users_language(language, expected):
         ("coupang.coupon", "expire", "쿠팡에서 만료", "Expire on Coupang"),
         # no label from its owner: a common verb
         ("coupons.export", "xlsx", "엑셀 파일 만들기", "Make an Excel file"),
+        ("coupons.compensation_run", "issue", "쿠폰 발급", "Issue coupons"),
     ],
 )
 def test_operation_labels(target_type, operation, ko, en):
@@ -74,3 +75,13 @@ def test_the_job_list_and_page_show_the_title(admin_client):
     assert "쿠팡에 등록 · 쿠팡 다운로드 쿠폰 #2" in listing
     assert "쿠팡에 등록 · 쿠팡 다운로드 쿠폰 #2" in page
     assert "coupang.coupon:2" not in listing + page
+
+
+def test_the_coupons_jobs_and_refusal_codes_have_names():
+    job = _job("coupons.compensation_run", "issue", target_id="5", status=Job.Status.SUCCEEDED)
+    with translation.override("ko"):
+        assert job.title == "쿠폰 발급 · CS 보상 발급 #5"
+        assert registry.code_name("UNKNOWN_MEMBER") == "존재하지 않는 회원입니다."
+    with translation.override("en"):
+        assert job.title == "Issue coupons · CS compensation #5"
+        assert registry.code_name("SOLD_OUT") == "The issue limit is used up."
