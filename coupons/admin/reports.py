@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.text import format_lazy
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -87,7 +88,11 @@ def total_cards(totals: dict) -> list[tuple[str, str, str]]:
 
 
 def _choices(choices) -> list[tuple[str, str]]:
-    return [("", _("전체")), *((value, f"{value} {label}") for value, label in choices)]
+    # lazy: the label is translated when the form is drawn, in the reader's language
+    return [
+        ("", _("전체")),
+        *((value, format_lazy("{} {}", value, label)) for value, label in choices),
+    ]
 
 
 class ReportFilterForm(forms.Form):

@@ -81,6 +81,11 @@ def pages(data) -> dict[str, str]:
         "promotion": reverse("admin:coupons_promotion_change", args=[data["download"].pk]),
         "coupang coupons": reverse("admin:marketplaces_coupangcoupon_changelist"),
         "esm sponsorships": reverse("admin:marketplaces_esmsponsorship_changelist"),
+        "coupang instant coupons": reverse("admin:marketplaces_coupanginstantcoupon_changelist"),
+        "esm seller discounts": reverse("admin:marketplaces_esmsellerdiscount_changelist"),
+        "promotion revisions": reverse("admin:coupons_promotionrevision_changelist"),
+        "jobs": reverse("admin:jobs_job_changelist"),
+        "cost report": reverse("admin:coupons_coupondailystat_changelist"),
     }
 
 
@@ -117,6 +122,11 @@ def test_the_english_admin_shows_no_korean_of_ours(english, data, name):
         "promotion",
         "coupang coupons",
         "esm sponsorships",
+        "coupang instant coupons",
+        "esm seller discounts",
+        "promotion revisions",
+        "jobs",
+        "cost report",
     ],
 )
 def test_the_other_main_pages_show_no_korean_either(english, data, name):
