@@ -297,4 +297,6 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "CpnStatCdEnum": "coupons.codes.CouponStatus",
     "GradeCdEnum": "coupons.codes.Grade",
     "JobStatusEnum": "backoffice.jobs.models.Job.Status",
+    # the same four states for a downloadable and an instant coupon's items
+    "CoupangItemStatusEnum": "marketplaces.coupang.models.CoupangCouponItem.Status",
 }
