@@ -13,7 +13,6 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -37,6 +36,7 @@ from marketplaces.admin import (
 
 from . import rules
 from . import services as esm
+from .admin_bulk import bulk_job_page
 from .models import EsmSponsorship
 
 GMARKET_FIELDS = [
@@ -370,29 +370,12 @@ class EsmSponsorshipAdmin(SyncedObjectAdmin):
         )
 
     def bulk_job_view(self, request, job_id):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        job = get_object_or_404(Job, pk=job_id, target_type=esm.TARGET_ESM_BULK)
-        result = job.result or {}
-        outcomes = result.get("outcomes", [])
-        status = request.GET.get("status")
-        shown = [o for o in outcomes if not status or o.get("status") == status]
-        return TemplateResponse(
+        return bulk_job_page(
+            self,
             request,
-            "admin/marketplaces/esm_bulk_job.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "title": _("ESM 일괄 전송 작업 #%(id)s") % {"id": job.pk},
-                "job": job,
-                "result": result,
-                "percent": (job.progress_done * 100 // job.progress_total)
-                if job.progress_total
-                else 0,
-                "outcomes": shown[:2000],
-                "hidden": max(0, len(shown) - 2000),
-                "status": status or "",
-            },
+            job_id,
+            target_type=esm.TARGET_ESM_BULK,
+            title=_("ESM 일괄 전송 작업 #%(id)s") % {"id": job_id},
         )
 
 
