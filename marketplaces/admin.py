@@ -162,6 +162,17 @@ def exchange_message(exchange: HttpExchange) -> str:
 
 
 # --- display helpers -----------------------------------------------------------------------------
+def mall_promotion_link(obj) -> str:
+    """A link to the mall promotion a marketplace promotion mirrors (its `promotion`), or "-"."""
+    if obj is None or not obj.promotion_id:
+        return "-"
+    return format_html(
+        '<a href="{}">{}</a>',
+        reverse("admin:coupons_promotion_change", args=[obj.promotion_id]),
+        obj.promotion,
+    )
+
+
 def json_block(value, *, summary=None, open_: bool = False):
     """JSON kept from or sent to a marketplace, pretty-printed and collapsed behind a toggle."""
     data = _parsed(value) if isinstance(value, (bytes, str)) else value

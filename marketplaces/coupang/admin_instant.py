@@ -24,6 +24,7 @@ from marketplaces.admin import (
     error_text,
     job_action,
     json_display,
+    mall_promotion_link,
     report_job,
     when_display,
     won,
@@ -274,13 +275,7 @@ class CoupangInstantCouponAdmin(SyncedObjectAdmin):
 
     @admin.display(description=_("연결된 프로모션"))
     def promotion_link(self, obj):
-        if not obj.promotion_id:
-            return "-"
-        return format_html(
-            '<a href="{}">{}</a>',
-            reverse("admin:coupons_promotion_change", args=[obj.promotion_id]),
-            obj.promotion,
-        )
+        return mall_promotion_link(obj)
 
     @admin.display(description=_("옵션 등록 상태"))
     def item_summary(self, obj):

@@ -31,6 +31,7 @@ from marketplaces.admin import (
     error_text,
     job_action,
     json_display,
+    mall_promotion_link,
     report_job,
     when_display,
     won,
@@ -168,7 +169,12 @@ class EsmSellerDiscountAdmin(SyncedObjectAdmin):
         return [*key, "promotion_link", "price_display", *self.status_fields]
 
     def get_fieldsets(self, request, obj=None):
-        return self.fieldsets if obj else self.fieldsets[:3]
+        if obj:
+            return self.fieldsets
+        # a new discount: its key and values, not yet the read-only link beside the picker
+        (title, options), *sites = self.fieldsets[:3]
+        fields = [f for f in options["fields"] if f != "promotion_link"]
+        return [(title, {**options, "fields": fields}), *sites]
 
     def has_delete_permission(self, request, obj=None):
         # Deleting the row would leave the discount live on ESM with nobody to see it.
@@ -199,13 +205,7 @@ class EsmSellerDiscountAdmin(SyncedObjectAdmin):
 
     @admin.display(description=_("같은 혜택의 몰 프로모션"))
     def promotion_link(self, obj):
-        if obj is None or not obj.promotion_id:
-            return "-"
-        return format_html(
-            '<a href="{}">{}</a>',
-            reverse("admin:coupons_promotion_change", args=[obj.promotion_id]),
-            obj.promotion,
-        )
+        return mall_promotion_link(obj)
 
     @admin.display(description=_("70% 규칙에 쓴 판매가"))
     def price_display(self, obj):

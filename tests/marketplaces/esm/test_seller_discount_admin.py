@@ -326,3 +326,12 @@ def test_a_viewer_cannot_push_and_a_row_esm_holds_cannot_be_deleted(
     action(md_client, django_capture_on_commit_callbacks, "push_to_esm", discount)
     assert md_client.post(delete_url, {"post": "yes"}).status_code == 403
     assert EsmSellerDiscount.objects.filter(pk=discount.pk).exists()
+
+
+def test_the_mall_promotion_is_one_row_on_the_add_page_and_linked_on_the_change_page(
+    md_client, saved
+):
+    page = md_client.get(ADD_URL).content.decode()
+    assert page.count("같은 혜택의 몰 프로모션") == 1  # the picker, not also an empty link
+    assert 'name="promotion"' in page
+    assert "같은 혜택의 몰 프로모션" in change_page(md_client, saved())
